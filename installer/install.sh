@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Set up Shotloom in ./.venv: picks the PyTorch build (CUDA when nvidia-smi finds a GPU, CPU
+# otherwise), then installs the project. Usage: bash installer/install.sh [--dev] [--light]
+#   --dev    add the test tools (pytest, pytest-qt, hypothesis, import-linter, ruff)
+#   --light  editing and export only: no torch, no generation
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0; light=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    --light) light=1 ;;
+    *) echo "install.sh: unknown option $arg (use --dev or --light)" >&2; exit 2 ;;
+  esac
+done
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+  echo "install.sh: Shotloom needs Python 3.11 or newer ($PY is $("$PY" --version 2>&1))" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+pip install --upgrade pip >/dev/null
+
+# Qt's xcb platform needs a few X libraries on a desktop; offscreen (tests, CI) needs none.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! ldconfig -p | grep -q libxkbcommon-x11; then
+  (apt-get update -qq && apt-get install -y -qq libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
+     libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
+     >/dev/null) || echo "install.sh: could not install Qt's X libraries; the editor may only run offscreen" >&2
+fi
+
+extras=""
+if [ "$light" = 0 ]; then
+  if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
+    if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+      echo "install.sh: NVIDIA GPU found, installing PyTorch with CUDA"
+      pip install "torch>=2.4,<2.15"
+    else
+      echo "install.sh: no NVIDIA GPU found, installing the CPU build of PyTorch"
+      pip install "torch==2.13.0" || pip install "torch>=2.4,<2.15"
+    fi
+  fi
+  extras="ml"
+fi
+[ "$dev" = 1 ] && extras="${extras:+$extras,}dev"
+pip install -e ".${extras:+[$extras]}"
+echo "install.sh: Shotloom installed in .venv ($(.venv/bin/python -c 'import engine; print(engine.__version__)'))"

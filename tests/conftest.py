@@ -1,0 +1,14 @@
+import os
+
+import pytest
+
+# Qt must never try to reach a display in tests (CI has none).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def shotloom_home(tmp_path_factory, monkeypatch):
+    """Keep user folders (autosave, queue database, settings) out of the real home."""
+    home = tmp_path_factory.mktemp("shotloom_home")
+    monkeypatch.setenv("SHOTLOOM_HOME", str(home))
+    return home
