@@ -1,0 +1,469 @@
+"""The `shotloom` command. Exit codes: 0 done, 1 input refused (one line on stderr), 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from engine.cliutil import open_project, parse_rate, parse_size, progress_bar, resolve_shot
+from engine.errors import Canceled, ShotloomError
+
+STILL_SECONDS = 3
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+# ---------------------------------------------------------------- project
+
+def cmd_new(args) -> int:
+    from engine.project import Project
+
+    project = Project.create(Path(args.path), fps=parse_rate(args.fps), size=parse_size(args.size),
+                             name=args.name)
+    print(project.path)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from engine.media import probe_isolated
+    from engine.project.edits import InsertShot
+
+    project = open_project(args.project)
+    added = []
+    with progress_bar("import", unit="file") as progress:
+        for n, name in enumerate(args.media):
+            path = Path(name).expanduser().absolute()
+            if path.suffix.lower() == ".otio":
+                from engine.project.otio_io import import_otio
+
+                report = import_otio(project, path)
+                for line in getattr(report, "lines", []) or []:
+                    print(f"{path.name}: {line}", file=sys.stderr)
+                added.extend(getattr(report, "shot_ids", []) or [])
+                continue
+            info = probe_isolated(path)
+            if not info.has_video and not info.is_image:
+                raise ShotloomError(f"{path}: has no video stream; import video or image files")
+            ref = project.import_media(path, copy=args.copy)
+            if info.is_image:
+                frames = int(project.fps * STILL_SECONDS)
+            else:
+                frames = media_frames(path, project.fps)
+            before = {s.id for s in project.shots()}
+            project.apply(InsertShot(index=len(project.shots()), name=path.stem, media_path=ref, frames=frames))
+            added.extend(s.id for s in project.shots() if s.id not in before)
+            progress(n + 1, len(args.media), path.name)
+    project.save()
+    if not args.no_proxy:
+        build_proxies(project)
+    for shot_id in added:
+        print(shot_id)
+    return 0
+
+
+def media_frames(path: Path, rate) -> int:
+    """Length of a probed media file in frames at `rate` (timestamp conform, as the renderer reads it)."""
+    from engine.media import FrameReader
+
+    with FrameReader(path, rate=rate) as reader:
+        return reader.frame_count
+
+
+def build_proxies(project) -> None:
+    """All-intra scrub copies of the project's imported media, for fast random access."""
+    from engine.render.proxies import ensure_proxies
+
+    with progress_bar("proxies", unit="frame") as progress:
+        ensure_proxies(project, progress=progress)
+
+
+def shot_json(shot) -> dict:
+    return {
+        "id": shot.id,
+        "name": shot.name,
+        "start": shot.start,
+        "frames": shot.frames,
+        "source_in": shot.source_in,
+        "status": shot.status,
+        "transition_in": (
+            {"kind": shot.transition_in.kind, "frames": shot.transition_in.frames} if shot.transition_in else None
+        ),
+        "takes": [
+            {"id": t.id, "path": str(t.path) if t.path else None, "active": t.active, "kind": t.kind}
+            for t in shot.takes
+        ],
+        "recipe": shot.recipe,
+        "notes": shot.notes,
+    }
+
+
+def cmd_info(args) -> int:
+    project = open_project(args.project)
+    shots = project.shots()
+    fps = project.fps
+    if args.json:
+        doc = {
+            "id": project.id,
+            "name": project.name,
+            "path": str(project.path),
+            "fps": f"{fps.numerator}/{fps.denominator}",
+            "size": list(project.size),
+            "frames": project.duration,
+            "shots": [shot_json(s) for s in shots],
+            "audio": [
+                {"id": a.id, "path": str(a.path), "start": a.start, "frames": a.frames, "gain_db": a.gain_db}
+                for a in project.audio_clips()
+            ],
+        }
+        print(json.dumps(doc, indent=2))
+        return 0
+    seconds = float(project.duration / fps) if fps else 0.0
+    print(f"{project.name}  {project.size[0]}x{project.size[1]}  {_rate_text(fps)} fps  "
+          f"{project.duration} frames ({seconds:.2f} s)  {len(shots)} shots")
+    for n, s in enumerate(shots, 1):
+        trans = f"  ← {s.transition_in.kind} {s.transition_in.frames}f" if s.transition_in else ""
+        media = s.media_path.name if s.media_path else "(not generated)"
+        print(f"{n:3d}  {s.id[:8]}  {s.name[:24]:24s} {s.start:7d} +{s.frames:<6d} {s.status:8s} {media}{trans}")
+    return 0
+
+
+def _rate_text(rate) -> str:
+    return str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}"
+
+
+def cmd_export(args) -> int:
+    from engine.render import export
+
+    project = open_project(args.project)
+    frame_range = None
+    if args.range:
+        try:
+            a, b = (int(v) for v in args.range.split(":"))
+        except ValueError:
+            raise ShotloomError(f"range '{args.range}' is not IN:OUT in frames (for example 0:240)") from None
+        frame_range = (a, b)
+    with progress_bar("export") as progress:
+        out = export(project, Path(args.output), preset=args.preset, frame_range=frame_range, progress=progress)
+    print(out)
+    return 0
+
+
+# ---------------------------------------------------------------- media
+
+def cmd_probe(args) -> int:
+    from engine.media import probe_isolated
+
+    info = probe_isolated(Path(args.media).expanduser().absolute())
+    if args.json:
+        doc = info.model_dump(mode="json")
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"{info.path}")
+    print(f"  container  {info.container}")
+    if info.has_video or info.is_image:
+        vfr = "  (variable frame rate)" if info.vfr else ""
+        print(f"  video      {info.codec} {info.width}x{info.height} {info.pix_fmt}  {info.rate} fps{vfr}")
+        print(f"  frames     {info.frame_count}")
+    if info.has_audio:
+        print(f"  audio      {info.audio_codec} {info.audio_rate} Hz {info.audio_channels} ch")
+    return 0
+
+
+def cmd_frame(args) -> int:
+    from engine.media import FrameReader, probe_isolated, save_png
+
+    media = Path(args.media).expanduser().absolute()
+    info = probe_isolated(media)  # a file that crashes the decoder is refused before we open it here
+    with FrameReader(media) as reader:
+        if not 0 <= args.index < reader.frame_count:
+            raise ShotloomError(f"{media}: frame {args.index} does not exist (it has frames 0..{reader.frame_count - 1})")
+        frame = reader.frame(args.index)
+    save_png(frame, Path(args.output))
+    print(args.output)
+    del info
+    return 0
+
+
+# ---------------------------------------------------------------- editing
+
+def _edit(args, make_edit) -> int:
+    project = open_project(args.project)
+    shot = resolve_shot(project, args.shot)
+    project.apply(make_edit(project, shot))
+    project.save()
+    return 0
+
+
+def cmd_shot_move(args) -> int:
+    from engine.project.edits import MoveShot
+
+    def make(project, shot):
+        n = len(project.shots())
+        if not 1 <= args.to <= n:
+            raise ShotloomError(f"position {args.to} is outside 1..{n}")
+        return MoveShot(shot.id, args.to - 1)
+
+    return _edit(args, make)
+
+
+def cmd_shot_trim(args) -> int:
+    from engine.project.edits import Composite, TrimShot
+
+    def make(project, shot):
+        edits = []
+        if args.in_delta:
+            edits.append(TrimShot(shot.id, "in", args.in_delta))
+        if args.out_delta:
+            edits.append(TrimShot(shot.id, "out", -args.out_delta))
+        if not edits:
+            raise ShotloomError("say what to trim: --in FRAMES and/or --out FRAMES (negative to extend)")
+        return edits[0] if len(edits) == 1 else Composite(edits)
+
+    return _edit(args, make)
+
+
+def cmd_shot_remove(args) -> int:
+    from engine.project.edits import RemoveShot
+
+    return _edit(args, lambda project, shot: RemoveShot(shot.id))
+
+
+def cmd_shot_split(args) -> int:
+    from engine.project.edits import SplitShot
+
+    return _edit(args, lambda project, shot: SplitShot(shot.id, args.offset))
+
+
+def cmd_transition_set(args) -> int:
+    from engine.project.edits import ClearTransition, SetTransition
+
+    if args.kind == "cut":
+        return _edit(args, lambda project, shot: ClearTransition(shot.id))
+    return _edit(args, lambda project, shot: SetTransition(shot.id, args.kind, args.frames))
+
+
+def cmd_audio_add(args) -> int:
+    from fractions import Fraction
+
+    from engine.media import probe_isolated, read_audio
+    from engine.project.edits import AddAudioClip
+
+    project = open_project(args.project)
+    path = Path(args.media).expanduser().absolute()
+    info = probe_isolated(path)
+    if not info.has_audio:
+        raise ShotloomError(f"{path}: has no audio stream; choose a file with sound")
+    ref = project.import_media(path, copy=False)
+    if not 0 <= args.start < project.duration:
+        raise ShotloomError(f"start frame {args.start} is outside the cut (0..{project.duration - 1})")
+    samples = read_audio(path, sample_rate=48000).shape[1]
+    media_length = max(1, int(Fraction(samples, 48000) * project.fps))
+    frames = args.frames or min(media_length, project.duration - args.start)
+    project.apply(AddAudioClip(ref, args.start, frames, gain_db=args.gain))
+    project.save()
+    return 0
+
+
+# ---------------------------------------------------------------- misc
+
+def cmd_demo(args) -> int:
+    from engine.demo import make_demo
+
+    out = Path(args.folder).expanduser().absolute()
+    with progress_bar("demo") as progress:
+        project_path, video = make_demo(out, progress=progress)
+    print(project_path)
+    print(video)
+    if args.open and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        import subprocess
+
+        gui = Path(sys.executable).with_name("shotloom-gui")
+        subprocess.Popen([str(gui) if gui.exists() else "shotloom-gui", str(project_path)])
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from engine.doctor import run_doctor
+
+    return run_doctor(json_output=args.json)
+
+
+# ---------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shotloom", description="Shotloom: a local AI video studio.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("new", help="create a project bundle NAME.shotloom")
+    p.add_argument("path")
+    p.add_argument("--fps", default="24", help="frame rate: 24, 25, 30, 30000/1001 … (default 24)")
+    p.add_argument("--size", default="768x512", help="WIDTHxHEIGHT (default 768x512)")
+    p.add_argument("--name", help="project name (default: the folder name)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("import", help="add one shot per media file (an .otio file adds its timeline)")
+    p.add_argument("project")
+    p.add_argument("media", nargs="+")
+    p.add_argument("--copy", action="store_true", help="copy the files into the bundle instead of referencing them")
+    p.add_argument("--no-proxy", action="store_true", help="skip building the all-intra scrub copies")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("info", help="show the project's shots")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("export", help="export the cut as a video (or .otio timeline)")
+    p.add_argument("project")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--preset", help="h264, h265, prores, vp9, gif, png (default: from the extension)")
+    p.add_argument("--range", help="IN:OUT timeline frames (default: the whole cut)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("probe", help="describe a media file")
+    p.add_argument("media")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_probe)
+
+    p = sub.add_parser("frame", help="save the exact frame INDEX (0-based) of a media file as PNG")
+    p.add_argument("media")
+    p.add_argument("index", type=int)
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_frame)
+
+    shot = sub.add_parser("shot", help="edit shots: move, trim, split, remove (and add, with the engine)")
+    shot_sub = shot.add_subparsers(dest="shot_command", metavar="ACTION", required=True)
+    p = shot_sub.add_parser("move", help="move a shot to position TO (1-based)")
+    p.add_argument("project")
+    p.add_argument("shot")
+    p.add_argument("to", type=int)
+    p.set_defaults(func=cmd_shot_move)
+    p = shot_sub.add_parser("trim", help="trim a shot's in and/or out point by frames")
+    p.add_argument("project")
+    p.add_argument("shot")
+    p.add_argument("--in", dest="in_delta", type=int, default=0, help="frames to cut from the start (negative extends)")
+    p.add_argument("--out", dest="out_delta", type=int, default=0, help="frames to cut from the end (negative extends)")
+    p.set_defaults(func=cmd_shot_trim)
+    p = shot_sub.add_parser("split", help="split a shot OFFSET frames into it")
+    p.add_argument("project")
+    p.add_argument("shot")
+    p.add_argument("offset", type=int)
+    p.set_defaults(func=cmd_shot_split)
+    p = shot_sub.add_parser("remove", help="remove a shot")
+    p.add_argument("project")
+    p.add_argument("shot")
+    p.set_defaults(func=cmd_shot_remove)
+
+    trans = sub.add_parser("transition", help="set the transition into a shot")
+    trans_sub = trans.add_subparsers(dest="transition_command", metavar="ACTION", required=True)
+    p = trans_sub.add_parser("set", help="set the transition from the previous shot into SHOT")
+    p.add_argument("project")
+    p.add_argument("shot")
+    p.add_argument("kind", choices=["cut", "crossfade", "dip_black", "dip_white"])
+    p.add_argument("--frames", type=int, default=12, help="length in frames (default 12)")
+    p.set_defaults(func=cmd_transition_set)
+
+    audio = sub.add_parser("audio", help="music and sound on the audio track")
+    audio_sub = audio.add_subparsers(dest="audio_command", metavar="ACTION", required=True)
+    p = audio_sub.add_parser("add", help="add a music or sound file to the audio track")
+    p.add_argument("project")
+    p.add_argument("media")
+    p.add_argument("--start", type=int, default=0, help="timeline frame where it starts")
+    p.add_argument("--frames", type=int, help="length in frames (default: the file, up to the cut's end)")
+    p.add_argument("--gain", type=float, default=0.0, help="gain in dB")
+    p.set_defaults(func=cmd_audio_add)
+
+    p = sub.add_parser("demo", help="make a demo project from generated footage and export it")
+    p.add_argument("folder", nargs="?", default="shotloom-demo")
+    p.add_argument("--open", action="store_true", help="open the editor on it when a display exists")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("doctor", help="check the installation: codecs, GPU, models, queue")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
+
+    _register_areas(sub, {"shot": shot_sub})
+    return parser
+
+
+class _SharedGroups:
+    """The top-level subparsers as an area sees them: a group the core already defines (`shot`)
+    is handed back, so an area adds its actions to it (`shot add`) instead of a second `shot`."""
+
+    def __init__(self, sub, groups: dict) -> None:
+        self._sub = sub
+        self._groups = groups
+
+    def add_parser(self, name: str, **kwargs):
+        if name in self._groups:
+            return _GroupParser(self._groups[name])
+        return self._sub.add_parser(name, **kwargs)
+
+
+class _GroupParser:
+    def __init__(self, subparsers) -> None:
+        self._subparsers = subparsers
+
+    def add_subparsers(self, **kwargs):
+        return self._subparsers
+
+
+def _register_areas(sub, groups) -> None:
+    """Subcommands of the generation, job and analysis areas (each in its own module)."""
+    import importlib
+
+    shared = _SharedGroups(sub, groups)
+    for name in ("engine.gen.commands", "engine.jobs.commands", "engine.analysis.commands"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(shared)
+
+
+def _version() -> str:
+    from engine import __version__
+
+    return f"shotloom {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except Canceled as exc:
+        print(f"shotloom: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("shotloom: canceled", file=sys.stderr)
+        return 130
+    except ShotloomError as exc:
+        print(f"shotloom: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug, not bad input: one line for the user, the trace in a log file
+        log = _write_crash_log()
+        print(f"shotloom: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
+        return 70
+
+
+def _write_crash_log() -> Path:
+    from engine.paths import user_data_dir
+
+    log = user_data_dir() / "crash.log"
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc())
+        fh.write("\n")
+    return log
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""`shotloom doctor`: what this installation can do, and what to fix when it can't."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+import subprocess
+import sys
+
+from engine.paths import user_cache_dir, user_data_dir
+
+ENCODERS = {"h264": "libx264", "h265": "libx265", "prores": "prores_ks", "vp9": "libvpx-vp9", "gif": "gif",
+            "png": "png", "aac": "aac", "opus": "libopus"}
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def gather() -> list[dict]:
+    checks = []
+
+    def add(name: str, ok: bool, detail: str, essential: bool = True, fix: str = "") -> None:
+        checks.append({"check": name, "ok": ok, "detail": detail, "essential": essential, "fix": fix})
+
+    add("python", sys.version_info >= (3, 11), sys.version.split()[0], fix="install Python 3.11 or newer")
+    for dist in ("av", "opentimelineio", "numpy", "pydantic", "opencv-python-headless", "PySide6-Essentials"):
+        v = _version(dist)
+        add(dist, v is not None, v or "missing", essential=dist != "PySide6-Essentials",
+            fix="run bash installer/install.sh")
+    try:
+        import av
+
+        available = set(av.codecs_available)
+        for preset, codec in ENCODERS.items():
+            add(f"encoder {preset}", codec in available, codec if codec in available else f"{codec} missing",
+                essential=preset in ("h264", "aac"), fix="install a PyAV wheel built with this encoder")
+    except ImportError:
+        pass
+    torch_v = _version("torch")
+    add("torch", torch_v is not None, torch_v or "not installed (light install: editing and export only)",
+        essential=False, fix="run bash installer/install.sh without --light for generation")
+    if torch_v:
+        for dist in ("diffusers", "transformers"):
+            v = _version(dist)
+            add(dist, v is not None, v or "missing", essential=False, fix="run bash installer/install.sh")
+        gpu = _gpu()
+        add("gpu", gpu is not None, gpu or "no CUDA GPU: generation runs on the CPU (slow, fine for tiny models)",
+            essential=False)
+    for label, folder in (("data folder", user_data_dir()), ("cache folder", user_cache_dir())):
+        free = shutil.disk_usage(folder).free
+        add(label, free > 2e9, f"{folder} ({free / 1e9:.1f} GB free)", essential=False,
+            fix="free disk space: takes and models need several GB")
+    return checks
+
+
+def _gpu() -> str | None:
+    if shutil.which("nvidia-smi") is None:
+        return None
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
+
+
+def run_doctor(json_output: bool = False) -> int:
+    checks = gather()
+    if json_output:
+        print(json.dumps(checks, indent=2))
+    else:
+        for c in checks:
+            mark = "ok " if c["ok"] else ("ERR" if c["essential"] else " - ")
+            line = f"[{mark}] {c['check']:<22} {c['detail']}"
+            if not c["ok"] and c["fix"]:
+                line += f"  → {c['fix']}"
+            print(line)
+    return 0 if all(c["ok"] for c in checks if c["essential"]) else 1

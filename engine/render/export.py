@@ -1,0 +1,230 @@
+"""Export the cut as a real video file (or an image sequence, or an OTIO timeline).
+
+Frames stream through: one frame composited while the previous one encodes, memory flat in the
+length of the cut. Output goes to a hidden temporary name beside the target and is renamed into
+place only when complete, so a cancel, Ctrl-C or a full disk never leaves a partial file under
+the name the user asked for.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from engine.errors import Canceled, MediaError, ShotloomError
+from engine.progress import CancelToken, ProgressFn, no_progress
+from engine.render.audio import AudioMixer
+from engine.render.compositor import Compositor
+from engine.render.plan import RenderPlan, build_plan
+
+if TYPE_CHECKING:
+    from engine.project import Project
+
+AUDIO_RATE = 48000
+PREFETCH_FRAMES = 8
+AUDIO_CHUNK_SECONDS = 1
+# Rough bytes per pixel per frame at each preset's quality, for the free-space check.
+BYTES_PER_PIXEL = {"h264": 0.05, "h265": 0.03, "prores": 0.7, "vp9": 0.04, "gif": 0.4, "png": 1.6}
+EXTENSION_PRESETS = {".mp4": "h264", ".m4v": "h264", ".mov": "prores", ".mkv": "h264", ".webm": "vp9",
+                     ".gif": "gif", "": "png"}
+
+
+def preset_for(out: Path, preset: str | None) -> str:
+    """The preset for an output path: the one asked for, or the natural one for its extension."""
+    from engine.media import PRESETS
+
+    if preset is None:
+        preset = EXTENSION_PRESETS.get(out.suffix.lower())
+        if preset is None:
+            raise ShotloomError(
+                f"{out}: cannot tell the format from the extension '{out.suffix}'; "
+                f"use --preset ({', '.join(PRESETS)})"
+            )
+    if preset not in PRESETS:
+        raise ShotloomError(f"unknown preset '{preset}'; choose one of {', '.join(PRESETS)}")
+    return preset
+
+
+def output_path(out: Path, preset: str) -> Path:
+    """The final output path: the preset's extension is added when the name has none."""
+    from engine.media import PRESETS
+
+    ext = PRESETS[preset].extension
+    if ext and not out.suffix:
+        return out.with_suffix(ext)
+    if ext and out.suffix.lower() != ext and not (preset == "h264" and out.suffix.lower() in (".mkv", ".m4v")):
+        raise ShotloomError(f"{out}: the {preset} preset writes {ext} files; name the output '*{ext}'")
+    return out
+
+
+def check_plan(plan: RenderPlan, frame_range: tuple[int, int] | None) -> tuple[int, int]:
+    if plan.frames == 0:
+        raise ShotloomError("the project has no shots to export; import or add some first")
+    if plan.pending:
+        names = ", ".join(f"'{s.name}'" for s in plan.pending[:3])
+        raise ShotloomError(
+            f"shot {names} has no media yet; generate it (shotloom render PROJECT) or remove it before exporting"
+        )
+    for span in plan.spans:
+        if not Path(span.media_path).exists():
+            raise MediaError(f"{span.media_path}: media of shot '{span.name}' is missing; relink or re-import it")
+    start, end = frame_range if frame_range is not None else (0, plan.frames)
+    if not 0 <= start < end <= plan.frames:
+        raise ShotloomError(
+            f"export range {start}..{end} is outside the timeline (0..{plan.frames}); pick frames inside it"
+        )
+    return start, end
+
+
+def check_free_space(out: Path, preset: str, size: tuple[int, int], frames: int) -> None:
+    need = int(size[0] * size[1] * frames * BYTES_PER_PIXEL[preset]) + 16 * 1024 * 1024
+    free = shutil.disk_usage(out.parent).free
+    if free < need:
+        raise MediaError(
+            f"{out.parent}: not enough free disk space for this export "
+            f"(about {need / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free); free some space or export elsewhere"
+        )
+
+
+def export(
+    project: Project,
+    out: str | Path,
+    *,
+    preset: str | None = None,
+    frame_range: tuple[int, int] | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Export the project's cut to `out`; `.otio` writes the timeline instead of a video."""
+    out = Path(out).expanduser().absolute()
+    if out.suffix.lower() == ".otio":
+        from engine.project.otio_io import export_otio
+
+        export_otio(project, out)
+        return out
+    return export_plan(
+        build_plan(project), out, audio_clips=project.audio_clips(), preset=preset,
+        frame_range=frame_range, progress=progress, cancel=cancel,
+    )
+
+
+def export_plan(
+    plan: RenderPlan,
+    out: Path,
+    *,
+    audio_clips: Sequence = (),
+    preset: str | None = None,
+    frame_range: tuple[int, int] | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> Path:
+    from engine.media import PRESETS, VideoWriter
+
+    cancel = cancel or CancelToken()
+    preset = preset_for(out, preset)
+    out = output_path(out, preset)
+    if not out.parent.is_dir():
+        raise ShotloomError(f"{out.parent}: the output folder does not exist; create it or choose another")
+    start, end = check_plan(plan, frame_range)
+    total = end - start
+    check_free_space(out, preset, plan.size, total)
+
+    mixer = AudioMixer(plan, audio_clips, sample_rate=AUDIO_RATE)
+    with_audio = PRESETS[preset].supports_audio and mixer.has_audio()
+    tmp = out.with_name(f".{out.stem}.partial-{os.getpid()}{out.suffix}")
+    writer = VideoWriter(
+        tmp, preset=preset, rate=plan.rate, size=plan.size, audio_rate=AUDIO_RATE if with_audio else None
+    )
+    frames: queue.Queue = queue.Queue(maxsize=PREFETCH_FRAMES)
+    stop = threading.Event()
+    producer = threading.Thread(
+        target=_composite_frames, args=(plan, start, end, frames, stop), name="export-compositor", daemon=True
+    )
+    producer.start()
+    chunk = max(1, int(plan.rate * AUDIO_CHUNK_SECONDS))
+    audio_done = start
+    try:
+        for done in range(total):
+            cancel.raise_if_canceled()
+            item = frames.get()
+            if isinstance(item, BaseException):
+                raise item
+            writer.write(item)
+            t = start + done
+            if with_audio and (t + 1 - audio_done >= chunk or t + 1 == end):
+                writer.write_audio(mixer.frames(audio_done, t + 1))
+                audio_done = t + 1
+            progress(done + 1, total, f"frame {t + 1}/{end}")
+        writer.close()
+        _move_into_place(tmp, out)
+    except BaseException as exc:
+        stop.set()
+        _drain(frames)
+        writer.abort()
+        _remove(tmp)
+        if isinstance(exc, KeyboardInterrupt):
+            raise Canceled(f"{out}: export canceled; nothing was written") from None
+        if isinstance(exc, Canceled):
+            raise Canceled(f"{out}: export canceled; nothing was written") from None
+        if _is_disk_full(exc):
+            raise MediaError(f"{out.parent}: the disk filled up during the export; free some space and export again") from None
+        raise
+    finally:
+        stop.set()
+        _drain(frames)
+        producer.join(timeout=5)
+    return out
+
+
+def _composite_frames(plan: RenderPlan, start: int, end: int, frames: queue.Queue, stop: threading.Event) -> None:
+    try:
+        with Compositor(plan) as compositor:
+            for t in range(start, end):
+                if stop.is_set():
+                    return
+                frame = compositor.frame(t)
+                while not stop.is_set():
+                    try:
+                        frames.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+    except BaseException as exc:  # handed to the encoding thread, which raises it
+        frames.put(exc)
+
+
+def _drain(frames: queue.Queue) -> None:
+    try:
+        while True:
+            frames.get_nowait()
+    except queue.Empty:
+        pass
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.unlink(missing_ok=True)
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    if tmp.is_dir():  # image sequence folder: swap the whole folder
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    else:
+        os.replace(tmp, out)
