@@ -1,0 +1,60 @@
+"""The project document: an OTIO timeline in a `NAME.shotloom/` bundle, changed only through
+`Project.apply(edit)`, which returns the exact inverse of each edit."""
+
+from engine.project.edits import (
+    AddAudioClip,
+    AddTake,
+    ClearTransition,
+    Composite,
+    Edit,
+    InsertShot,
+    MoveShot,
+    RemoveAudioClip,
+    RemoveShot,
+    RemoveTake,
+    RenameShot,
+    RestoreAudioClip,
+    RestoreShot,
+    RestoreTake,
+    SetActiveTake,
+    SetNotes,
+    SetRecipe,
+    SetShotStatus,
+    SetTransition,
+    SplitShot,
+    TrimShot,
+)
+from engine.project.info import AudioClipInfo, Change, ShotInfo, TakeInfo, TransitionInfo
+from engine.project.model import SCHEMA_VERSION
+from engine.project.project import Project
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AddAudioClip",
+    "AddTake",
+    "AudioClipInfo",
+    "Change",
+    "ClearTransition",
+    "Composite",
+    "Edit",
+    "InsertShot",
+    "MoveShot",
+    "Project",
+    "RemoveAudioClip",
+    "RemoveShot",
+    "RemoveTake",
+    "RenameShot",
+    "RestoreAudioClip",
+    "RestoreShot",
+    "RestoreTake",
+    "SetActiveTake",
+    "SetNotes",
+    "SetRecipe",
+    "SetShotStatus",
+    "SetTransition",
+    "ShotInfo",
+    "SplitShot",
+    "TakeInfo",
+    "TransitionInfo",
+    "TrimShot",
+]

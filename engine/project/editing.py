@@ -1,0 +1,673 @@
+"""How each edit validates, applies and builds its exact inverse. Every handler checks all of
+its input before it changes anything; Composite rolls back what it applied when a later edit
+is refused. Structural edits (insert, remove, move, restore) turn transitions that no longer fit
+into cuts and put them back in their inverse."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+from pydantic import ValidationError
+
+from engine.errors import EditError, ProjectError
+from engine.project.document import Document, Slot
+from engine.project.edits import (
+    AddAudioClip,
+    AddTake,
+    ClearTransition,
+    Composite,
+    Edit,
+    InsertShot,
+    MoveShot,
+    RemoveAudioClip,
+    RemoveShot,
+    RemoveTake,
+    RenameShot,
+    RestoreAudioClip,
+    RestoreShot,
+    RestoreTake,
+    SetActiveTake,
+    SetNotes,
+    SetRecipe,
+    SetShotStatus,
+    SetTransition,
+    SplitShot,
+    TrimShot,
+)
+from engine.project.media_length import media_length
+from engine.project.model import (
+    GENERATOR_KEY,
+    KEY,
+    TRANSITION_KINDS,
+    AudioClipMeta,
+    ShotMeta,
+    TakeMeta,
+    brief,
+    check_json,
+    new_id,
+    plain,
+)
+from engine.project.storage import OTIO_ERRORS
+
+Result = tuple[Edit, set[str]]
+"""(the exact inverse, ids of the shots and audio clips touched)."""
+
+SHOT_STATUSES = ("ready", "pending", "missing", "stale")
+MAX_GAIN_DB = 48.0
+
+
+def kind_of(edit: Edit) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(edit).__name__).lower()
+
+
+def apply_edit(doc: Document, edit: Edit) -> Result:
+    handler = _HANDLERS.get(type(edit))
+    if handler is None:
+        raise EditError(f"{type(edit).__name__} is not an edit this project understands")
+    return handler(doc, edit)
+
+
+# ---- input checks ----------------------------------------------------------------------------
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EditError(f"{what} must be a whole number of frames, not {value!r}")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise EditError(f"{what} must be text, not {value!r}")
+    return value
+
+
+def _new_item_id(doc: Document, given: str | None, what: str) -> str:
+    if given is None:
+        return new_id()
+    _text(given, what)
+    if not given.strip():
+        raise EditError(f"{what} must not be empty")
+    if given in all_ids(doc):
+        raise EditError(f"{what} {given!r} is already used in this project; pick another")
+    return given
+
+
+def _recipe(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise EditError(f"a recipe must be a dictionary of settings, not {type(value).__name__}")
+    try:
+        return check_json(value, "the recipe")
+    except ValueError as exc:
+        raise EditError(str(exc)) from exc
+
+
+def all_ids(doc: Document) -> set[str]:
+    ids: set[str] = set()
+    for slot in doc.slots():
+        ids.add(doc.item_id(slot.clip))
+        if slot.transition is not None:
+            ids.add(doc.item_id(slot.transition))
+    for _, clip in doc.audio_slots():
+        ids.add(doc.item_id(clip))
+    return ids
+
+
+def _shot_id(doc: Document, slot: Slot) -> str:
+    return doc.item_id(slot.clip)
+
+
+def _length(doc: Document, path: Path) -> int | None:
+    return media_length(path, doc.fps)
+
+
+def _range_in_media(doc: Document, name: str, source_in: int, frames: int, length: int | None) -> None:
+    if frames < 1:
+        raise EditError(f"shot {name!r} would be {frames} frames long; a shot needs at least 1 frame")
+    if source_in < 0:
+        raise EditError(f"shot {name!r} would start {-source_in} frames before its media begins")
+    if length is not None and source_in + frames > length:
+        raise EditError(f"shot {name!r} needs source frames up to {source_in + frames} but its media "
+                        f"has {length} frames")
+
+
+def _fix_transitions(doc: Document, slots: list[Slot]) -> list[Edit]:
+    """Turn transitions that no longer fit (first shot, longer than the shot before) into cuts;
+    return the SetTransition edits that restore them."""
+    restores: list[Edit] = []
+    for i, slot in enumerate(slots):
+        if slot.transition is None:
+            continue
+        length = doc.transition_frames(slot.transition)
+        if i > 0 and length <= doc.clip_range(slots[i - 1].clip)[1]:
+            continue
+        tmeta = doc.transition_meta(slot.transition)
+        source_in, frames = doc.clip_range(slot.clip)
+        doc.set_clip_range(slot.clip, source_in - length, frames + length)
+        slot.transition = None
+        restores.append(SetTransition(_shot_id(doc, slot), tmeta.kind, length, tmeta.id))
+    return restores
+
+
+def _with_restores(inverse: Edit, restores: list[Edit]) -> Edit:
+    return Composite([inverse, *restores]) if restores else inverse
+
+
+def _restore_ids(restores: list[Edit]) -> set[str]:
+    return {r.shot_id for r in restores if isinstance(r, SetTransition)}
+
+
+def _next_transition(doc: Document, slots: list[Slot], i: int) -> int:
+    return doc.transition_frames(slots[i + 1].transition) if i + 1 < len(slots) else 0
+
+
+def _parse(json_text: Any, cls: type, what: str) -> Any:
+    _text(json_text, what)
+    try:
+        obj = otio.adapters.read_from_string(json_text, "otio_json")
+    except OTIO_ERRORS as exc:
+        raise EditError(f"{what} is not a valid OTIO item ({brief(exc)})") from exc
+    if not isinstance(obj, cls):
+        raise EditError(f"{what} is a {type(obj).__name__}, not a {cls.__name__}")
+    return obj
+
+
+def _check_paths_for_edit(doc: Document, stored: str, by_reference: bool, what: str) -> None:
+    try:
+        doc.check_stored_path(stored, by_reference, what)
+    except ProjectError as exc:
+        raise EditError(str(exc)) from exc
+
+
+# ---- shots -------------------------------------------------------------------------------------
+
+def _insert_shot(doc: Document, e: InsertShot) -> Result:
+    slots = doc.slots()
+    index = _int(e.index, "shot index")
+    if not 0 <= index <= len(slots):
+        raise EditError(f"shot index {index} is outside 0..{len(slots)}")
+    name = _text(e.name, "shot name")
+    source_in = _int(e.source_in, "source in-point")
+    shot_id = _new_item_id(doc, e.shot_id, "shot id")
+    if e.media_path is None:
+        if e.take_id is not None:
+            raise EditError("a take id needs a media file; leave take_id out for a pending shot")
+        if e.frames is None:
+            raise EditError(f"pending shot {name!r} needs a length in frames")
+        frames = _int(e.frames, "shot length")
+        _range_in_media(doc, name, source_in, frames, None)
+        refs: dict[str, Any] = {GENERATOR_KEY: doc.make_generator(_recipe(e.recipe or {}))}
+        active = GENERATOR_KEY
+    else:
+        path = Path(e.media_path)
+        kind = e.kind
+        if kind is None:
+            generated_root = (doc.bundle / "media" / "generated").resolve()
+            kind = "generated" if Path(path).absolute().resolve().is_relative_to(generated_root) \
+                else "imported"
+        if kind not in ("imported", "generated"):
+            raise EditError(f"take kind {kind!r} must be 'imported' or 'generated'")
+        stored, by_ref = doc.store_path(path, allow_outside=kind == "imported", what="media file")
+        length = _length(doc, doc.resolve(stored, by_ref))
+        if e.frames is None:
+            if length is None:
+                raise EditError(f"{path} is a still image; give the shot a length in frames")
+            frames = length - source_in
+        else:
+            frames = _int(e.frames, "shot length")
+        _range_in_media(doc, name, source_in, frames, length)
+        take_id = _take_id(e.take_id if e.take_id is not None else new_id())
+        recipe = _recipe(e.recipe) if e.recipe is not None else None
+        ref = _make_take(doc, take_id, stored, by_ref, kind, recipe if kind == "generated" else None, length)
+        refs = {take_id: ref}
+        if recipe is not None:
+            refs[GENERATOR_KEY] = doc.make_generator(recipe)
+        active = take_id
+    clip = otio.schema.Clip(name=name, source_range=doc.time_range(source_in, frames),
+                            metadata={KEY: ShotMeta(id=shot_id).dump()})
+    clip.set_media_references(refs, active)
+    slots.insert(index, Slot(None, clip))
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)
+    return _with_restores(RemoveShot(shot_id), restores), {shot_id} | _restore_ids(restores)
+
+
+def _take_id(take_id: Any) -> str:
+    _text(take_id, "take id")
+    if not take_id.strip() or take_id == GENERATOR_KEY or "/" in take_id or "\\" in take_id:
+        raise EditError(f"take id {take_id!r} is not usable; use a UUID")
+    return take_id
+
+
+def _make_take(doc: Document, take_id: str, stored: str, by_ref: bool, kind: str,
+               recipe: dict[str, Any] | None, length: int | None) -> otio.schema.ExternalReference:
+    return otio.schema.ExternalReference(
+        target_url=stored,
+        available_range=doc.time_range(0, length) if length is not None else None,
+        metadata={KEY: TakeMeta(id=take_id, kind=kind, recipe=recipe, by_reference=by_ref).dump()})
+
+
+def _remove_shot(doc: Document, e: RemoveShot) -> Result:
+    slots = doc.slots()
+    i = doc.find(slots, e.shot_id)
+    slot = slots.pop(i)
+    clip_json = slot.clip.to_json_string()
+    tr_json = slot.transition.to_json_string() if slot.transition is not None else None
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)
+    return _with_restores(RestoreShot(i, clip_json, tr_json), restores), {e.shot_id} | _restore_ids(restores)
+
+
+def _restore_shot(doc: Document, e: RestoreShot) -> Result:
+    slots = doc.slots()
+    index = _int(e.index, "shot index")
+    if not 0 <= index <= len(slots):
+        raise EditError(f"shot index {index} is outside 0..{len(slots)}")
+    clip = _parse(e.clip_json, otio.schema.Clip, "the shot to restore")
+    tr = None
+    if e.transition_json is not None:
+        tr = _parse(e.transition_json, otio.schema.Transition, "the transition to restore")
+    try:
+        meta = doc.shot_meta(clip)
+        tmeta = doc.transition_meta(tr) if tr is not None else None
+        takes = {k: doc.take_meta(r) for k, r in clip.media_references().items() if k != GENERATOR_KEY}
+    except (KeyError, ValidationError, TypeError) as exc:
+        raise EditError("the shot to restore has no valid Shotloom data") from exc
+    ids = all_ids(doc)
+    for item_id in [meta.id] + ([tmeta.id] if tmeta else []):
+        if item_id in ids:
+            raise EditError(f"id {item_id} is already used in this project")
+    for key, tm in takes.items():
+        _check_paths_for_edit(doc, clip.media_references()[key].target_url, tm.by_reference,
+                              f"shot {meta.id}")
+    source_in, frames = doc.clip_range(clip)
+    _range_in_media(doc, clip.name, source_in, frames, doc.active_length(clip))
+    if tr is not None:
+        length = doc.transition_frames(tr)
+        if index == 0 or length > doc.clip_range(slots[index - 1].clip)[1] or source_in < length:
+            raise EditError(f"the transition into shot {meta.id} does not fit at position {index}")
+    slots.insert(index, Slot(tr, clip))
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)
+    return _with_restores(RemoveShot(meta.id), restores), {meta.id} | _restore_ids(restores)
+
+
+def _move_shot(doc: Document, e: MoveShot) -> Result:
+    slots = doc.slots()
+    i = doc.find(slots, e.shot_id)
+    to = _int(e.to_index, "target index")
+    if not 0 <= to < len(slots):
+        raise EditError(f"target index {to} is outside 0..{len(slots) - 1}")
+    slots.insert(to, slots.pop(i))
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)
+    return _with_restores(MoveShot(e.shot_id, i), restores), {e.shot_id} | _restore_ids(restores)
+
+
+def _trim_shot(doc: Document, e: TrimShot) -> Result:
+    slots = doc.slots()
+    i = doc.find(slots, e.shot_id)
+    delta = _int(e.delta, "trim amount")
+    slot = slots[i]
+    source_in, frames = doc.clip_range(slot.clip)
+    if e.side == "in":
+        new_in, new_frames = source_in + delta, frames - delta
+    elif e.side == "out":
+        new_in, new_frames = source_in, frames + delta
+    else:
+        raise EditError(f"trim side {e.side!r} must be 'in' or 'out'")
+    _range_in_media(doc, slot.clip.name, new_in, new_frames, doc.active_length(slot.clip))
+    handle = doc.transition_frames(slot.transition)
+    if new_in < handle:
+        raise EditError(f"the {handle}-frame transition into shot {slot.clip.name!r} needs its in-point "
+                        f"at source frame {handle} or later")
+    following = _next_transition(doc, slots, i)
+    if following > new_frames:
+        raise EditError(f"the {following}-frame transition after shot {slot.clip.name!r} needs the shot "
+                        f"to stay at least {following} frames long")
+    doc.set_clip_range(slot.clip, new_in, new_frames)
+    return TrimShot(e.shot_id, e.side, -delta), {e.shot_id}
+
+
+def _split_shot(doc: Document, e: SplitShot) -> Result:
+    slots = doc.slots()
+    i = doc.find(slots, e.shot_id)
+    offset = _int(e.offset, "split offset")
+    slot = slots[i]
+    source_in, frames = doc.clip_range(slot.clip)
+    if not 0 < offset < frames:
+        raise EditError(f"split offset {offset} must be inside shot {slot.clip.name!r} (1..{frames - 1})")
+    right_id = _new_item_id(doc, e.new_shot_id, "new shot id")
+    following = _next_transition(doc, slots, i)
+    if following > frames - offset:
+        raise EditError(f"the {following}-frame transition after shot {slot.clip.name!r} needs at least "
+                        f"{following} frames after the split point")
+    right = slot.clip.deepcopy()
+    doc.set_shot_meta(right, doc.shot_meta(slot.clip).model_copy(update={"id": right_id}))
+    doc.set_clip_range(slot.clip, source_in, offset)
+    doc.set_clip_range(right, source_in + offset, frames - offset)
+    slots.insert(i + 1, Slot(None, right))
+    doc.set_slots(slots)
+    inverse = Composite([TrimShot(e.shot_id, "out", frames - offset), RemoveShot(right_id)])
+    return inverse, {e.shot_id, right_id}
+
+
+# ---- transitions --------------------------------------------------------------------------------
+
+def _set_transition(doc: Document, e: SetTransition) -> Result:
+    slots = doc.slots()
+    i = doc.find(slots, e.shot_id)
+    slot = slots[i]
+    if e.kind == "cut":
+        if slot.transition is None:
+            return SetTransition(e.shot_id, "cut", 0), {e.shot_id}
+        return _clear_transition(doc, ClearTransition(e.shot_id))
+    if e.kind not in TRANSITION_KINDS:
+        raise EditError(f"transition kind {e.kind!r} must be one of cut, {', '.join(TRANSITION_KINDS)}")
+    length = _int(e.frames, "transition length")
+    if length < 1:
+        raise EditError(f"a transition needs at least 1 frame, not {length}; use a cut instead")
+    if i == 0:
+        raise EditError(f"shot {slot.clip.name!r} is the first shot; there is nothing to mix from")
+    old = slot.transition
+    old_len = doc.transition_frames(old)
+    source_in, frames = doc.clip_range(slot.clip)
+    cut_in, cut_frames = source_in - old_len, frames + old_len
+    new_in, new_frames = cut_in + length, cut_frames - length
+    if new_frames < 1:
+        raise EditError(f"shot {slot.clip.name!r} is {cut_frames} frames; a {length}-frame transition "
+                        f"needs at least {length + 1}")
+    prev_frames = doc.clip_range(slots[i - 1].clip)[1]
+    if length > prev_frames:
+        raise EditError(f"the shot before {slot.clip.name!r} is {prev_frames} frames; a transition "
+                        f"can be at most that long, not {length}")
+    following = _next_transition(doc, slots, i)
+    if following > new_frames:
+        raise EditError(f"the {following}-frame transition after shot {slot.clip.name!r} needs the shot "
+                        f"to stay at least {following} frames long")
+    if e.transition_id is not None and (old is None or doc.transition_meta(old).id != e.transition_id):
+        tid = _new_item_id(doc, e.transition_id, "transition id")
+    else:
+        tid = doc.transition_meta(old).id if old is not None else new_id()
+    if old is None:
+        inverse: Edit = ClearTransition(e.shot_id)
+    else:
+        om = doc.transition_meta(old)
+        inverse = SetTransition(e.shot_id, om.kind, old_len, om.id)
+    slot.transition = doc.make_transition(e.kind, length, tid)
+    doc.set_clip_range(slot.clip, new_in, new_frames)
+    doc.set_slots(slots)
+    return inverse, {e.shot_id}
+
+
+def _clear_transition(doc: Document, e: ClearTransition) -> Result:
+    slots = doc.slots()
+    i = doc.find(slots, e.shot_id)
+    slot = slots[i]
+    if slot.transition is None:
+        raise EditError(f"shot {slot.clip.name!r} has no transition to clear")
+    tm = doc.transition_meta(slot.transition)
+    length = doc.transition_frames(slot.transition)
+    source_in, frames = doc.clip_range(slot.clip)
+    slot.transition = None
+    doc.set_clip_range(slot.clip, source_in - length, frames + length)
+    doc.set_slots(slots)
+    return SetTransition(e.shot_id, tm.kind, length, tm.id), {e.shot_id}
+
+
+# ---- takes and shot data ------------------------------------------------------------------------
+
+def _shot(doc: Document, shot_id: str) -> tuple[list[Slot], int, Slot]:
+    slots = doc.slots()
+    i = doc.find(slots, shot_id)
+    return slots, i, slots[i]
+
+
+def _covers(doc: Document, slot: Slot, length: int | None, take: str) -> None:
+    source_in, frames = doc.clip_range(slot.clip)
+    if length is not None and source_in + frames > length:
+        raise EditError(f"take {take} has {length} frames but shot {slot.clip.name!r} shows source "
+                        f"frames up to {source_in + frames}; trim the shot first")
+
+
+def _activate(doc: Document, clip: otio.schema.Clip, key: str) -> list[Edit]:
+    """Make `key` active; clear an explicit status (a new take has its own); return restores."""
+    refs = clip.media_references()
+    old_key = clip.active_media_reference_key
+    meta = doc.shot_meta(clip)
+    clip.set_media_references(refs, key)
+    restores: list[Edit] = [SetActiveTake(meta.id, None if old_key == GENERATOR_KEY else old_key)]
+    if meta.status is not None:
+        doc.set_shot_meta(clip, meta.model_copy(update={"status": None}))
+        restores.append(SetShotStatus(meta.id, meta.status))
+    return restores
+
+
+def _add_take(doc: Document, e: AddTake) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    take_id = _take_id(e.take_id)
+    refs = slot.clip.media_references()
+    if take_id in refs:
+        raise EditError(f"shot {slot.clip.name!r} already has a take {take_id!r}")
+    if e.kind not in ("imported", "generated"):
+        raise EditError(f"take kind {e.kind!r} must be 'imported' or 'generated'")
+    recipe = _recipe(e.recipe) if e.recipe is not None else None
+    stored, by_ref = doc.store_path(e.path, allow_outside=e.kind == "imported", what="take")
+    length = _length(doc, doc.resolve(stored, by_ref))
+    if e.activate:
+        _covers(doc, slot, length, take_id)
+    refs[take_id] = _make_take(doc, take_id, stored, by_ref, e.kind, recipe, length)
+    slot.clip.set_media_references(refs, slot.clip.active_media_reference_key)
+    restores = _activate(doc, slot.clip, take_id) if e.activate else []
+    remove = RemoveTake(e.shot_id, take_id)
+    return (Composite([*restores, remove]) if restores else remove), {e.shot_id}
+
+
+def _remove_take(doc: Document, e: RemoveTake) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    refs = slot.clip.media_references()
+    if e.take_id == GENERATOR_KEY or e.take_id not in refs:
+        raise EditError(f"shot {slot.clip.name!r} has no take {e.take_id!r}")
+    if slot.clip.active_media_reference_key == e.take_id:
+        raise EditError(f"take {e.take_id} is the active take of shot {slot.clip.name!r}; "
+                        "choose another take first")
+    ref = refs.pop(e.take_id)
+    ref_json = ref.to_json_string()
+    slot.clip.set_media_references(refs, slot.clip.active_media_reference_key)
+    return RestoreTake(e.shot_id, e.take_id, ref_json), {e.shot_id}
+
+
+def _restore_take(doc: Document, e: RestoreTake) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    take_id = _take_id(e.take_id)
+    refs = slot.clip.media_references()
+    if take_id in refs:
+        raise EditError(f"shot {slot.clip.name!r} already has a take {take_id!r}")
+    ref = _parse(e.reference_json, otio.schema.ExternalReference, "the take to restore")
+    try:
+        tm = doc.take_meta(ref)
+    except (KeyError, ValidationError, TypeError) as exc:
+        raise EditError("the take to restore has no valid Shotloom data") from exc
+    if tm.id != take_id:
+        raise EditError(f"the take to restore is {tm.id}, not {take_id}")
+    _check_paths_for_edit(doc, ref.target_url, tm.by_reference, f"take {take_id}")
+    refs[take_id] = ref
+    slot.clip.set_media_references(refs, slot.clip.active_media_reference_key)
+    return RemoveTake(e.shot_id, take_id), {e.shot_id}
+
+
+def _set_active_take(doc: Document, e: SetActiveTake) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    refs = slot.clip.media_references()
+    if e.take_id is None:
+        if GENERATOR_KEY not in refs:
+            raise EditError(f"shot {slot.clip.name!r} has no recipe to go back to")
+        key = GENERATOR_KEY
+    else:
+        if e.take_id == GENERATOR_KEY or e.take_id not in refs:
+            raise EditError(f"shot {slot.clip.name!r} has no take {e.take_id!r}")
+        key = e.take_id
+        _covers(doc, slot, doc.media_frames(refs[key]), key)
+    restores = _activate(doc, slot.clip, key)
+    inverse = restores[0] if len(restores) == 1 else Composite(restores)
+    return inverse, {e.shot_id}
+
+
+def _set_recipe(doc: Document, e: SetRecipe) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    clip = slot.clip
+    refs = clip.media_references()
+    gen = refs.get(GENERATOR_KEY)
+    old = plain(gen.parameters) if gen is not None else None
+    active = clip.active_media_reference_key
+    if e.recipe is None:
+        if gen is not None and active == GENERATOR_KEY:
+            raise EditError(f"shot {clip.name!r} is waiting to be generated; it needs a recipe")
+        refs.pop(GENERATOR_KEY, None)
+    else:
+        refs[GENERATOR_KEY] = doc.make_generator(_recipe(e.recipe))
+    clip.set_media_references(refs, active)
+    return SetRecipe(e.shot_id, old), {e.shot_id}
+
+
+def _set_notes(doc: Document, e: SetNotes) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    text = _text(e.text, "notes")
+    meta = doc.shot_meta(slot.clip)
+    doc.set_shot_meta(slot.clip, meta.model_copy(update={"notes": text}))
+    return SetNotes(e.shot_id, meta.notes), {e.shot_id}
+
+
+def _rename_shot(doc: Document, e: RenameShot) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    name = _text(e.name, "shot name")
+    old = slot.clip.name
+    slot.clip.name = name
+    return RenameShot(e.shot_id, old), {e.shot_id}
+
+
+def _set_shot_status(doc: Document, e: SetShotStatus) -> Result:
+    _, _, slot = _shot(doc, e.shot_id)
+    if e.status is not None and e.status not in SHOT_STATUSES:
+        raise EditError(f"shot status {e.status!r} must be one of {', '.join(SHOT_STATUSES)} (or None)")
+    meta = doc.shot_meta(slot.clip)
+    doc.set_shot_meta(slot.clip, meta.model_copy(update={"status": e.status}))
+    return SetShotStatus(e.shot_id, meta.status), {e.shot_id}
+
+
+# ---- audio ----------------------------------------------------------------------------------------
+
+def _check_audio_place(doc: Document, start: int, frames: int, what: str) -> None:
+    if start < 0:
+        raise EditError(f"{what} cannot start before the timeline (frame {start})")
+    for other_start, clip in doc.audio_slots():
+        other_end = other_start + doc.clip_range(clip)[1]
+        if start < other_end and other_start < start + frames:
+            raise EditError(f"{what} at frames {start}..{start + frames} overlaps audio clip "
+                            f"{clip.name!r} at {other_start}..{other_end}; move it first")
+
+
+def _add_audio_clip(doc: Document, e: AddAudioClip) -> Result:
+    start = _int(e.start, "audio start")
+    source_in = _int(e.source_in, "audio in-point")
+    kind = _text(e.kind, "audio kind")
+    gain = e.gain_db
+    if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not math.isfinite(gain) \
+            or abs(gain) > MAX_GAIN_DB:
+        raise EditError(f"gain {gain!r} dB must be a number between -{MAX_GAIN_DB:g} and {MAX_GAIN_DB:g}")
+    clip_id = _new_item_id(doc, e.clip_id, "audio clip id")
+    stored, by_ref = doc.store_path(e.path, allow_outside=True, what="audio file")
+    length = _length(doc, doc.resolve(stored, by_ref))
+    if e.frames is None:
+        if length is None:
+            raise EditError(f"{e.path} has no length of its own; give the audio clip a length in frames")
+        frames = length - source_in
+    else:
+        frames = _int(e.frames, "audio length")
+    _range_in_media(doc, Path(e.path).name, source_in, frames, length)
+    _check_audio_place(doc, start, frames, f"audio clip {Path(e.path).name!r}")
+    ref = otio.schema.ExternalReference(
+        target_url=stored, available_range=doc.time_range(0, length) if length is not None else None)
+    clip = otio.schema.Clip(
+        name=Path(e.path).name, media_reference=ref, source_range=doc.time_range(source_in, frames),
+        metadata={KEY: AudioClipMeta(id=clip_id, kind=kind, gain_db=float(gain), by_reference=by_ref).dump()})
+    doc.set_audio_slots([*doc.audio_slots(), (start, clip)])
+    return RemoveAudioClip(clip_id), {clip_id}
+
+
+def _remove_audio_clip(doc: Document, e: RemoveAudioClip) -> Result:
+    slots = doc.audio_slots()
+    for k, (start, clip) in enumerate(slots):
+        if doc.audio_meta(clip).id == e.clip_id:
+            slots.pop(k)
+            clip_json = clip.to_json_string()
+            doc.set_audio_slots(slots)
+            return RestoreAudioClip(start, clip_json), {e.clip_id}
+    raise EditError(f"no audio clip with id {e.clip_id!r} in this project")
+
+
+def _restore_audio_clip(doc: Document, e: RestoreAudioClip) -> Result:
+    start = _int(e.start, "audio start")
+    clip = _parse(e.clip_json, otio.schema.Clip, "the audio clip to restore")
+    try:
+        meta = doc.audio_meta(clip)
+    except (KeyError, ValidationError, TypeError) as exc:
+        raise EditError("the audio clip to restore has no valid Shotloom data") from exc
+    if meta.id in all_ids(doc):
+        raise EditError(f"id {meta.id} is already used in this project")
+    ref = clip.media_reference
+    if not isinstance(ref, otio.schema.ExternalReference):
+        raise EditError("the audio clip to restore has no media file")
+    _check_paths_for_edit(doc, ref.target_url, meta.by_reference, f"audio clip {meta.id}")
+    source_in, frames = doc.clip_range(clip)
+    _range_in_media(doc, clip.name, source_in, frames, doc.media_frames(ref))
+    _check_audio_place(doc, start, frames, f"audio clip {clip.name!r}")
+    doc.set_audio_slots([*doc.audio_slots(), (start, clip)])
+    return RemoveAudioClip(meta.id), {meta.id}
+
+
+# ---- composite ------------------------------------------------------------------------------------
+
+def _composite(doc: Document, e: Composite) -> Result:
+    done: list[Edit] = []
+    touched: set[str] = set()
+    try:
+        for sub in e.edits:
+            if not isinstance(sub, Edit):
+                raise EditError(f"{sub!r} in a composite edit is not an edit")
+            inverse, ids = apply_edit(doc, sub)
+            done.append(inverse)
+            touched |= ids
+    except BaseException:
+        for inverse in reversed(done):
+            apply_edit(doc, inverse)
+        raise
+    return Composite(reversed(done)), touched
+
+
+_HANDLERS: dict[type, Callable[[Document, Any], Result]] = {
+    InsertShot: _insert_shot,
+    RemoveShot: _remove_shot,
+    RestoreShot: _restore_shot,
+    MoveShot: _move_shot,
+    TrimShot: _trim_shot,
+    SplitShot: _split_shot,
+    SetTransition: _set_transition,
+    ClearTransition: _clear_transition,
+    AddTake: _add_take,
+    RemoveTake: _remove_take,
+    RestoreTake: _restore_take,
+    SetActiveTake: _set_active_take,
+    SetRecipe: _set_recipe,
+    SetNotes: _set_notes,
+    RenameShot: _rename_shot,
+    SetShotStatus: _set_shot_status,
+    AddAudioClip: _add_audio_clip,
+    RemoveAudioClip: _remove_audio_clip,
+    RestoreAudioClip: _restore_audio_clip,
+    Composite: _composite,
+}

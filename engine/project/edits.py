@@ -1,0 +1,216 @@
+"""Edits: small operations on a project. `Project.apply(edit)` validates, applies and returns
+the exact inverse edit (apply that to undo; applying the inverse returns the redo).
+
+Edits whose inverse needs the removed item itself (RemoveShot, RemoveTake, RemoveAudioClip)
+are undone by the Restore* edits, which carry the serialized OTIO item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Base of every edit."""
+
+
+@dataclass(frozen=True)
+class InsertShot(Edit):
+    """Insert a shot before `index` (len(shots) appends). media_path None makes a pending shot
+    (a GeneratorReference holding `recipe`) of `frames` frames; with media, frames None takes the
+    media from source_in to its end."""
+
+    index: int
+    name: str
+    media_path: Path | str | None = None
+    source_in: int = 0
+    frames: int | None = None
+    recipe: dict[str, Any] | None = None
+    shot_id: str | None = None
+    take_id: str | None = None
+    kind: Literal["imported", "generated"] | None = None
+    """Kind of the first take; None = "generated" under media/generated/, else "imported"."""
+
+
+@dataclass(frozen=True)
+class RemoveShot(Edit):
+    shot_id: str
+
+
+@dataclass(frozen=True)
+class RestoreShot(Edit):
+    """Inverse of RemoveShot: put back a serialized clip (and its transition in) at index."""
+
+    index: int
+    clip_json: str
+    transition_json: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveShot(Edit):
+    """Move a shot so that it ends up at `to_index`. It keeps its transition in where that
+    still fits; transitions that no longer fit become cuts (the inverse restores them)."""
+
+    shot_id: str
+    to_index: int
+
+
+@dataclass(frozen=True)
+class TrimShot(Edit):
+    """side "in": the in-point moves by delta (positive = later, shorter); side "out": the
+    out-point moves by delta (positive = longer)."""
+
+    shot_id: str
+    side: Literal["in", "out"]
+    delta: int
+
+
+@dataclass(frozen=True)
+class SplitShot(Edit):
+    """Split `offset` frames into the visible part; the right-hand part gets `new_shot_id`."""
+
+    shot_id: str
+    offset: int
+    new_shot_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SetTransition(Edit):
+    """A mix of `frames` frames from the previous shot into this one ("cut" clears it)."""
+
+    shot_id: str
+    kind: str
+    frames: int
+    transition_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ClearTransition(Edit):
+    shot_id: str
+
+
+@dataclass(frozen=True)
+class AddTake(Edit):
+    shot_id: str
+    take_id: str
+    path: Path | str
+    recipe: dict[str, Any] | None = None
+    kind: Literal["imported", "generated"] = "generated"
+    activate: bool = True
+
+
+@dataclass(frozen=True)
+class RemoveTake(Edit):
+    """Remove a take that is not the active one."""
+
+    shot_id: str
+    take_id: str
+
+
+@dataclass(frozen=True)
+class RestoreTake(Edit):
+    """Inverse of RemoveTake: put back a serialized media reference."""
+
+    shot_id: str
+    take_id: str
+    reference_json: str
+
+
+@dataclass(frozen=True)
+class SetActiveTake(Edit):
+    """Choose the take shown; take_id None goes back to the recipe (the shot is pending)."""
+
+    shot_id: str
+    take_id: str | None
+
+
+@dataclass(frozen=True)
+class SetRecipe(Edit):
+    """Set the shot's generation recipe (plain JSON data); None removes it (not while pending)."""
+
+    shot_id: str
+    recipe: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class SetNotes(Edit):
+    shot_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RenameShot(Edit):
+    shot_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SetShotStatus(Edit):
+    """Set an explicit status ("ready" | "pending" | "stale" | "missing"); None = computed."""
+
+    shot_id: str
+    status: str | None
+
+
+@dataclass(frozen=True)
+class AddAudioClip(Edit):
+    """An audio clip on the audio track at timeline frame `start` (clips never overlap)."""
+
+    path: Path | str
+    start: int
+    frames: int | None = None
+    source_in: int = 0
+    gain_db: float = 0.0
+    clip_id: str | None = None
+    kind: str = "music"
+
+
+@dataclass(frozen=True)
+class RemoveAudioClip(Edit):
+    clip_id: str
+
+
+@dataclass(frozen=True)
+class RestoreAudioClip(Edit):
+    """Inverse of RemoveAudioClip: put back a serialized audio clip at `start`."""
+
+    start: int
+    clip_json: str
+
+
+@dataclass(frozen=True)
+class Composite(Edit):
+    """Several edits applied in order, all or nothing."""
+
+    edits: tuple[Edit, ...] = field(default_factory=tuple)
+
+    def __init__(self, edits: Any = ()) -> None:
+        object.__setattr__(self, "edits", tuple(edits))
+
+
+__all__ = [
+    "AddAudioClip",
+    "AddTake",
+    "ClearTransition",
+    "Composite",
+    "Edit",
+    "InsertShot",
+    "MoveShot",
+    "RemoveAudioClip",
+    "RemoveShot",
+    "RemoveTake",
+    "RenameShot",
+    "RestoreAudioClip",
+    "RestoreShot",
+    "RestoreTake",
+    "SetActiveTake",
+    "SetNotes",
+    "SetRecipe",
+    "SetShotStatus",
+    "SetTransition",
+    "SplitShot",
+    "TrimShot",
+]

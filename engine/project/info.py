@@ -1,0 +1,83 @@
+"""Read-only views of the document handed to the renderer, the editor and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TransitionInfo:
+    id: str
+    kind: str
+    """"crossfade" | "dip_black" | "dip_white"."""
+    frames: int
+    """Mix length L: the mix covers timeline frames [shot.start - L, shot.start)."""
+
+
+@dataclass(frozen=True)
+class TakeInfo:
+    id: str
+    path: Path
+    """Absolute path of the take's media."""
+    active: bool
+    recipe: dict[str, Any] | None
+    kind: str
+    """"imported" | "generated"."""
+    by_reference: bool = False
+
+
+@dataclass(frozen=True)
+class ShotInfo:
+    id: str
+    index: int
+    name: str
+    start: int
+    """Timeline frame of the shot's cut (where a mix into it ends)."""
+    frames: int
+    """Visible length after the cut."""
+    source_in: int
+    """First visible frame in the active media, in project-rate frames."""
+    media_path: Path | None
+    take_id: str | None
+    status: str
+    """"ready" | "pending" | "missing" | "stale"."""
+    takes: tuple[TakeInfo, ...]
+    recipe: dict[str, Any] | None
+    notes: str
+    transition_in: TransitionInfo | None
+    source_frames: int | None
+    """Length of the active media at project rate; None for pending shots and still images."""
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+@dataclass(frozen=True)
+class AudioClipInfo:
+    id: str
+    path: Path
+    start: int
+    frames: int
+    source_in: int
+    gain_db: float
+    kind: str
+    source_frames: int | None = None
+    by_reference: bool = False
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+@dataclass(frozen=True)
+class Change:
+    """Sent to subscribers after each applied edit."""
+
+    kind: str
+    """The edit's name in snake case ("insert_shot", "trim_shot", "composite", …)."""
+    shot_ids: tuple[str, ...]
+    """Shots (and audio clips) the edit touched; the editor refreshes only these."""
+    revision: int

@@ -1,0 +1,173 @@
+"""Shotloom's data inside an OTIO timeline: pydantic models for `metadata["shotloom"]`.
+
+The project settings live on the timeline's metadata and carry the file's `schema_version`;
+every item (shot, take, transition, audio clip) carries a stable UUID in its own metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+"""Version of the `metadata["shotloom"]` layout written by this code; newer files are refused."""
+
+KEY = "shotloom"
+"""Key of Shotloom's data in every OTIO metadata dictionary."""
+
+GENERATOR_KEY = "generator"
+"""media_references key of a shot's GeneratorReference (its recipe); never a take id."""
+
+GENERATOR_KIND = "shotloom"
+
+TRANSITION_KINDS = ("crossfade", "dip_black", "dip_white")
+TransitionKind = Literal["crossfade", "dip_black", "dip_white"]
+ShotStatus = Literal["ready", "pending", "missing", "stale"]
+TakeKind = Literal["imported", "generated"]
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def parse_fps(value: str | float | Fraction) -> Fraction:
+    """A frame rate as a positive Fraction from "30000/1001", "24", 25 or Fraction(24)."""
+    if isinstance(value, float):
+        raise ValueError(f"frame rate {value!r} must be rational, e.g. '30000/1001'")  # noqa: TRY004
+    try:
+        fps = Fraction(value)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"frame rate {value!r} is not a number like '24' or '30000/1001'") from exc
+    if fps <= 0 or fps > 1000:
+        raise ValueError(f"frame rate {value!r} must be between 0 and 1000 frames per second")
+    return fps
+
+
+def format_fps(fps: Fraction) -> str:
+    return f"{fps.numerator}/{fps.denominator}"
+
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class ProjectMeta(_Meta):
+    """Project settings, on the timeline's metadata."""
+
+    schema_version: int = Field(ge=1)
+    id: str
+    name: str
+    fps: str
+    size: tuple[int, int]
+
+    @field_validator("id")
+    @classmethod
+    def _uuid(cls, v: str) -> str:
+        uuid.UUID(v)
+        return v
+
+    @field_validator("fps")
+    @classmethod
+    def _fps(cls, v: str) -> str:
+        return format_fps(parse_fps(v))
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v: tuple[int, int]) -> tuple[int, int]:
+        w, h = v
+        if not (1 <= w <= 16384 and 1 <= h <= 16384):
+            raise ValueError(f"size {w}x{h} must be between 1x1 and 16384x16384")
+        return v
+
+
+class ShotMeta(_Meta):
+    """A shot (an OTIO Clip on the first video track)."""
+
+    id: str
+    notes: str = ""
+    status: ShotStatus | None = None
+    """An explicit status set by SetShotStatus; None = computed from takes and files."""
+
+
+class TakeMeta(_Meta):
+    """A take (an ExternalReference among a shot's media_references)."""
+
+    id: str
+    kind: TakeKind
+    recipe: dict[str, Any] | None = None
+    by_reference: bool = False
+    """Imported by reference: the media may live outside the bundle (it is never written)."""
+
+    @model_validator(mode="after")
+    def _only_imported_by_reference(self) -> TakeMeta:
+        if self.by_reference and self.kind != "imported":
+            raise ValueError("only imported media may live outside the project bundle")
+        return self
+
+
+class TransitionMeta(_Meta):
+    id: str
+    kind: TransitionKind
+
+
+class AudioClipMeta(_Meta):
+    id: str
+    kind: str = "music"
+    gain_db: float = 0.0
+    by_reference: bool = False
+
+
+def brief(exc: BaseException) -> str:
+    """One line describing an error (pydantic's first complaint, or the first line of the text)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            return f"{where}: {first['msg']}" if where else str(first["msg"])
+        except (IndexError, KeyError, TypeError):
+            pass
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check_json(value: Any, what: str) -> Any:
+    """Round-trips `value` through JSON so only plain data (dict/list/str/number/bool/None) is stored."""
+    try:
+        data = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be plain JSON data ({exc})") from exc
+    _check_ints(data, what)
+    return data
+
+
+def _check_ints(value: Any, what: str) -> None:
+    """OTIO stores integers as int64."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError(f"{what} holds the number {value}, too large to store; use a string")
+    if isinstance(value, dict):
+        for v in value.values():
+            _check_ints(v, what)
+    elif isinstance(value, list):
+        for v in value:
+            _check_ints(v, what)
+
+
+def plain(value: Any) -> Any:
+    """OTIO AnyDictionary/AnyVector → plain dict/list (recursively)."""
+    if isinstance(value, (str, bytes, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "items"):
+        return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "__iter__"):
+        return [plain(v) for v in value]
+    return value

@@ -1,0 +1,393 @@
+"""Foreign timelines in and out.
+
+`import_otio` reads any .otio file and appends what Shotloom can represent to a project: the
+clips of the first video track become shots (media that exists is probed and referenced; media
+that does not exist becomes a "missing" shot to relink; a clip without media becomes a pending
+shot), dissolves become crossfades. What cannot be represented (gaps, nested stacks, effects,
+markers, other tracks, newer schema fields) is listed in the report, one clear line each.
+
+`export_otio` writes the project's timeline with absolute media URLs; OpenTimelineIO reads it
+back equivalent to what was written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import opentimelineio as otio
+
+from engine.errors import EditError, ProjectError
+from engine.project.edits import (
+    Composite,
+    Edit,
+    InsertShot,
+    RestoreShot,
+    SetTransition,
+    TrimShot,
+)
+from engine.project.model import (
+    GENERATOR_KIND,
+    KEY,
+    TRANSITION_KINDS,
+    ShotMeta,
+    TakeMeta,
+    brief,
+    new_id,
+    plain,
+)
+from engine.project.storage import OTIO_ERRORS, write_atomic
+
+
+@dataclass
+class ImportReport:
+    """What an import did: the new shots (in order) and one line per thing not imported as is."""
+
+    source: Path
+    shot_ids: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    undo: Edit | None = None
+    """One edit that removes everything the import added (for the editor's undo stack)."""
+
+    def __str__(self) -> str:
+        head = f"{self.source.name}: {len(self.shot_ids)} shot(s) imported"
+        return "\n".join([head, *(f"  - {line}" for line in self.lines)])
+
+
+# ---- reading a file ------------------------------------------------------------------------------
+
+def _downgrade(node: Any, supported: dict[str, int], notes: set[str]) -> Any:
+    """Rewrite schemas newer than this OpenTimelineIO knows (e.g. Marker.3 from OTIO 0.18+ main)
+    to the version it reads, keeping what the older schema can hold."""
+    if isinstance(node, list):
+        return [_downgrade(v, supported, notes) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _downgrade(v, supported, notes) for k, v in node.items()}
+    schema = out.get("OTIO_SCHEMA")
+    if isinstance(schema, str) and "." in schema:
+        name, _, version = schema.rpartition(".")
+        if version.isdigit() and name in supported and int(version) > supported[name]:
+            notes.add(f"{schema} (read as {name}.{supported[name]})")
+            out["OTIO_SCHEMA"] = f"{name}.{supported[name]}"
+            if name == "Marker" and isinstance(out.get("color"), dict):
+                colour = str(out["color"].get("name") or "RED").upper()
+                out["color"] = colour if colour in vars(otio.schema.MarkerColor).values() else "RED"
+    return out
+
+
+def read_timeline(path: Path, lines: list[str]) -> otio.schema.Timeline:
+    """The timeline in an .otio file; ProjectError (one line) when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"{path} not found; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"cannot read {path} ({exc}); is it an .otio file?") from None
+    try:
+        obj = otio.adapters.read_from_string(text, "otio_json")
+    except OTIO_ERRORS as exc:
+        message = brief(exc)
+        if not isinstance(exc, otio.exceptions.UnsupportedSchemaError):
+            raise ProjectError(f"{path} is not a readable OTIO timeline ({message})") from None
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as jexc:
+            raise ProjectError(f"{path} is not valid JSON (line {jexc.lineno})") from None
+        notes: set[str] = set()
+        fixed = _downgrade(raw, otio.core.type_version_map(), notes)
+        try:
+            obj = otio.adapters.read_from_string(json.dumps(fixed), "otio_json")
+        except OTIO_ERRORS as exc2:
+            raise ProjectError(f"{path} is not a readable OTIO timeline ({brief(exc2)})") from None
+        lines.append(f"written by a newer OpenTimelineIO: {', '.join(sorted(notes))}; "
+                     "fields the older schema lacks (such as marker colours) were simplified")
+    if isinstance(obj, otio.schema.SerializableCollection):
+        timelines = [t for t in obj.find_children(descended_from_type=otio.schema.Timeline)] \
+            if hasattr(obj, "find_children") else [t for t in obj if isinstance(t, otio.schema.Timeline)]
+        if not timelines:
+            raise ProjectError(f"{path} holds no timeline")
+        if len(timelines) > 1:
+            lines.append(f"the file holds {len(timelines)} timelines; only the first, "
+                         f"{timelines[0].name!r}, was imported")
+        obj = timelines[0]
+    if isinstance(obj, otio.schema.Track):
+        timeline = otio.schema.Timeline(name=obj.name)
+        timeline.tracks.append(obj.deepcopy())
+        return timeline
+    if isinstance(obj, otio.schema.Stack):
+        timeline = otio.schema.Timeline(name=obj.name)
+        timeline.tracks = obj.deepcopy()
+        return timeline
+    if not isinstance(obj, otio.schema.Timeline):
+        raise ProjectError(f"{path} holds a {type(obj).__name__}, not a timeline")
+    return obj
+
+
+# ---- mapping -------------------------------------------------------------------------------------
+
+class _Frames:
+    """Foreign RationalTime → project frames (start and end rounded separately: no drift)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def at(self, t: otio.opentime.RationalTime) -> int:
+        return round(t.value_rescaled_to(self.rate)) if t.rate != self.rate else round(t.value)
+
+    def span(self, r: otio.opentime.TimeRange) -> tuple[int, int]:
+        start = self.at(r.start_time)
+        return start, self.at(r.end_time_exclusive()) - start
+
+
+def _url_to_path(url: str, base: Path) -> Path:
+    if "://" in url:
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            return Path(url)
+        text = unquote(parsed.path)
+    else:
+        text = url
+    if re.match(r"^/?[A-Za-z]:[/\\]", text):  # a Windows drive path, kept recognisable
+        return Path("/" + text.lstrip("/").replace("\\", "/"))
+    p = Path(text).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _where(frame: int) -> str:
+    return f"at frame {frame}"
+
+
+def _describe(item: otio.core.Item) -> str:
+    return f"{type(item).__name__.lower()} {item.name!r}" if item.name else type(item).__name__.lower()
+
+
+def import_otio(project: Any, otio_path: Path | str, *, index: int | None = None) -> ImportReport:
+    """Append the foreign timeline's first video track to `project` as shots (at `index`, default
+    the end). Returns an ImportReport; ProjectError only when the file cannot be read at all."""
+    source = Path(otio_path).expanduser().absolute()
+    report = ImportReport(source=source)
+    lines = report.lines
+    timeline = read_timeline(source, lines)
+    frames = _Frames(float(project.fps))
+    base = source.parent
+
+    tracks = list(timeline.tracks)
+    video = [t for t in tracks if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Video]
+    for item in tracks:
+        if not isinstance(item, otio.schema.Track):
+            lines.append(f"top-level {_describe(item)} skipped: only tracks can be imported")
+    if timeline.tracks.markers:
+        lines.append(f"{len(timeline.tracks.markers)} timeline marker(s) not imported (Shotloom has no markers)")
+    if not video:
+        lines.append("the timeline has no video track; nothing to import")
+        return report
+    track = video[0]
+    for n, other in enumerate(video[1:], start=2):
+        lines.append(f"video track {n} {other.name!r} ({len(other)} items) ignored: Shotloom reads only "
+                     "the first video track")
+    audio = [t for t in tracks if isinstance(t, otio.schema.Track) and t.kind == otio.schema.TrackKind.Audio]
+    if audio:
+        count = sum(len(list(t.find_clips())) for t in audio)
+        lines.append(f"{len(audio)} audio track(s) ({count} clips) ignored: shots keep their own sound; "
+                     "add music with an audio clip")
+    if track.markers:
+        lines.append(f"{len(track.markers)} marker(s) on track {track.name!r} not imported")
+    if track.effects:
+        lines.append(f"effects on track {track.name!r} ignored")
+
+    rates = {c.source_range.start_time.rate for c in track.find_clips(shallow_search=True) if c.source_range}
+    if any(abs(r - frames.rate) > 1e-6 for r in rates):
+        lines.append(f"times at {', '.join(f'{r:g}' for r in sorted(rates))} fps were converted to the "
+                     f"project's {project.fps} fps (rounded to whole frames)")
+
+    start_index = len(project.shots()) if index is None else index
+    inverses: list[Edit] = []
+    placed: list[tuple[int, str] | None] = []  # per child: (child index, shot id) for imported clips
+    pos = 0
+    children = list(track)
+    for k, child in enumerate(children):
+        shot_id: str | None = None
+        if isinstance(child, otio.schema.Transition):
+            placed.append(None)
+            continue
+        try:
+            length = frames.span(child.trimmed_range())[1]
+        except OTIO_ERRORS:
+            length = 0
+        if isinstance(child, otio.schema.Gap):
+            lines.append(f"gap of {length} frames {_where(pos)} removed: the storyboard has no gaps")
+        elif isinstance(child, (otio.schema.Stack, otio.schema.Track)):
+            extra = f", {len(child.effects)} effect(s)" if child.effects else ""
+            lines.append(f"nested sequence {child.name!r} {_where(pos)} ({length} frames{extra}) skipped: "
+                         "flatten it in your editor and export again")
+        elif isinstance(child, otio.schema.Clip):
+            shot_id = _import_clip(project, child, frames, base, start_index + len(report.shot_ids),
+                                   pos, lines, inverses)
+            if shot_id is not None:
+                report.shot_ids.append(shot_id)
+        else:
+            lines.append(f"{_describe(child)} {_where(pos)} skipped: Shotloom cannot represent it")
+        placed.append((k, shot_id) if shot_id else None)
+        pos += length
+
+    for k, child in enumerate(children):
+        if isinstance(child, otio.schema.Transition):
+            before = placed[k - 1] if k > 0 else None
+            after = placed[k + 1] if k + 1 < len(children) else None
+            _import_transition(project, child, frames, before, after, lines, inverses)
+
+    if inverses:
+        report.undo = Composite(reversed(inverses))
+    return report
+
+
+def _import_clip(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Path, index: int, pos: int,
+                 lines: list[str], inverses: list[Edit]) -> str | None:
+    name = clip.name or "clip"
+    label = f"clip {name!r} {_where(pos)}"
+    if not clip.enabled:
+        lines.append(f"{label} is disabled; skipped")
+        return None
+    if clip.effects:
+        names = ", ".join(e.effect_name or e.name or type(e).__name__ for e in clip.effects)
+        lines.append(f"effects on {label} ({names}) ignored: it plays at normal speed, unprocessed")
+    if clip.markers:
+        lines.append(f"{len(clip.markers)} marker(s) on {label} not imported")
+    ref = clip.media_reference
+    try:
+        trimmed = clip.trimmed_range()
+    except OTIO_ERRORS:
+        lines.append(f"{label} has no length; skipped")
+        return None
+    source_start, length = frames.span(trimmed)
+    if length < 1:
+        lines.append(f"{label} is shorter than one frame at the project rate; skipped")
+        return None
+    ar = ref.available_range
+    media_start = frames.at(ar.start_time) if ar is not None else 0
+    source_in = source_start - media_start
+    meta = plain(clip.metadata.get(KEY)) if KEY in clip.metadata else None
+    notes = meta.get("notes", "") if isinstance(meta, dict) else ""
+
+    if isinstance(ref, otio.schema.GeneratorReference) and ref.generator_kind == GENERATOR_KIND:
+        return _apply(project, InsertShot(index, name, frames=length, recipe=plain(ref.parameters),
+                                          source_in=max(0, source_in)), label, lines, inverses, notes)
+    if not isinstance(ref, otio.schema.ExternalReference):
+        why = {
+            otio.schema.MissingReference: "has no media",
+            otio.schema.GeneratorReference: f"is made by a {getattr(ref, 'generator_kind', '')!r} generator "
+                                            "Shotloom cannot run",
+            otio.schema.ImageSequenceReference: "is an image sequence (not supported yet)",
+        }.get(type(ref), f"has a {type(ref).__name__} Shotloom cannot read")
+        lines.append(f"{label} {why}: imported as a pending shot of {length} frames — give it a recipe "
+                     "or a take")
+        return _apply(project, InsertShot(index, name, frames=length, recipe={}), label, lines, inverses, notes)
+
+    path = _url_to_path(ref.target_url, base)
+    if path.is_file():
+        if source_in < 0:
+            lines.append(f"{label} starts {-source_in} frames before its media; trimmed to the media start")
+            length += source_in
+            source_in = 0
+        return _apply(project, InsertShot(index, name, media_path=path, source_in=source_in, frames=length,
+                                          kind="imported"), label, lines, inverses, notes)
+    # Missing media: keep the shot and its timing, pointing at the file to relink.
+    lines.append(f"media of {label} not found ({path}): kept as a missing shot — relink or replace it")
+    # Its length is unknown until it is relinked (the foreign file's claim is not checked here).
+    take_id = new_id()
+    shot_id = new_id()
+    source_in = max(0, source_in)
+    rate = float(project.fps)
+    take = otio.schema.ExternalReference(
+        target_url=str(path),
+        metadata={KEY: TakeMeta(id=take_id, kind="imported", by_reference=True).dump()})
+    shot = otio.schema.Clip(
+        name=name, source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(source_in, rate),
+                                                        otio.opentime.RationalTime(length, rate)),
+        metadata={KEY: ShotMeta(id=shot_id, notes=notes if isinstance(notes, str) else "").dump()})
+    shot.set_media_references({take_id: take}, take_id)
+    return _apply(project, RestoreShot(index, shot.to_json_string()), label, lines, inverses, None)
+
+
+def _apply(project: Any, edit: Edit, label: str, lines: list[str], inverses: list[Edit],
+           notes: Any) -> str | None:
+    from engine.project.edits import SetNotes
+
+    try:
+        inverse = project.apply(edit)
+    except EditError as exc:
+        lines.append(f"{label} skipped: {exc}")
+        return None
+    inverses.append(inverse)
+    shot_id = project.shots()[edit.index].id
+    if isinstance(notes, str) and notes:
+        inverses.append(project.apply(SetNotes(shot_id, notes)))
+    return shot_id
+
+
+def _import_transition(project: Any, tr: otio.schema.Transition, frames: _Frames,
+                       before: tuple[int, str] | None, after: tuple[int, str] | None,
+                       lines: list[str], inverses: list[Edit]) -> None:
+    a = frames.at(tr.in_offset)
+    b = frames.at(tr.out_offset)
+    label = f"transition {tr.name!r}" if tr.name else "a transition"
+    if before is None or after is None:
+        lines.append(f"{label} next to something that was not imported was dropped (a cut instead)")
+        return
+    meta = plain(tr.metadata.get(KEY)) if KEY in tr.metadata else None
+    kind = meta.get("kind") if isinstance(meta, dict) and meta.get("kind") in TRANSITION_KINDS else None
+    if kind is None:
+        kind = "crossfade"
+        if tr.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve:
+            lines.append(f"{label} of type {tr.transition_type!r} imported as a crossfade")
+    if a < 0 or b < 0 or a + b < 1:
+        lines.append(f"{label} has no length at the project rate; a cut instead")
+        return
+    a_id, b_id = before[1], after[1]
+    # Foreign mix [cut - a, cut + b) → Shotloom's [cut' - L, cut') with cut' = cut + b, L = a + b:
+    # A shows b more frames, B's cut-state in-point is a frames earlier, then the mix shifts it.
+    steps: list[Edit] = []
+    if b:
+        steps.append(TrimShot(a_id, "out", b))
+    if a:
+        steps.append(TrimShot(b_id, "in", -a))
+    steps.append(SetTransition(b_id, kind, a + b))
+    try:
+        inverses.append(project.apply(Composite(steps)))
+    except EditError as exc:
+        lines.append(f"{label} ({a + b} frames) could not be kept, imported as a cut: {exc}")
+
+
+# ---- export --------------------------------------------------------------------------------------
+
+def exported_timeline(project: Any) -> otio.schema.Timeline:
+    """A copy of the project's timeline whose media references are absolute file URLs."""
+    timeline = project.timeline.deepcopy()
+    for clip in timeline.find_clips():
+        meta = plain(clip.metadata.get(KEY, {}))
+        clip_by_ref = bool(meta.get("by_reference")) if isinstance(meta, dict) else False
+        for ref in clip.media_references().values():
+            if not isinstance(ref, otio.schema.ExternalReference):
+                continue
+            take = plain(ref.metadata.get(KEY, {}))
+            by_ref = bool(take.get("by_reference")) if isinstance(take, dict) and take else clip_by_ref
+            path = Path(ref.target_url) if by_ref else project.path / ref.target_url
+            ref.target_url = path.absolute().as_uri()
+    return timeline
+
+
+def export_otio(project: Any, out_path: Path | str) -> Path:
+    """Write the timeline as .otio (atomically) with absolute media URLs; returns the path."""
+    out = Path(out_path).expanduser().absolute()
+    if out.suffix.lower() != ".otio":
+        raise ProjectError(f"{out} must end in .otio to be written as an OpenTimelineIO timeline")
+    if not out.parent.is_dir():
+        raise ProjectError(f"folder {out.parent} does not exist; create it first")
+    text = otio.adapters.write_to_string(exported_timeline(project), "otio_json")
+    write_atomic(out, text)
+    return out
