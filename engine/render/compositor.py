@@ -32,6 +32,19 @@ class Compositor:
         """The timeline frame t as (h, w, 3) uint8 RGB at the project size."""
         return self.composite(self.plan.at(t))
 
+    def decoded_frame(self, t: int):
+        """Timeline frame t as the source's decoded frame (av.VideoFrame) when it is shown as it
+        is (one layer, full weight, project size), else None. Export encodes such frames with no
+        trip through RGB."""
+        recipe = self.plan.at(t)
+        if len(recipe.layers) != 1 or recipe.fill_weight != 0 or recipe.layers[0].weight != 1.0:
+            return None
+        layer = recipe.layers[0]
+        reader = self._reader(layer.media_path)
+        if tuple(reader.size) != tuple(self.plan.size):
+            return None
+        return reader.decoded_frame(min(max(layer.source_frame, 0), reader.frame_count - 1))
+
     def composite(self, recipe: FrameRecipe) -> np.ndarray:
         w, h = self.plan.size
         if len(recipe.layers) == 1 and recipe.fill_weight == 0 and recipe.layers[0].weight == 1.0:

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+import numpy as np
+
 from engine.errors import Canceled, MediaError, ShotloomError
 from engine.progress import CancelToken, ProgressFn, no_progress
 from engine.render.audio import AudioMixer
@@ -143,7 +145,8 @@ def export_plan(
     frames: queue.Queue = queue.Queue(maxsize=PREFETCH_FRAMES)
     stop = threading.Event()
     producer = threading.Thread(
-        target=_composite_frames, args=(plan, start, end, frames, stop), name="export-compositor", daemon=True
+        target=_composite_frames, args=(plan, start, end, frames, stop, writer.accepts_decoded),
+        name="export-compositor", daemon=True,
     )
     producer.start()
     chunk = max(1, int(plan.rate * AUDIO_CHUNK_SECONDS))
@@ -154,7 +157,10 @@ def export_plan(
             item = frames.get()
             if isinstance(item, BaseException):
                 raise item
-            writer.write(item)
+            if isinstance(item, np.ndarray):
+                writer.write(item)
+            else:
+                writer.write_decoded(item)
             t = start + done
             if with_audio and (t + 1 - audio_done >= chunk or t + 1 == end):
                 writer.write_audio(mixer.frames(audio_done, t + 1))
@@ -181,13 +187,19 @@ def export_plan(
     return out
 
 
-def _composite_frames(plan: RenderPlan, start: int, end: int, frames: queue.Queue, stop: threading.Event) -> None:
+def _composite_frames(
+    plan: RenderPlan, start: int, end: int, frames: queue.Queue, stop: threading.Event, passthrough
+) -> None:
+    """Producer thread: composites frames ahead of the encoder (PyAV releases the GIL while
+    decoding and encoding, so the two overlap). Frames shown unchanged go as decoded frames."""
     try:
         with Compositor(plan) as compositor:
             for t in range(start, end):
                 if stop.is_set():
                     return
-                frame = compositor.frame(t)
+                frame = compositor.decoded_frame(t)
+                if frame is None or not passthrough(frame):
+                    frame = compositor.frame(t)
                 while not stop.is_set():
                     try:
                         frames.put(frame, timeout=0.1)

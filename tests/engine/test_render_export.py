@@ -218,16 +218,18 @@ def test_existing_file_survives_a_failed_export(tmp_path, clips, monkeypatch):
     out.write_bytes(b"previous export")
     from engine.media import writer as writer_module
 
-    real_write = writer_module.VideoWriter.write
     calls = {"n": 0}
 
-    def failing_write(self, frame):
-        calls["n"] += 1
-        if calls["n"] == 10:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(self, frame)
+    def failing(real):
+        def write(self, frame):
+            calls["n"] += 1
+            if calls["n"] == 10:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(self, frame)
+        return write
 
-    monkeypatch.setattr(writer_module.VideoWriter, "write", failing_write)
+    for name in ("write", "write_decoded"):
+        monkeypatch.setattr(writer_module.VideoWriter, name, failing(getattr(writer_module.VideoWriter, name)))
     with pytest.raises(MediaError, match="disk filled up"):
         export(project, out)
     assert out.read_bytes() == b"previous export"

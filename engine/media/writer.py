@@ -1,0 +1,433 @@
+"""Encoding: presets with sensible quality defaults and a frame-exact VideoWriter."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import MappingProxyType
+from typing import Self
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+
+from engine.errors import MediaError
+from engine.media._common import (
+    _SWS_ITU709, ffmpeg_reason, frame_time_base, frame_to_rgb, media_error, rate_of, sws_colorspace,
+)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An export format: container, video codec and its quality options, audio codec."""
+
+    name: str
+    extension: str  # "" for an image-sequence folder
+    codec: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    supports_audio: bool = True
+    pix_fmt: str = "yuv420p"
+    container_format: str | None = None
+    container_options: Mapping[str, str] = field(default_factory=dict)
+    audio_codec: str | None = None
+    audio_bit_rate: int = 192_000
+    codec_tag: str | None = None
+    description: str = ""
+
+    @property
+    def needs_even_size(self) -> bool:
+        return self.pix_fmt.startswith(("yuv420", "yuv422", "nv12"))
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.extension == ""
+
+
+def _frozen(d: dict[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(d))
+
+
+PRESETS: dict[str, Preset] = {
+    "h264": Preset(
+        name="h264", extension=".mp4", codec="libx264",
+        options=_frozen({"crf": "18", "preset": "medium"}),
+        pix_fmt="yuv420p", container_format="mp4",
+        container_options=_frozen({"movflags": "+faststart"}), audio_codec="aac",
+        description="H.264 MP4, visually lossless (CRF 18), plays everywhere",
+    ),
+    "h265": Preset(
+        name="h265", extension=".mp4", codec="libx265",
+        options=_frozen({"crf": "20", "preset": "medium", "x265-params": "log-level=error"}),
+        pix_fmt="yuv420p", container_format="mp4",
+        container_options=_frozen({"movflags": "+faststart"}), audio_codec="aac", codec_tag="hvc1",
+        description="H.265/HEVC MP4 (CRF 20), half the size of H.264",
+    ),
+    "prores": Preset(
+        name="prores", extension=".mov", codec="prores_ks",
+        options=_frozen({"profile": "3", "vendor": "apl0"}),
+        pix_fmt="yuv422p10le", container_format="mov", audio_codec="aac", audio_bit_rate=320_000,
+        description="ProRes 422 HQ MOV, 10-bit, for further editing",
+    ),
+    "vp9": Preset(
+        name="vp9", extension=".webm", codec="libvpx-vp9",
+        options=_frozen({"crf": "31", "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "2"}),
+        pix_fmt="yuv420p", container_format="webm", audio_codec="libopus", audio_bit_rate=160_000,
+        description="VP9 WebM (CRF 31), for the web",
+    ),
+    "gif": Preset(
+        name="gif", extension=".gif", codec="gif", options=_frozen({}), supports_audio=False,
+        pix_fmt="pal8", container_format="gif", container_options=_frozen({"loop": "0"}),
+        description="Animated GIF, looping, a 256-colour palette made for each frame, no audio",
+    ),
+    "png": Preset(
+        name="png", extension="", codec="png", options=_frozen({}), supports_audio=False,
+        pix_fmt="rgb24", description="PNG image sequence in a folder (NAME_000000.png ...), lossless",
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise MediaError(
+            f"unknown export preset {name!r}; choose one of {', '.join(PRESETS)}"
+        ) from None
+
+
+_AUDIO_FRAME_SIZE = {"aac": 1024, "libopus": 960, "opus": 960}
+_OPUS_RATES = (48000, 24000, 16000, 12000, 8000)
+
+
+class AudioTrack:
+    """An audio stream in an output container fed with float32 (channels, n) blocks."""
+
+    def __init__(self, container: av.container.OutputContainer, codec: str, *, in_rate: int,
+                 channels: int, bit_rate: int | None = None, start_sample: int = 0) -> None:
+        if channels not in (1, 2):
+            raise ValueError(f"audio channels must be 1 or 2, not {channels}")
+        out_rate = in_rate
+        if codec in ("libopus", "opus") and in_rate not in _OPUS_RATES:
+            out_rate = 48000
+        self.layout = "stereo" if channels == 2 else "mono"
+        self.channels = channels
+        self.in_rate = in_rate
+        self.stream = container.add_stream(codec, rate=out_rate, layout=self.layout)
+        ctx = self.stream.codec_context
+        if bit_rate:
+            ctx.bit_rate = bit_rate
+        fmt = ctx.codec.audio_formats[0].name if ctx.codec.audio_formats else "fltp"
+        ctx.format = fmt
+        self._resampler = av.AudioResampler(format=fmt, layout=self.layout, rate=out_rate,
+                                            frame_size=_AUDIO_FRAME_SIZE.get(codec))
+        self._written = int(start_sample)  # pts of the next sample, at 1/in_rate
+        self._container = container
+
+    def write(self, samples: np.ndarray) -> None:
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim == 1:
+            samples = samples[None, :]
+        if samples.ndim != 2 or samples.shape[0] != self.channels:
+            raise ValueError(
+                f"audio block must be float32 (channels={self.channels}, n), got shape {samples.shape}"
+            )
+        if samples.shape[1] == 0:
+            return
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format="fltp",
+                                           layout=self.layout)
+        frame.sample_rate = self.in_rate
+        frame.time_base = Fraction(1, self.in_rate)
+        frame.pts = self._written
+        self._written += samples.shape[1]
+        self._encode(self._resampler.resample(frame))
+
+    def _encode(self, frames: list[av.AudioFrame]) -> None:
+        for out in frames:
+            self._container.mux(self.stream.encode(out))
+
+    def flush(self) -> None:
+        self._encode(self._resampler.resample(None))
+        self._container.mux(self.stream.encode(None))
+
+
+class _PaletteGraph:
+    """FFmpeg palettegen + paletteuse per frame: GIF colours far better than a fixed palette."""
+
+    def __init__(self, size: tuple[int, int], time_base: Fraction) -> None:
+        graph = av.filter.Graph()
+        src = graph.add_buffer(width=size[0], height=size[1], format="rgb24", time_base=time_base)
+        split = graph.add("split")
+        gen = graph.add("palettegen", "stats_mode=single:max_colors=256")
+        use = graph.add("paletteuse", "new=1:dither=sierra2_4a")
+        sink = graph.add("buffersink")
+        src.link_to(split)
+        split.link_to(use, 0, 0)
+        split.link_to(gen, 1, 0)
+        gen.link_to(use, 0, 1)
+        use.link_to(sink)
+        graph.configure()
+        self._graph = graph
+
+    def push(self, frame: av.VideoFrame | None) -> list[av.VideoFrame]:
+        self._graph.push(frame)
+        out = []
+        while True:
+            try:
+                out.append(self._graph.pull())
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return out
+
+
+class VideoWriter:
+    """Write RGB frames (and optional audio) to a file with a preset.
+
+    Frame k gets pts k at time base 1/rate, so timestamps are exact. The writer writes exactly
+    where it is told; callers that need atomic results write to a temp name and rename.
+    """
+
+    def __init__(self, path: Path | str, *, preset: str, rate: Fraction | int, size: tuple[int, int],
+                 audio_rate: int | None = None, audio_channels: int = 2,
+                 options: dict[str, str] | None = None, all_intra: bool = False) -> None:
+        self.path = Path(path)
+        self.preset = get_preset(preset)
+        self.rate = rate_of(rate)
+        self.size = (int(size[0]), int(size[1]))
+        self.frames_written = 0
+        self._closed = False
+        self._container: av.container.OutputContainer | None = None
+        self._audio: AudioTrack | None = None
+        self._palette: _PaletteGraph | None = None
+        # One swscale context for the whole file; sliced across cores for large frames.
+        self._reformatter = VideoReformatter()
+        self._sws_threads = 0 if self.size[0] * self.size[1] >= 640 * 360 else 1
+        w, h = self.size
+        if w < 2 or h < 2:
+            raise media_error(self.path, f"frame size {w}x{h} is too small", "use at least 2x2")
+        if self.preset.needs_even_size and (w % 2 or h % 2):
+            raise media_error(
+                self.path,
+                f"frame size {w}x{h} is odd but {self.preset.name} needs even width and height",
+                f"use {w - w % 2}x{h - h % 2} (conform_frame pads or crops to it)",
+            )
+        if audio_rate is not None and not self.preset.supports_audio:
+            raise media_error(self.path, f"the {self.preset.name} preset cannot hold audio",
+                              "export without audio or choose h264, h265, prores or vp9")
+        opts = dict(self.preset.options)
+        if options:
+            opts.update({str(k): str(v) for k, v in options.items()})
+        self._options = opts
+        self._all_intra = all_intra
+        if self.preset.is_sequence:
+            self._open_sequence()
+        else:
+            self._open_container(audio_rate, audio_channels)
+
+    # -- setup -------------------------------------------------------------------------------
+    def _open_sequence(self) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise media_error(self.path, "exists and is not a folder",
+                              "a PNG sequence is written into a folder; choose a new name")
+        self._made_folder = not self.path.exists()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise media_error(self.path, f"cannot create the folder ({exc.strerror})",
+                              "check the location") from None
+        self._stem = self.path.name
+
+    def sequence_path(self, index: int) -> Path:
+        return self.path / f"{self._stem}_{index:06d}.png"
+
+    def _open_container(self, audio_rate: int | None, audio_channels: int) -> None:
+        p = self.preset
+        folder = self.path.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise media_error(self.path, "cannot be written (the folder is missing or read-only)",
+                              "choose a folder that exists and is writable")
+        try:
+            self._container = av.open(str(self.path), mode="w", format=p.container_format,
+                                      options=dict(p.container_options))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise media_error(self.path, f"cannot be written ({ffmpeg_reason(exc)})",
+                              "check the folder exists and is writable") from None
+        try:
+            tb = frame_time_base(self.rate)
+            stream = self._container.add_stream(p.codec, rate=self.rate)
+            ctx = stream.codec_context
+            stream.width, stream.height = self.size
+            stream.pix_fmt = p.pix_fmt
+            stream.time_base = tb
+            ctx.time_base = tb
+            ctx.framerate = self.rate
+            if p.pix_fmt.startswith("yuv"):
+                # Tag BT.709 limited range; frames are converted with the same matrix below.
+                ctx.colorspace = 1
+                ctx.color_primaries = 1
+                ctx.color_trc = 1
+                ctx.color_range = 1
+            opts = dict(self._options)
+            if self._all_intra:
+                ctx.gop_size = 1
+                ctx.max_b_frames = 0
+                if p.codec == "libx264":
+                    opts.setdefault("x264-params", "keyint=1:min-keyint=1:scenecut=0")
+                elif p.codec == "libx265":
+                    base = opts.get("x265-params", "")
+                    opts["x265-params"] = (base + ":" if base else "") + "keyint=1:min-keyint=1"
+                elif p.codec == "libvpx-vp9":
+                    opts.setdefault("auto-alt-ref", "0")
+            if p.codec == "libvpx-vp9":
+                opts.setdefault("threads", "0")
+            ctx.options = opts
+            if p.codec_tag:
+                ctx.codec_tag = p.codec_tag
+            self._stream = stream
+            self._palette = _PaletteGraph(self.size, tb) if p.pix_fmt == "pal8" else None
+            if audio_rate is not None:
+                self._audio = AudioTrack(self._container, p.audio_codec or "aac", in_rate=int(audio_rate),
+                                         channels=audio_channels, bit_rate=p.audio_bit_rate)
+        except (av.error.FFmpegError, ValueError) as exc:
+            self._discard()
+            raise media_error(self.path, f"cannot set up the {p.name} encoder ({ffmpeg_reason(exc)})",
+                              "check the preset options") from None
+
+    # -- writing -----------------------------------------------------------------------------
+    def _check_frame(self, frame: np.ndarray) -> np.ndarray:
+        w, h = self.size
+        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.shape != (h, w, 3):
+            shape = getattr(frame, "shape", None)
+            dtype = getattr(frame, "dtype", None)
+            raise ValueError(f"frame must be uint8 ({h}, {w}, 3) RGB, got {dtype} {shape}")
+        return np.ascontiguousarray(frame)
+
+    def write(self, frame: np.ndarray) -> None:
+        if self._closed:
+            raise media_error(self.path, "the writer is already closed", "open a new VideoWriter")
+        frame = self._check_frame(frame)
+        k = self.frames_written
+        if self.preset.is_sequence:
+            from engine.media.images import save_png
+
+            save_png(frame, self.sequence_path(k))
+            self.frames_written += 1
+            return
+        vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        p = self.preset
+        if p.pix_fmt.startswith("yuv"):
+            vf = self._reformatter.reformat(vf, format=p.pix_fmt, dst_colorspace=1, dst_color_range=1,
+                                            threads=self._sws_threads)
+        elif p.pix_fmt not in ("rgb24", "pal8"):
+            vf = self._reformatter.reformat(vf, format=p.pix_fmt)
+        vf.pts = k
+        vf.time_base = self._stream.codec_context.time_base
+        if self._all_intra:
+            vf.pict_type = av.video.frame.PictureType.I
+        try:
+            if self._palette is not None:
+                for out in self._palette.push(vf):
+                    self._container.mux(self._stream.encode(out))
+            else:
+                self._container.mux(self._stream.encode(vf))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._write_error(exc) from None
+        self.frames_written += 1
+
+    def accepts_decoded(self, frame: av.VideoFrame) -> bool:
+        """Whether a decoded frame can be encoded as it is, with no trip through RGB: same size and
+        pixel format, and the BT.709 limited-range matrix this writer tags its output with."""
+        p = self.preset
+        return (
+            not self.preset.is_sequence
+            and self._palette is None
+            and not self._all_intra
+            and frame.format.name == p.pix_fmt
+            and (frame.width, frame.height) == tuple(self.size)
+            and sws_colorspace(frame.colorspace, frame.height) == _SWS_ITU709
+            and frame.color_range != 2
+        )
+
+    def write_decoded(self, frame: av.VideoFrame) -> None:
+        """Encode a decoded frame unchanged (see accepts_decoded), else through RGB like write()."""
+        if not self.accepts_decoded(frame):
+            self.write(frame_to_rgb(frame))
+            return
+        if self._closed:
+            raise media_error(self.path, "the writer is already closed", "open a new VideoWriter")
+        # The encoder takes its own reference at send time, so retiming the shared frame is safe;
+        # the source's picture type is cleared or x264 would copy the source's GOP structure.
+        frame.pts = self.frames_written
+        frame.time_base = self._stream.codec_context.time_base
+        frame.pict_type = av.video.frame.PictureType.NONE
+        try:
+            self._container.mux(self._stream.encode(frame))
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._write_error(exc) from None
+        self.frames_written += 1
+
+    def write_audio(self, samples: np.ndarray) -> None:
+        if self._audio is None:
+            raise ValueError("this VideoWriter was opened without audio (audio_rate=None)")
+        try:
+            self._audio.write(samples)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise self._write_error(exc) from None
+
+    def _write_error(self, exc: BaseException) -> MediaError:
+        if isinstance(exc, OSError) and exc.errno == 28 or "No space" in str(exc):
+            return media_error(self.path, "the disk is full", "free some space and export again")
+        return media_error(self.path, f"writing failed ({ffmpeg_reason(exc)})", "check the disk and folder")
+
+    def close(self) -> None:
+        """Flush the encoders and finish the file."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._container is None:
+            return
+        try:
+            if self._palette is not None:
+                for out in self._palette.push(None):
+                    self._container.mux(self._stream.encode(out))
+            self._container.mux(self._stream.encode(None))
+            if self._audio is not None:
+                self._audio.flush()
+            self._container.close()
+        except (av.error.FFmpegError, OSError) as exc:
+            self._discard()
+            raise self._write_error(exc) from None
+        self._container = None
+
+    def abort(self) -> None:
+        """Stop and delete whatever was written."""
+        self._closed = True
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._container is not None:
+            with contextlib.suppress(Exception):  # a broken container is removed anyway
+                self._container.close()
+            self._container = None
+        if self.preset.is_sequence:
+            # Only what this writer made: the folder may hold the user's files.
+            for k in range(self.frames_written):
+                self.sequence_path(k).unlink(missing_ok=True)
+            if self._made_folder:
+                try:
+                    self.path.rmdir()
+                except OSError:
+                    pass
+        else:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
