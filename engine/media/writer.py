@@ -17,7 +17,13 @@ from av.video.reformatter import VideoReformatter
 
 from engine.errors import MediaError
 from engine.media._common import (
-    _SWS_ITU709, ffmpeg_reason, frame_time_base, frame_to_rgb, media_error, rate_of, sws_colorspace,
+    _SWS_ITU709,
+    ffmpeg_reason,
+    frame_time_base,
+    frame_to_rgb,
+    media_error,
+    rate_of,
+    sws_colorspace,
 )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from engine.progress import CancelToken, ProgressFn, no_progress
 
@@ -51,8 +52,8 @@ def ensure_proxies(project: Project, *, progress: ProgressFn = no_progress,
     for media, target, frames in todo:
         target.parent.mkdir(parents=True, exist_ok=True)
 
-        def step(d: int, t: int, message: str = "", base=done) -> None:
-            progress(base + d, total, media.name)
+        def step(d: int, t: int, message: str = "", base=done, name=media.name) -> None:
+            progress(base + d, total, name)
 
         build_proxy(media, target, height=min(project.size[1], 1080), progress=step, cancel=cancel)
         done += frames

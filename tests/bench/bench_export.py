@@ -20,8 +20,8 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from engine.media import VideoWriter
-from engine.media.writer import get_preset
 from engine.media.synthetic import synthetic_frame
+from engine.media.writer import get_preset
 
 RATE = Fraction(24)
 XFADE = 12

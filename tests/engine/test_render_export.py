@@ -100,7 +100,7 @@ def test_crossfade_frames_are_the_mix_of_the_two_right_frames(tmp_path, clips):
         err = np.abs(frames[t].astype(np.float64) - want).mean()
         assert err < 4.0, f"timeline frame {t}: mean error {err:.1f} against the expected mix"
         # and it is really a mix: neither source alone matches
-        if len(recipe.layers) == 2 and min(l.weight for l in recipe.layers) > 0.3:
+        if len(recipe.layers) == 2 and min(x.weight for x in recipe.layers) > 0.3:
             for layer in recipe.layers:
                 alone = sources[Path(layer.media_path).resolve()][layer.source_frame].astype(np.float64)
                 assert np.abs(frames[t] - alone).mean() > err + 2

@@ -30,7 +30,7 @@ def test_plain_cut_maps_every_frame_to_one_source_frame():
     assert plan.frames == 66
     assert plan.cuts == [(24, "a", "b"), (54, "b", "c")]
     r = plan.at(0)
-    assert [(l.media_path, l.source_frame, l.weight) for l in r.layers] == [(A, 0, 1.0)]
+    assert [(x.media_path, x.source_frame, x.weight) for x in r.layers] == [(A, 0, 1.0)]
     r = plan.at(23)
     assert r.layers[0].source_frame == 23
     r = plan.at(24)
@@ -65,11 +65,11 @@ def test_dip_to_black_goes_through_black_without_both_shots_at_once():
     seen_fill = []
     for t in range(16, 24):
         r = plan.at(t)
-        names = {l.media_path for l in r.layers}
+        names = {x.media_path for x in r.layers}
         assert len(names) <= 1
         assert r.fill == (0, 0, 0)
         seen_fill.append(r.fill_weight)
-        total = sum(l.weight for l in r.layers) + r.fill_weight
+        total = sum(x.weight for x in r.layers) + r.fill_weight
         assert total == pytest.approx(1.0)
     assert max(seen_fill) > 0.8
 
