@@ -51,6 +51,15 @@ def gather() -> list[dict]:
         gpu = _gpu()
         add("gpu", gpu is not None, gpu or "no CUDA GPU: generation runs on the CPU (slow, fine for tiny models)",
             essential=False)
+    try:
+        from engine.jobs.selftest import queue_self_test
+
+        q = queue_self_test()
+        detail = (f"worker round trip {q['roundtrip_ms']} ms, cancel {q['cancel_ms']} ms" if q["ok"]
+                  else q["message"])
+        add("job queue", bool(q["ok"]), detail, fix="see the worker log named above; reinstall if it persists")
+    except ImportError:
+        pass
     for label, folder in (("data folder", user_data_dir()), ("cache folder", user_cache_dir())):
         free = shutil.disk_usage(folder).free
         add(label, free > 2e9, f"{folder} ({free / 1e9:.1f} GB free)", essential=False,
