@@ -437,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        handler = getattr(args, "func", None) or args.handler
+        return int(handler(args) or 0)
     except Canceled as exc:
         print(f"shotloom: {exc}", file=sys.stderr)
         return 130

@@ -1,0 +1,250 @@
+"""Per-frame measurements along a sequence of frames, computed in one streaming pass.
+
+Every frame is measured once and dropped: the analysis keeps a few numbers per frame (about 100
+floats), never the frames, so a 60 s timeline costs memory for its numbers only. Flow and
+difference work on a grey copy no wider than ``flow_width`` pixels; colour statistics on a copy
+no wider than ``stats_width``. Motion figures are expressed in pixels of a 256-pixel-wide frame,
+so thresholds do not depend on the resolution of the footage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from engine.progress import CancelToken, ProgressFn
+
+FLOW_GRID = 3  # motion is summarised as the mean flow of each cell of a 3x3 grid
+REFERENCE_WIDTH = 256.0  # motion figures are in pixels of a frame this wide
+HOG_BINS = 8
+HOG_CELLS = 2
+
+
+@dataclass
+class FrameSeries:
+    """Numbers measured per frame; index t is frame t of the analysed sequence.
+
+    Pair measurements (difference, flow, warp error) at index t describe the step from frame t-1
+    to frame t; index 0 holds NaN there.
+    """
+
+    lab_mean: np.ndarray  # (n, 3) CIE Lab means (L 0..100, a/b about -128..127)
+    lab_std: np.ndarray  # (n, 3)
+    lab_median: np.ndarray  # (n, 3) per-channel medians (robust to shapes coming and going)
+    sharpness: np.ndarray  # (n,) variance of the Laplacian of the normalised grey frame
+    black: np.ndarray  # (n,) bool
+    diff: np.ndarray  # (n,) mean |grey_t - grey_t-1| in 0..255 on the raw grey frame
+    ndiff: np.ndarray  # (n,) same on the contrast-normalised grey frame (robust to grading)
+    flow_mean: np.ndarray  # (n, 2) mean flow vector (dx, dy)
+    flow_mag: np.ndarray  # (n,) mean flow magnitude
+    flow_grid: np.ndarray  # (n, 3, 3, 2) mean flow per grid cell
+    warp_err: np.ndarray  # (n,) mean |normalised grey_t-1 - grey_t warped back by the flow| / 255
+    structure: np.ndarray  # (n, 32) HOG-like descriptor (gradient orientation histogram, 2x2 cells)
+    aligned_dlab: np.ndarray  # (n, 3) median Lab change of the same content (t-1 warped onto t)
+
+    def __len__(self) -> int:
+        return int(self.lab_mean.shape[0])
+
+    @property
+    def luma(self) -> np.ndarray:
+        return self.lab_mean[:, 0]
+
+
+@dataclass
+class AnalysisConfig:
+    """Sizes and the flow preset; the defaults are what the thresholds were calibrated with."""
+
+    flow_width: int = 256
+    stats_width: int = 64
+    flow_preset: str = "ultrafast"  # "ultrafast" | "fast" | "medium"
+    extra: dict = field(default_factory=dict)
+
+
+_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+
+
+def _scaled_size(w: int, h: int, max_width: int) -> tuple[int, int]:
+    if w <= max_width:
+        return w, h
+    return max_width, max(8, round(h * max_width / w))
+
+
+def _shrink(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average down to ``size``; from far larger frames (1080p and up) first keep every k-th
+    pixel down to about twice the size, since a full area average costs more than the analysis."""
+    w, h = frame.shape[1], frame.shape[0]
+    step = w // (2 * size[0])
+    if step >= 2:
+        frame = cv2.resize(frame, (w // step, h // step), interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+
+
+def _normalise(grey: np.ndarray) -> np.ndarray:
+    """Grey frame rescaled to mean 128 and std 40, so grading and exposure changes do not look
+    like motion or structure changes."""
+    mean, std = cv2.meanStdDev(grey)
+    scale = 40.0 / max(float(std[0, 0]), 2.0)
+    return grey.astype(np.float32) * scale + (128.0 - float(mean[0, 0]) * scale)
+
+
+def _channel_median(img: np.ndarray) -> np.ndarray:
+    planes = np.ascontiguousarray(img.reshape(-1, img.shape[-1]).T)
+    return np.median(planes, axis=1)
+
+
+def _hog(grey: np.ndarray) -> np.ndarray:
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    mag, ang = cv2.cartToPolar(gx, gy, angleInDegrees=False)
+    bins = np.minimum((ang % np.pi) / np.pi * HOG_BINS, HOG_BINS - 1).astype(np.int32)
+    h, w = grey.shape
+    out = np.zeros((HOG_CELLS, HOG_CELLS, HOG_BINS), np.float32)
+    for cy in range(HOG_CELLS):
+        for cx in range(HOG_CELLS):
+            ys = slice(cy * h // HOG_CELLS, (cy + 1) * h // HOG_CELLS)
+            xs = slice(cx * w // HOG_CELLS, (cx + 1) * w // HOG_CELLS)
+            out[cy, cx] = np.bincount(bins[ys, xs].ravel(), weights=mag[ys, xs].ravel(),
+                                      minlength=HOG_BINS)
+    flat = out.ravel()
+    return flat / (np.linalg.norm(flat) + 1e-6)
+
+
+class FrameAnalyzer:
+    """Streaming measurement: ``push`` frames in order, then ``series()``."""
+
+    def __init__(self, config: AnalysisConfig | None = None) -> None:
+        self.config = config or AnalysisConfig()
+        self._dis = cv2.DISOpticalFlow_create(_PRESETS[self.config.flow_preset])
+        self._prev_grey: np.ndarray | None = None
+        self._prev_norm: np.ndarray | None = None
+        self._flow_size: tuple[int, int] | None = None
+        self._grid_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._rows: dict[str, list] = {k: [] for k in (
+            "lab_mean", "lab_std", "lab_median", "sharpness", "black", "diff", "ndiff", "flow_mean", "flow_mag",
+            "flow_grid", "warp_err", "structure", "aligned_dlab")}
+        self._prev_lab: np.ndarray | None = None
+        self._stats_grid: tuple[np.ndarray, np.ndarray] | None = None
+
+    def push(self, frame: np.ndarray) -> None:
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f"expected an (h, w, 3) uint8 RGB frame, got {frame.shape} {frame.dtype}")
+        h, w = frame.shape[:2]
+        cfg = self.config
+        fw, fh = _scaled_size(w, h, cfg.flow_width)
+        if self._flow_size is None:
+            self._flow_size = (fw, fh)
+        elif self._flow_size != (fw, fh):
+            raise ValueError("all frames of one analysis must have the same size")
+        small = frame if (fw, fh) == (w, h) else _shrink(frame, (fw, fh))
+        sw, sh = _scaled_size(fw, fh, cfg.stats_width)
+        tiny = small if (sw, sh) == (fw, fh) else cv2.resize(small, (sw, sh), interpolation=cv2.INTER_AREA)
+
+        lab = cv2.cvtColor(tiny.astype(np.float32) * (1.0 / 255.0), cv2.COLOR_RGB2Lab)
+        mean, std = cv2.meanStdDev(lab)
+        r = self._rows
+        r["lab_mean"].append(mean.ravel())
+        r["lab_std"].append(std.ravel())
+        r["lab_median"].append(_channel_median(lab))
+        r["black"].append(bool(mean[0, 0] < 6.0 and std[0, 0] < 4.0))
+
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        norm = _normalise(grey)
+        norm8 = np.clip(norm, 0, 255).astype(np.uint8)
+        r["sharpness"].append(float(cv2.Laplacian(norm8, cv2.CV_32F).var()))
+        r["structure"].append(_hog(cv2.resize(norm8, (64, max(8, 64 * fh // fw)), interpolation=cv2.INTER_AREA)))
+
+        scale = REFERENCE_WIDTH / fw
+        if self._prev_grey is None:
+            r["diff"].append(np.nan)
+            r["ndiff"].append(np.nan)
+            r["flow_mean"].append(np.full(2, np.nan, np.float32))
+            r["flow_mag"].append(np.nan)
+            r["flow_grid"].append(np.full((FLOW_GRID, FLOW_GRID, 2), np.nan, np.float32))
+            r["warp_err"].append(np.nan)
+            r["aligned_dlab"].append(np.full(3, np.nan))
+        else:
+            r["diff"].append(cv2.mean(cv2.absdiff(grey, self._prev_grey))[0])
+            r["ndiff"].append(cv2.mean(cv2.absdiff(norm, self._prev_norm))[0])
+            prev8 = np.clip(self._prev_norm, 0, 255).astype(np.uint8)
+            flow = self._dis.calc(prev8, norm8, None)
+            mag = cv2.magnitude(flow[..., 0], flow[..., 1])
+            r["flow_mean"].append(np.array(cv2.mean(flow)[:2]) * scale)
+            r["flow_mag"].append(cv2.mean(mag)[0] * scale)
+            grid = cv2.resize(flow, (FLOW_GRID, FLOW_GRID), interpolation=cv2.INTER_AREA)
+            r["flow_grid"].append(grid * scale)
+            # Warp the current frame back onto the previous one along the flow: what the flow
+            # cannot explain (new content, a cut, a flash) is left as error.
+            if self._grid_cache is None:
+                gx, gy = np.meshgrid(np.arange(fw, dtype=np.float32), np.arange(fh, dtype=np.float32))
+                self._grid_cache = (gx, gy)
+            gx, gy = self._grid_cache
+            warped = cv2.remap(norm, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+            r["warp_err"].append(cv2.mean(cv2.absdiff(warped, self._prev_norm))[0] / 255.0)
+            # Colour change of the same content: the current frame's Lab warped back onto the
+            # previous one. The median ignores what moved in or out, so a grade creeping over a
+            # take adds up while content coming and going does not.
+            lh, lw = lab.shape[:2]
+            if self._stats_grid is None:
+                sx, sy = np.meshgrid(np.arange(lw, dtype=np.float32), np.arange(lh, dtype=np.float32))
+                self._stats_grid = (sx, sy)
+            sx, sy = self._stats_grid
+            small_flow = flow if (lw, lh) == (fw, fh) else cv2.resize(flow, (lw, lh), interpolation=cv2.INTER_AREA) * (lw / fw)
+            lab_back = cv2.remap(lab, sx + small_flow[..., 0], sy + small_flow[..., 1], cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+            r["aligned_dlab"].append(_channel_median(lab_back - self._prev_lab))
+        self._prev_grey = grey
+        self._prev_norm = norm
+        self._prev_lab = lab
+
+    def series(self) -> FrameSeries:
+        r = self._rows
+        n = len(r["lab_mean"])
+        if n == 0:
+            raise ValueError("no frames were analysed")
+        return FrameSeries(
+            lab_mean=np.asarray(r["lab_mean"], np.float64).reshape(n, 3),
+            lab_std=np.asarray(r["lab_std"], np.float64).reshape(n, 3),
+            lab_median=np.asarray(r["lab_median"], np.float64).reshape(n, 3),
+            sharpness=np.asarray(r["sharpness"], np.float64),
+            black=np.asarray(r["black"], bool),
+            diff=np.asarray(r["diff"], np.float64),
+            ndiff=np.asarray(r["ndiff"], np.float64),
+            flow_mean=np.asarray(r["flow_mean"], np.float64).reshape(n, 2),
+            flow_mag=np.asarray(r["flow_mag"], np.float64),
+            flow_grid=np.asarray(r["flow_grid"], np.float64).reshape(n, FLOW_GRID, FLOW_GRID, 2),
+            warp_err=np.asarray(r["warp_err"], np.float64),
+            structure=np.asarray(r["structure"], np.float64).reshape(n, -1),
+            aligned_dlab=np.asarray(r["aligned_dlab"], np.float64).reshape(n, 3),
+        )
+
+
+def measure_frames(
+    frames: Iterable[np.ndarray],
+    *,
+    total: int | None = None,
+    config: AnalysisConfig | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    progress_every: int = 24,
+) -> FrameSeries:
+    """Measure every frame of an iterator of (h, w, 3) uint8 RGB frames, once, in order."""
+    analyzer = FrameAnalyzer(config)
+    done = 0
+    for frame in frames:
+        if cancel is not None:
+            cancel.raise_if_canceled()
+        analyzer.push(frame)
+        done += 1
+        if progress is not None and done % progress_every == 0:
+            progress(done, total or 0, "measuring frames")
+    if progress is not None:
+        progress(done, total or done, "measured frames")
+    return analyzer.series()
