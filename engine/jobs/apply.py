@@ -158,8 +158,8 @@ def _made_from(shot: Any, master: Path) -> bool:
 def apply_job_result(project: Any, job: Job, queue: JobQueue | None = None) -> bool:
     """Adds the take of a succeeded generation job to its shot and activates it. Returns False
     when the take is already in the project or the shot was deleted meanwhile (files stay)."""
-    from engine.gen.takes import SPEC_KEY
-    from engine.project.edits import AddTake, Composite, SetRecipe, SetShotStatus, TrimShot
+    from engine.gen.takes import SPEC_KEY, placement_edit
+    from engine.project.edits import SetShotStatus
 
     if job.kind not in GENERATION_KINDS or job.status != "succeeded" or not job.shot:
         return False
@@ -176,18 +176,7 @@ def apply_job_result(project: Any, job: Job, queue: JobQueue | None = None) -> b
     spec = job.params.get("spec") or shot_spec(shot)
     if spec is not None:
         take_recipe[SPEC_KEY] = spec
-    frames = int(result.get("frames") or 0)
-    diff = frames - (shot.source_in + shot.frames) if frames else 0
-    edits: list[Any] = []
-    if diff < 0:
-        edits.append(TrimShot(job.shot, "out", diff))
-    edits.append(AddTake(job.shot, take_id, master, recipe=take_recipe, kind="generated", activate=True))
-    if diff > 0:
-        edits.append(TrimShot(job.shot, "out", diff))
-    # The shot's recipe becomes the take's, so the shot reads "ready" until its recipe is edited or
-    # a neighbour it reads changes ("stale").
-    edits.append(SetRecipe(job.shot, take_recipe))
-    project.apply(Composite(tuple(edits)) if len(edits) > 1 else edits[0])
+    project.apply(placement_edit(shot, take_id, master, int(result.get("frames") or 0), take_recipe))
     # The shot's picture changed: generations that read it (bridges next to it) no longer match.
     # Flag them stale; never regenerate them behind the user's back.
     for other in neighbours(project, job.shot):

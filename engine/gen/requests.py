@@ -1,0 +1,137 @@
+"""Typed generation requests (pydantic): what the queue stores and the runner replays.
+
+Durations: a request gives ``seconds`` (or ``frames`` at the model's native rate); the engine snaps
+to the model's frame rule, generates at the native rate and conforms to ``output_rate``.
+Conditioning clips are given as a path plus a frame range at ``rate`` (the project rate).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+from engine.gen.catalog import Tier
+
+
+def _rate(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        rate = Fraction(str(value))
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"rate '{value}' is not a number like 24 or 30000/1001") from exc
+    if rate <= 0:
+        raise ValueError(f"rate '{value}' must be positive")
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+class ClipRange(BaseModel):
+    """Frames [start, start + frames) of a media file, counted at ``rate`` (the file's rate if None)."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: Path
+    start: int = Field(default=0, ge=0)
+    frames: int | None = Field(default=None, ge=1)
+    rate: str | None = None
+
+    _v_rate = field_validator("rate")(classmethod(lambda cls, v: _rate(v)))
+
+
+class PromptSpan(BaseModel):
+    """A prompt that applies from ``start_seconds`` on (long takes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start_seconds: float = Field(ge=0)
+    prompt: str = Field(min_length=1)
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str = "ltx-video-2b"
+    prompt: str = Field(min_length=1)
+    negative_prompt: str = "worst quality, inconsistent motion, blurry, jittery, distorted"
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    width: int | None = Field(default=None, ge=16, le=4096)
+    height: int | None = Field(default=None, ge=16, le=4096)
+    seconds: float | None = Field(default=None, gt=0, le=3600)
+    frames: int | None = Field(default=None, ge=1, le=100_000)
+    steps: int | None = Field(default=None, ge=1, le=500)
+    guidance: float | None = Field(default=None, ge=0, le=30)
+    tier: Tier | Literal["auto"] = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    draft: bool = False
+    attention_backend: str | None = None
+    compile: bool = False  # torch.compile the repeated transformer blocks (CUDA; pays off on long work)
+    output_rate: str | None = None
+    output_size: tuple[int, int] | None = None
+    fit: Literal["fit", "fill", "stretch"] = "fill"
+
+    _v_rate = field_validator("output_rate")(classmethod(lambda cls, v: _rate(v)))
+
+
+class TextToVideoRequest(_Base):
+    task: Literal["text_to_video"] = "text_to_video"
+
+
+class ImageToVideoRequest(_Base):
+    task: Literal["image_to_video"] = "image_to_video"
+    image: Path
+
+
+class ExtendRequest(_Base):
+    """New frames after (forward) or before (backward) a clip, conditioned on its k edge frames."""
+
+    task: Literal["extend"] = "extend"
+    source: ClipRange
+    direction: Literal["forward", "backward"] = "forward"
+    context_frames: int | None = Field(default=None, ge=1, le=257)
+
+
+class BridgeRequest(_Base):
+    """Frames between the end of ``before`` (A) and the start of ``after`` (B)."""
+
+    task: Literal["bridge"] = "bridge"
+    before: ClipRange
+    after: ClipRange
+    context_frames: int | None = Field(default=None, ge=1, le=257)
+
+
+class LongTakeRequest(_Base):
+    """A long shot from chained windows; ``prompts`` switch the prompt at given times."""
+
+    task: Literal["long_take"] = "long_take"
+    prompts: list[PromptSpan] = Field(default_factory=list)
+    window_frames: int | None = Field(default=None, ge=2)
+    overlap_latents: int = Field(default=1, ge=1, le=8)
+    image: Path | None = None  # first frame; required by image-conditioned long-take models (FramePack)
+
+    @model_validator(mode="after")
+    def _needs_duration(self) -> LongTakeRequest:
+        if self.seconds is None and self.frames is None:
+            raise ValueError("a long take needs seconds (or frames)")
+        return self
+
+    def prompt_at(self, seconds: float) -> str:
+        current = self.prompt
+        for span in sorted(self.prompts, key=lambda s: s.start_seconds):
+            if span.start_seconds <= seconds:
+                current = span.prompt
+        return current
+
+
+GenerationRequest = Annotated[
+    TextToVideoRequest | ImageToVideoRequest | ExtendRequest | BridgeRequest | LongTakeRequest,
+    Field(discriminator="task"),
+]
+_ADAPTER: TypeAdapter = TypeAdapter(GenerationRequest)
+
+
+def parse_request(data: dict | str) -> TextToVideoRequest | ImageToVideoRequest | ExtendRequest | BridgeRequest | LongTakeRequest:
+    """Validate a request from a dict or JSON text (the queue's stored form)."""
+    if isinstance(data, str):
+        return _ADAPTER.validate_json(data)
+    return _ADAPTER.validate_python(data)

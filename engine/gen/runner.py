@@ -1,0 +1,339 @@
+"""run_generation: one request → one complete take folder (master, all-intra scrub copy, recipe.json).
+
+A plain function of (request, out folder, progress callback, cancel token), so the same code runs
+in the worker, the CLI and later on a remote box. The take is written under a temp name beside
+``out_dir`` and renamed into place only when both files decode to the expected frame count;
+cancel or failure leaves nothing (a long take keeps its finished windows in a hidden
+``.<name>.steps`` folder so the same request resumes where it stopped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import Canceled, GenerationError, ShotloomError
+from engine.gen.catalog import ModelEntry, get_model
+from engine.gen.requests import parse_request
+from engine.progress import CancelToken, ProgressFn
+
+GenProgress = ProgressFn  # progress(done, total, message); the message carries the ETA
+MASTER_NAME = "master.mp4"
+SCRUB_NAME = "scrub.mp4"
+RECIPE_NAME = "recipe.json"
+MASTER_OPTIONS = {"crf": "12", "preset": "medium"}
+SCRUB_OPTIONS = {"crf": "20", "preset": "veryfast"}
+
+
+@dataclass(frozen=True)
+class TakeResult:
+    take_dir: Path
+    master: Path
+    scrub: Path
+    recipe_path: Path
+    recipe: dict
+    frames: int
+    rate: Fraction
+    size: tuple[int, int]
+    message: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    native_frames: int
+    native_fps: Fraction
+    out_rate: Fraction
+    message: str
+
+
+def seconds_to_frames(entry: ModelEntry, request) -> tuple[int, str]:
+    fps = entry.fps
+    if request.frames is not None:
+        return request.frames, f"{request.frames} frames at {fps} fps"
+    if request.seconds is not None:
+        n = max(1, round(Fraction(str(request.seconds)) * fps))
+        return n, f"{request.seconds:g} s = {n} frames at the model's {fps} fps"
+    n = entry.defaults.frames
+    return n, f"default {n} frames at {fps} fps"
+
+
+def output_frame_count(native: int, native_fps: Fraction, out_rate: Fraction) -> int:
+    return max(1, round(Fraction(native) * out_rate / native_fps))
+
+
+def conform_time(frames: Iterable[np.ndarray], native_fps: Fraction, out_rate: Fraction,
+                 native_count: int) -> Iterator[np.ndarray]:
+    """Resample a stream to ``out_rate``: output frame j shows the native frame on screen at j/out_rate."""
+    total = output_frame_count(native_count, native_fps, out_rate)
+    j = 0
+    for n, frame in enumerate(frames):
+        while j < total and math.floor(Fraction(j) * native_fps / out_rate) == n:
+            yield frame
+            j += 1
+
+
+def library_versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for name in ("torch", "diffusers", "transformers", "accelerate", "safetensors", "numpy", "av", "shotloom"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            continue
+    return out
+
+
+def _rate_str(rate: Fraction) -> str:
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+def _prepare(request, entry: ModelEntry):
+    """Size and frame decisions with the sentence that explains them."""
+    notes = []
+    w = request.width or entry.defaults.width
+    h = request.height or entry.defaults.height
+    if request.width is None and request.height is None and request.output_size:
+        # Keep the model's native pixel count but take the project's shape (less to crop later).
+        ow, oh = request.output_size
+        scale = math.sqrt(entry.defaults.width * entry.defaults.height / (ow * oh))
+        sw, sh = entry.snap_size(round(ow * scale), round(oh * scale))
+        notes.append(f"generated at {sw}x{sh} (the model's native pixel count in the project's shape)")
+        w, h = sw, sh
+    sw, sh = entry.snap_size(w, h)
+    if (sw, sh) != (w, h):
+        notes.append(f"size {w}x{h} snapped to {sw}x{sh} ({entry.name} needs multiples of {entry.size_multiple})")
+    n, how = seconds_to_frames(entry, request)
+    return sw, sh, n, how, notes
+
+
+def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
+                   cancel: CancelToken | None = None, *, preview: Callable[[np.ndarray], None] | None = None,
+                   cache=None) -> TakeResult:
+    """Generate one take into ``out_dir`` (which must not exist yet); see the module docstring."""
+    from engine.gen.loading import CACHE
+
+    cache = cache or CACHE
+    if isinstance(request, (dict, str)):
+        try:
+            request = parse_request(request)
+        except ValueError as exc:
+            raise GenerationError(f"the generation request is invalid: {exc}".splitlines()[0]) from exc
+    cancel = cancel or CancelToken()
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise GenerationError(f"{out_dir} already holds a take; choose a new take folder")
+    entry = get_model(request.model)
+    if not entry.supports(request.task):
+        raise GenerationError(f"model '{entry.id}' cannot do {request.task.replace('_', ' ')}; it does: "
+                              f"{', '.join(entry.tasks)}")
+    t_start = time.perf_counter()
+    width, height, native, how, notes = _prepare(request, entry)
+    out_rate = Fraction(request.output_rate) if request.output_rate else entry.fps
+    out_size = tuple(request.output_size) if request.output_size else (width, height)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    work_dir = out_dir.parent / f".{out_dir.name}.steps"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        result = _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, notes, out_rate,
+                      out_size, progress, cancel, preview, cache, t_start)
+    except Canceled:
+        shutil.rmtree(tmp, ignore_errors=True)
+        from engine.gen.loading import free_memory
+
+        free_memory()
+        raise
+    except ShotloomError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise GenerationError(f"generation with model '{entry.id}' failed: {type(exc).__name__}: {exc}"
+                              .splitlines()[0]) from exc
+    return result
+
+
+def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, notes, out_rate, out_size,
+         progress, cancel, preview, cache, t_start) -> TakeResult:
+    import torch
+
+    from engine.gen import memory, planner
+    from engine.gen.steps import StepMonitor
+    from engine.gen.tasks import TASKS
+    from engine.gen.tasks import long_take as long_take_mod
+    from engine.gen.tasks.common import GenContext
+
+    device = memory.pick_device(request.device)
+    dtype = memory.pick_dtype(device, request.dtype)
+    steps = request.steps or (entry.defaults.draft_steps if request.draft else entry.defaults.steps)
+    guidance = entry.defaults.guidance if request.guidance is None else request.guidance
+    if request.tier == "auto":
+        tier = planner.choose_tier(entry, width=width, height=height, frames=min(native, 257),
+                                   free_bytes=memory.free_memory_bytes(device), dtype=dtype)
+    else:
+        tier = request.tier
+    prediction = planner.predict_peak(entry, width=width, height=height,
+                                      frames=entry.frame_rule.snap(min(native, entry.frame_rule.max_frames)),
+                                      tier=tier, dtype=dtype, guidance=guidance)
+    attempts: list[dict] = []
+    task = TASKS[request.task]
+    cancel.raise_if_canceled()
+    while True:
+        t_load = time.perf_counter()
+        try:
+            pipe, warm = cache.pipeline(entry, request.task, tier=tier, dtype=dtype, device=device)
+            speed = memory.apply_speed(pipe, draft=request.draft, attention_backend=request.attention_backend,
+                                       device=device, compile_blocks=request.compile)
+            load_s = time.perf_counter() - t_load
+            monitor = StepMonitor(total_steps=steps, progress=progress, cancel=cancel, preview=preview)
+            if entry.family == "ltx":
+                monitor.unpack = _ltx_unpacker(pipe, width, height, native)
+            ctx = GenContext(entry=entry, request=request, pipe=pipe, width=width, height=height, frames=native,
+                             steps=steps, guidance=guidance, seed=request.seed, device=device, dtype=dtype,
+                             monitor=monitor)
+            t_gen = time.perf_counter()
+            long_info = None
+            if request.task == "long_take":
+                long_info = task.generate(ctx, work_dir)
+                frames_iter: Iterable[np.ndarray] = long_take_mod.iter_frames(work_dir)
+                native_count = native
+            else:
+                frames = task.generate(ctx)
+                native_count = int(frames.shape[0])
+                frames_iter = frames
+            gen_s = time.perf_counter() - t_gen
+            break
+        except torch.OutOfMemoryError as exc:
+            attempts.append({"tier": tier, "error": f"out of memory: {str(exc).splitlines()[0][:200]}"})
+            cache.evict(cache.key(entry.id, tier, dtype, device))
+            following = memory.next_tier(tier)
+            if following is None:
+                raise GenerationError(
+                    f"model '{entry.id}' ran out of memory at {width}x{height}, {native} frames even with "
+                    f"group offload; choose a smaller size or fewer seconds") from exc
+            notes.append(f"out of memory on tier {tier}; retried on {following}")
+            tier = following
+
+    # -- write the take -----------------------------------------------------------------------
+    from engine.media import VideoWriter, conform_frame, probe
+
+    cancel.raise_if_canceled()
+    t_enc = time.perf_counter()
+    total_out = output_frame_count(native_count, entry.fps, out_rate)
+    master = tmp / MASTER_NAME
+    scrub = tmp / SCRUB_NAME
+    digest = hashlib.sha256()
+    writers = [VideoWriter(master, preset="h264", rate=out_rate, size=out_size, options=MASTER_OPTIONS),
+               VideoWriter(scrub, preset="h264", rate=out_rate, size=out_size, options=SCRUB_OPTIONS,
+                           all_intra=True)]
+    written = 0
+    try:
+        for frame in conform_time(frames_iter, entry.fps, out_rate, native_count):
+            if (frame.shape[1], frame.shape[0]) != out_size:
+                frame = conform_frame(frame, out_size, request.fit)
+            digest.update(np.ascontiguousarray(frame).tobytes())
+            for writer in writers:
+                writer.write(frame)
+            written += 1
+            if written % 16 == 0:
+                cancel.raise_if_canceled()
+                if progress is not None:
+                    progress(written, total_out, f"writing the take: frame {written}/{total_out}")
+        for writer in writers:
+            writer.close()
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        raise
+    for path in (master, scrub):
+        info = probe(path)
+        if info.frame_count != written:
+            raise GenerationError(f"{path} decodes to {info.frame_count} frames instead of {written}; "
+                                  f"the take was not saved, try again")
+    enc_s = time.perf_counter() - t_enc
+    if native_count != native and request.task in ("text_to_video", "image_to_video"):
+        rule = entry.frame_rule
+        notes.insert(0, f"{how}, snapped to {native_count} ({entry.name} needs {rule.multiple}k+{rule.offset})")
+    else:
+        notes.insert(0, how)
+    if out_rate != entry.fps or out_size != (width, height):
+        notes.append(f"generated {native_count} frames at {entry.fps} fps, {width}x{height}; conformed to "
+                     f"{written} frames at {out_rate} fps, {out_size[0]}x{out_size[1]}")
+    notes.extend(ctx.notes)
+    if entry.test_model:
+        notes.append(f"{entry.id} is a test model: its output is noise")
+    message = "; ".join(notes)
+    resolved = warm.resolved
+    recipe = {
+        "schema_version": 1,
+        "task": request.task,
+        "request": request.model_dump(mode="json"),
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "model": {"id": entry.id, "repo": entry.repo, "revision": resolved.revision, "files": resolved.files,
+                  "family": entry.family, "test_model": entry.test_model,
+                  "pipeline": type(pipe).__name__},
+        "seed": request.seed,
+        "size": [width, height],
+        "frames": native_count,
+        "native_fps": _rate_str(entry.fps),
+        "output": {"frames": written, "rate": _rate_str(out_rate), "size": list(out_size),
+                   "frames_sha256": digest.hexdigest(), "master": MASTER_NAME, "scrub": SCRUB_NAME},
+        "steps": steps,
+        "guidance": guidance,
+        "draft": request.draft,
+        "tier": tier,
+        "tier_applied": warm.applied + speed,
+        "oom_attempts": attempts,
+        "device": device,
+        "dtype": dtype,
+        "planner": {"predicted_peak_bytes": prediction.peak_bytes, "tier": prediction.tier},
+        "long_take": long_info,
+        "message": message,
+        "library_versions": library_versions(),
+        "timings": {"load_s": round(load_s, 4), "generate_s": round(gen_s, 4), "encode_s": round(enc_s, 4),
+                    "total_s": round(time.perf_counter() - t_start, 4)},
+    }
+    recipe_path = tmp / RECIPE_NAME
+    with open(recipe_path, "w", encoding="utf-8") as fh:
+        json.dump(recipe, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    cancel.raise_if_canceled()
+    if out_dir.exists():
+        out_dir.rmdir()  # empty (checked at the start)
+    os.replace(tmp, out_dir)
+    if request.task == "long_take":
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return TakeResult(take_dir=out_dir, master=out_dir / MASTER_NAME, scrub=out_dir / SCRUB_NAME,
+                      recipe_path=out_dir / RECIPE_NAME, recipe=recipe, frames=written, rate=out_rate,
+                      size=out_size, message=message, notes=tuple(notes))
+
+
+def _ltx_unpacker(pipe, width: int, height: int, native: int):
+    s = int(getattr(pipe, "vae_spatial_compression_ratio", 32))
+
+    def unpack(latents):
+        if latents.ndim != 3:
+            return latents
+        h, w = height // s, width // s
+        f = latents.shape[1] // (h * w)
+        # Condition pipelines prepend extra conditioning tokens; the video tokens are the last ones.
+        tokens = latents[:, latents.shape[1] - f * h * w:]
+        return tokens.reshape(latents.shape[0], f, h, w, latents.shape[-1]).permute(0, 4, 1, 2, 3)
+
+    return unpack

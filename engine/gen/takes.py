@@ -1,0 +1,195 @@
+"""Generation inside a project: pending shots placed on the timeline, takes added when rendered.
+
+A pending shot holds its generation spec in its recipe (``{"shotloom_gen": {...}}``): the request
+fields plus, for extensions and bridges, the ids of the shots it reads from (resolved to media and
+frame ranges only when it is generated, so trims made meanwhile are respected). An extension sits
+next to its source shot (after it for forward, before it for backward), a bridge between its two
+shots. Generated takes go to ``media/generated/<take-id>/`` and are added with ``AddTake``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+from engine.errors import GenerationError
+from engine.gen.catalog import get_model
+from engine.gen.requests import ClipRange, parse_request
+from engine.gen.runner import TakeResult, output_frame_count, run_generation
+from engine.progress import CancelToken, ProgressFn
+
+SPEC_KEY = "shotloom_gen"
+_TASK_NAMES = {"text": "text_to_video", "image": "image_to_video", "extend": "extend", "bridge": "bridge",
+               "long": "long_take"}
+
+
+def task_name(short: str) -> str:
+    return _TASK_NAMES.get(short, short)
+
+
+def _expected_frames(spec: dict, project_fps: Fraction) -> int:
+    """Frames the take will have at the project rate (so the pending shot has the right length)."""
+    entry = get_model(spec.get("model", "ltx-video-2b"))
+    fps = entry.fps
+    if spec.get("frames") is not None:
+        n = int(spec["frames"])
+    elif spec.get("seconds") is not None:
+        n = max(1, round(Fraction(str(spec["seconds"])) * fps))
+    else:
+        n = entry.defaults.frames
+    task = spec["task"]
+    rule = entry.frame_rule
+    k = spec.get("context_frames") or (rule.multiple + 1 if rule.multiple > 1 else 1)
+    if task in ("text_to_video", "image_to_video"):
+        n = rule.snap(n)
+    elif task == "extend":
+        n = rule.snap(k + n) - k
+    elif task == "bridge":
+        k = 1 if entry.pipelines.get("bridge") == "WanImageToVideoPipeline" else k
+        n = rule.snap(2 * k + n) - 2 * k
+    return output_frame_count(n, fps, project_fps)
+
+
+def add_generated_shot(project, *, prompt: str, task: str = "text_to_video", model: str = "ltx-video-2b",
+                       seconds: float | None = None, seed: int | None = None, image: Path | None = None,
+                       source_shot: str | None = None, direction: str = "forward",
+                       between: tuple[str, str] | None = None, steps: int | None = None,
+                       guidance: float | None = None, name: str | None = None, extra: dict | None = None) -> str:
+    """Insert a pending shot for a generation; returns its id (nothing is generated yet)."""
+    from engine.project import InsertShot
+
+    task = task_name(task)
+    entry = get_model(model)
+    if not entry.supports(task):
+        raise GenerationError(f"model '{model}' cannot do {task.replace('_', ' ')}; it does: {', '.join(entry.tasks)}")
+    spec: dict = {"task": task, "model": model, "prompt": prompt,
+                  "seed": seed if seed is not None else uuid.uuid4().int % (2**31)}
+    for key, value in (("seconds", seconds), ("steps", steps), ("guidance", guidance)):
+        if value is not None:
+            spec[key] = value
+    if extra:
+        spec.update(extra)
+    shots = project.shots()
+    index = len(shots)
+    if task == "image_to_video":
+        if image is None:
+            raise GenerationError("image-to-video needs --image FILE")
+        image = Path(image).resolve()
+        if not image.is_file():
+            raise GenerationError(f"{image} does not exist; give an image file")
+        spec["image"] = str(image)
+    elif task == "extend":
+        if not source_shot:
+            raise GenerationError("an extension needs --from SHOT (the shot to extend)")
+        src = project.shot(source_shot)
+        if src.media_path is None:
+            raise GenerationError(f"shot {source_shot} has no media yet; generate it before extending it")
+        spec["source_shot"] = source_shot
+        spec["direction"] = direction
+        index = src.index + 1 if direction == "forward" else src.index
+    elif task == "bridge":
+        if not between or len(between) != 2:
+            raise GenerationError("a bridge needs --between SHOT SHOT")
+        a, b = project.shot(between[0]), project.shot(between[1])
+        if b.index != a.index + 1:
+            raise GenerationError(f"shots {a.id} and {b.id} are not next to each other; a bridge goes between "
+                                  f"two neighbouring shots")
+        for s in (a, b):
+            if s.media_path is None:
+                raise GenerationError(f"shot {s.id} has no media yet; generate it before bridging")
+        spec["between"] = [a.id, b.id]
+        index = b.index
+    elif task == "long_take" and seconds is None:
+        raise GenerationError("a long take needs --seconds")
+    parse_request(request_dict(project, spec, check_sources=False))  # validate now, not at render time
+    frames = _expected_frames(spec, project.fps)
+    shot_id = uuid.uuid4().hex
+    project.apply(InsertShot(index=index, name=name or prompt[:40], media_path=None, frames=frames,
+                             recipe={SPEC_KEY: spec}, shot_id=shot_id))
+    return shot_id
+
+
+def _clip_of(project, shot_id: str) -> ClipRange:
+    shot = project.shot(shot_id)
+    if shot.media_path is None:
+        raise GenerationError(f"shot {shot_id} has no media; generate or import it first")
+    fps = project.fps
+    return ClipRange(path=shot.media_path, start=shot.source_in, frames=shot.frames,
+                     rate=f"{fps.numerator}/{fps.denominator}")
+
+
+def request_dict(project, spec: dict, *, check_sources: bool = True) -> dict:
+    """The request (a dict for parse_request) of a shot's spec, resolved against the project now:
+    conditioning shots become clip ranges at their current trims; output at the project rate/size."""
+    fps = project.fps
+    data = {k: v for k, v in spec.items() if k not in ("source_shot", "between")}
+    data["output_rate"] = f"{fps.numerator}/{fps.denominator}"
+    data["output_size"] = list(project.size)
+    placeholder = ClipRange(path=Path("."), start=0).model_dump(mode="json")
+    if spec["task"] == "extend":
+        data["source"] = _clip_of(project, spec["source_shot"]).model_dump(mode="json") if check_sources \
+            else placeholder
+    elif spec["task"] == "bridge":
+        a, b = spec["between"]
+        data["before"] = _clip_of(project, a).model_dump(mode="json") if check_sources else placeholder
+        data["after"] = _clip_of(project, b).model_dump(mode="json") if check_sources else placeholder
+    return data
+
+
+_request_dict = request_dict  # the name engine.jobs imported first
+
+
+def pending_shots(project) -> list[str]:
+    return [s.id for s in project.shots()
+            if s.status == "pending" and isinstance(s.recipe, dict) and SPEC_KEY in s.recipe]
+
+
+def placement_edit(shot, take_id: str, master, frames: int, take_recipe: dict):
+    """One undoable edit placing a finished take on its shot: AddTake (activated), the shot trimmed
+    to show the whole take, and the take's recipe as the shot's, so the shot reads "ready" until
+    its recipe is edited or a shot it reads changes ("stale")."""
+    from engine.project import AddTake, Composite, SetRecipe, TrimShot
+
+    diff = frames - (shot.source_in + shot.frames) if frames else 0
+    edits = []
+    if diff < 0:
+        edits.append(TrimShot(shot.id, "out", diff))
+    edits.append(AddTake(shot.id, take_id, master, recipe=take_recipe, kind="generated", activate=True))
+    if diff > 0:
+        edits.append(TrimShot(shot.id, "out", diff))
+    edits.append(SetRecipe(shot.id, take_recipe))
+    return Composite(tuple(edits))
+
+
+def generate_into_project(project, shot_id: str, *, progress: ProgressFn | None = None,
+                          cancel: CancelToken | None = None, preview=None, save: bool = True) -> TakeResult:
+    """Generate a take for a shot, place it with AddTake (length fixed to the take), save the project."""
+    shot = project.shot(shot_id)
+    recipe = shot.recipe if isinstance(shot.recipe, dict) else {}
+    spec = recipe.get(SPEC_KEY)
+    if spec is None:
+        # A shot whose active take was generated can be re-rendered from its recipe.
+        spec = (recipe.get("request") or {}) if recipe else {}
+        if not spec:
+            raise GenerationError(f"shot {shot_id} has no generation recipe; add it with `shotloom shot add`")
+    request = parse_request(request_dict(project, spec))
+    take_id = uuid.uuid4().hex
+    out_dir = project.generated_dir(take_id)
+    try:
+        result = run_generation(request, out_dir, progress, cancel, preview=preview)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    take_recipe = dict(result.recipe or {})
+    take_recipe[SPEC_KEY] = spec
+    placement = placement_edit(shot, take_id, result.master, result.frames, take_recipe)
+    try:
+        project.apply(placement)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    if save:
+        project.save()
+    return result

@@ -1,0 +1,138 @@
+"""Fixtures for the generation tests: tiny models built once per session, synthetic clips."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_models_dir(tmp_path_factory) -> Path:
+    """Build tiny-ltx and tiny-wan once per session (real diffusers classes, random weights)."""
+    import os
+
+    from engine.gen import tiny
+
+    root = tmp_path_factory.mktemp("tiny_models_home")
+    old = os.environ.get("SHOTLOOM_HOME")
+    os.environ["SHOTLOOM_HOME"] = str(root)
+    try:
+        for model_id in tiny.TINY_IDS:
+            tiny.ensure_tiny_model(model_id)
+    finally:
+        if old is None:
+            os.environ.pop("SHOTLOOM_HOME", None)
+        else:
+            os.environ["SHOTLOOM_HOME"] = old
+    return root / "cache" / "models"
+
+
+@pytest.fixture
+def tiny_models(tiny_models_dir, shotloom_home) -> Path:
+    """Link the session's tiny models into this test's user cache (no rebuild per test)."""
+    models = shotloom_home / "cache" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    for src in tiny_models_dir.iterdir():
+        if not src.name.startswith("."):
+            (models / src.name).symlink_to(src, target_is_directory=True)
+    return models
+
+
+def make_clip(path: Path, frames: int, rate=Fraction(24), size=(64, 64), seed: int = 0) -> Path:
+    from engine.media.synthetic import make_test_clip
+
+    return make_test_clip(path, frames=frames, rate=rate, size=size, seed=seed)
+
+
+def read_all(path: Path):
+    import numpy as np
+
+    from engine.media import FrameReader
+
+    with FrameReader(path) as reader:
+        return np.stack([reader.frame(i) for i in range(reader.frame_count)]), reader.rate
+
+
+class FakeHub:
+    """A local HTTP server that answers the Hugging Face Hub API calls snapshot_download makes
+    (repo info, recursive tree, resolve with Range) for one repo served from a folder."""
+
+    def __init__(self, repo_id: str, folder: Path) -> None:
+        import hashlib
+        import http.server
+        import json
+        import threading
+
+        self.repo_id = repo_id
+        self.commit = hashlib.sha1(repo_id.encode()).hexdigest()
+        self.files = {p.relative_to(folder).as_posix(): p.read_bytes()
+                      for p in sorted(folder.rglob("*")) if p.is_file()}
+        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Range header)
+        hub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, body: bytes, status=200, headers=None, head=False):
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+            def _route(self, head: bool):
+                path = self.path.split("?")[0]
+                hub.requests.append((self.command, path, self.headers.get("Range")))
+                api = f"/api/models/{hub.repo_id}"
+                if path.startswith(f"{api}/revision/"):
+                    info = {"id": hub.repo_id, "sha": hub.commit,
+                            "siblings": [{"rfilename": f} for f in hub.files]}
+                    return self._send(json.dumps(info).encode(), headers={"Content-Type": "application/json"},
+                                      head=head)
+                if path.startswith(f"{api}/tree/"):
+                    tree = []
+                    for name, data in hub.files.items():
+                        sha = hashlib.sha256(data).hexdigest()
+                        entry = {"type": "file", "path": name, "size": len(data),
+                                 "oid": hashlib.sha1(data).hexdigest()}
+                        if name.endswith(".safetensors"):
+                            entry["lfs"] = {"oid": sha, "size": len(data), "pointerSize": 134}
+                        tree.append(entry)
+                    return self._send(json.dumps(tree).encode(), headers={"Content-Type": "application/json"},
+                                      head=head)
+                prefix = f"/{hub.repo_id}/resolve/"
+                if path.startswith(prefix):
+                    _rev, _, name = path[len(prefix):].partition("/")
+                    data = hub.files.get(name)
+                    if data is None:
+                        return self._send(b"not found", 404, {"X-Error-Code": "EntryNotFound"}, head)
+                    etag = (hashlib.sha256(data).hexdigest() if name.endswith(".safetensors")
+                            else hashlib.sha1(data).hexdigest())
+                    headers = {"X-Repo-Commit": hub.commit, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
+                    rng = self.headers.get("Range")
+                    if rng and not head:
+                        start = int(rng.split("=")[1].split("-")[0])
+                        headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
+                        return self._send(data[start:], 206, headers)
+                    return self._send(data, headers=headers, head=head)
+                return self._send(b"not found", 404, {"X-Error-Code": "RepoNotFound"}, head)
+
+            def do_GET(self):
+                self._route(head=False)
+
+            def do_HEAD(self):
+                self._route(head=True)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
