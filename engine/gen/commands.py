@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from engine.cliutil import progress_bar, resolve_shot
 from engine.errors import GenerationError
 from engine.progress import CancelToken
 
@@ -63,10 +64,12 @@ def cmd_shot_add(args: argparse.Namespace) -> int:
     from engine.gen.takes import add_generated_shot
 
     project = _open(args.project)
+    source = resolve_shot(project, args.from_shot).id if args.from_shot else None
+    between = tuple(resolve_shot(project, s).id for s in args.between) if args.between else None
     shot_id = add_generated_shot(
         project, prompt=args.prompt, task=args.task, model=args.model, seconds=args.seconds, seed=args.seed,
-        image=args.image, source_shot=args.from_shot, direction=args.direction,
-        between=tuple(args.between) if args.between else None, steps=args.steps, guidance=args.guidance,
+        image=args.image, source_shot=source, direction=args.direction,
+        between=between, steps=args.steps, guidance=args.guidance,
         name=args.name)
     project.save()
     print(shot_id)
@@ -74,27 +77,15 @@ def cmd_shot_add(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from engine.gen.takes import generate_into_project, pending_shots
 
     project = _open(args.project)
-    ids = [args.shot] if args.shot else pending_shots(project)
-    if args.shot:
-        project.shot(args.shot)  # a clear error for an unknown id
+    ids = [resolve_shot(project, args.shot).id] if args.shot else pending_shots(project)
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
         for n, shot_id in enumerate(ids, 1):
-            with tqdm(total=1, desc=f"shot {n}/{len(ids)}", file=sys.stderr, unit="step",
-                      dynamic_ncols=True) as bar:
-                def progress(done: int, total: int, message: str) -> None:
-                    if bar.total != total:
-                        bar.reset(total=total)
-                    bar.n = done
-                    bar.set_postfix_str(message, refresh=False)
-                    bar.refresh()
-
+            with progress_bar(f"shot {n}/{len(ids)}", unit="step") as progress:
                 result = generate_into_project(project, shot_id, progress=progress, cancel=cancel)
             print(f"{shot_id} {result.master}")
             print(result.message, file=sys.stderr)

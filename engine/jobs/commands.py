@@ -200,7 +200,7 @@ class _RenderProgress:
         from tqdm import tqdm
 
         self.fractions: dict[str, float] = {}
-        self.bar = tqdm(total=total, unit="shot", file=sys.stderr, dynamic_ncols=True,
+        self.bar = tqdm(total=total, unit="shot", file=sys.stderr, dynamic_ncols=True, disable=None,
                         bar_format="{l_bar}{bar}| {n:.2f}/{total} shots [{elapsed}<{remaining}] {postfix}")
 
     def add(self, jobs: list[Job]) -> None:
@@ -305,16 +305,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise JobError(f"{len(parts)} shot(s) of {project.path} did not generate: {'; '.join(parts)}; {hint}.")
     print(f"{project.path}: {len(todo)} shot(s) generated" if todo else f"{project.path}: nothing to generate")
     if args.export is not None:
-        from tqdm import tqdm
-
+        from engine.cliutil import progress_bar
         from engine.render import export
 
-        with tqdm(total=1, unit="frame", file=sys.stderr, dynamic_ncols=True, desc="export") as ebar:
-            def export_progress(done: int, total: int, message: str = "") -> None:
-                ebar.total = total
-                ebar.n = done
-                ebar.refresh()
-
+        with progress_bar("export") as export_progress:
             export(project, args.export, preset=args.preset, progress=export_progress)
         print(f"exported {args.export}")
     return 0

@@ -1,0 +1,814 @@
+"""The main window: viewer in the middle, media bin on the left, storyboard and timeline below,
+the right dock area kept for the generation panels (`add_panel`). It wires widgets to the document,
+the transport, the frame server and the background services; it holds no editing logic of its own
+beyond turning commands into project edits."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QActionGroup, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QToolBar,
+    QWidget,
+)
+
+from desktop import theme
+from desktop.actions import ActionRegistry
+from desktop.editing import EditingMixin
+from desktop.i18n import install_language, tr
+from desktop.models.document import Document
+from desktop.models.storyboard import StoryboardModel
+from desktop.models.transport import Transport
+from desktop.preview.frame_server import FrameServer
+from desktop.preview.playback import Playback
+from desktop.services import autosave as autosave_mod
+from desktop.services.autosave import AutosaveService
+from desktop.services.importer import ImportService
+from desktop.services.proxies import ProxyService
+from desktop.services.settings import Settings
+from desktop.services.thumbnails import ThumbnailService
+from desktop.views.dialogs import RecoveryDialog, ask_save
+from desktop.views.media_bin import MediaBinModel, MediaBinView
+from desktop.views.storyboard import StoryboardView
+from desktop.views.timeline import TimelineData, TimelineView
+from desktop.views.viewer import ViewerPanel
+from engine.errors import ShotloomError
+
+
+class _KeyHold(QObject):
+    """Tracks whether the shuttle-stop key (K) is held, for K+J / K+L single-frame steps."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.held = False
+
+    def eventFilter(self, obj, event) -> bool:
+        # A key bound to a shortcut reaches filters as ShortcutOverride, not KeyPress.
+        kinds = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.KeyRelease)
+        if event.type() in kinds and not event.isAutoRepeat():
+            keys = self.window.actions["shuttle_stop"].shortcuts()
+            combo = event.keyCombination()
+            if any(k.count() == 1 and k[0] == combo for k in keys):
+                self.held = event.type() != QEvent.Type.KeyRelease
+        return False
+
+
+class MainWindow(EditingMixin, QMainWindow):
+    projectOpened = Signal(object)
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings or Settings.load()
+        self.setWindowIcon(QIcon(str(theme.icon_path("shotloom"))))
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.document = Document(self)
+        self.transport = Transport(self)
+        self.playback = Playback(self.transport, self)
+        self.server = FrameServer(self.settings.cache_mb * 2**20, self)
+        self.thumbnails = ThumbnailService(self)
+        self.importer = ImportService(self)
+        self.proxies = ProxyService(self)
+        self.autosave = AutosaveService(self.document, self.settings.autosave_seconds,
+                                        self.settings.autosave_edits, self)
+        self.registry = ActionRegistry(self, self.settings.keymap)
+        self.actions = self.registry
+        self.plan = None
+        self.shots: list = []
+        self._fullscreen_state: QByteArray | None = None
+        self._closing_ok = False
+
+        # central viewer and docks
+        self.viewer = ViewerPanel(self.server, self.transport, self.registry, self)
+        self.setCentralWidget(self.viewer)
+        self.storyboard_model = StoryboardModel(self.thumbnails, self)
+        self.storyboard = StoryboardView(self)
+        self.storyboard.setModel(self.storyboard_model)
+        self.timeline = TimelineView(self.transport, self)
+        self.bin_model = MediaBinModel(self.thumbnails, self)
+        self.bin = MediaBinView(self)
+        self.bin.setModel(self.bin_model)
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("storyboard", self.storyboard, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.docks["storyboard"], self.docks["timeline"], Qt.Orientation.Vertical)
+        # The storyboard and timeline run the full width of the window, under the media bin too.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.docks["media"]], [260], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["storyboard"], self.docks["timeline"]], [190, 190],
+                         Qt.Orientation.Vertical)
+
+        self._build_menus()
+        self._build_toolbar()
+        self._build_statusbar()
+        self._connect()
+        self._key_hold = _KeyHold(self)
+        QApplication.instance().installEventFilter(self._key_hold)
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self._escape.activated.connect(lambda: self.set_fullscreen(False))
+        self.retranslate()
+        self._update_title()
+        self._update_enabled()
+
+    # ------------------------------------------------------------------------------------------
+    # construction
+    def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        return dock
+
+    def add_panel(self, name: str, widget: QWidget, title: str,
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """The place for later panels (shot inspector, takes, generation queue)."""
+        dock = self._dock(name, widget, area)
+        dock.setWindowTitle(title)
+        self.menus["panels"].addAction(dock.toggleViewAction())
+        return dock
+
+    def _build_menus(self) -> None:
+        a = self.registry
+        bar = self.menuBar()
+        self.menus: dict[str, QMenu] = {}
+
+        def menu(key: str, parent=None) -> QMenu:
+            m = (parent or bar).addMenu("")
+            m.setObjectName(f"menu_{key}")
+            self.menus[key] = m
+            return m
+
+        file = menu("file")
+        for k in ("new", "open"):
+            file.addAction(a[k])
+        self.recent_menu = menu("recent", file)
+        file.addSeparator()
+        for k in ("save", "save_as"):
+            file.addAction(a[k])
+        file.addSeparator()
+        for k in ("import", "export"):
+            file.addAction(a[k])
+        file.addSeparator()
+        file.addAction(a["quit"])
+        edit = menu("edit")
+        for k in ("undo", "redo"):
+            edit.addAction(a[k])
+        edit.addSeparator()
+        for k in ("split", "delete", "duplicate"):
+            edit.addAction(a[k])
+        edit.addSeparator()
+        for k in ("crossfade", "clear_transition"):
+            edit.addAction(a[k])
+        edit.addSeparator()
+        edit.addAction(a["settings"])
+        view = menu("view")
+        for k in ("fullscreen", "safe_area", "onion_skin"):
+            view.addAction(a[k])
+        compare = menu("compare", view)
+        self.compare_group = QActionGroup(self)
+        for k in ("compare_off", "compare_side", "compare_wipe"):
+            self.compare_group.addAction(a[k])
+            compare.addAction(a[k])
+        a["compare_off"].setChecked(True)
+        view.addSeparator()
+        for k in ("zoom_in", "zoom_out", "zoom_fit"):
+            view.addAction(a[k])
+        view.addSeparator()
+        panels = menu("panels", view)
+        for dock in self.docks.values():
+            panels.addAction(dock.toggleViewAction())
+        play = menu("playback")
+        for k in ("play_pause", "shuttle_back", "shuttle_stop", "shuttle_forward"):
+            play.addAction(a[k])
+        play.addSeparator()
+        for k in ("frame_back", "frame_forward", "second_back", "second_forward", "go_start", "go_end",
+                  "prev_boundary", "next_boundary"):
+            play.addAction(a[k])
+        play.addSeparator()
+        for k in ("mark_in", "mark_out", "go_in", "go_out", "loop", "add_marker"):
+            play.addAction(a[k])
+        help_ = menu("help")
+        help_.addAction(a["about"])
+        # Actions without a menu entry still need to live on the window for their keys to work.
+        for action in a.actions.values():
+            self.addAction(action)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for k in ("new", "open", "save", None, "undo", "redo", None, "import", "export", None, "split",
+                  None, "play_pause", None, "zoom_out", "zoom_in"):
+            if k is None:
+                self.toolbar.addSeparator()
+            else:
+                self.toolbar.addAction(self.registry[k])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self._apply_icons()
+
+    def _apply_icons(self) -> None:
+        """Icons are tinted for the theme, so they are made again when it changes."""
+        for k, icon in (("new", "new"), ("open", "open"), ("save", "save"), ("undo", "undo"), ("redo", "redo"),
+                        ("import", "import"), ("export", "export"), ("split", "split"),
+                        ("play_pause", "pause" if self.playback.playing else "play"), ("zoom_in", "zoom-in"),
+                        ("zoom_out", "zoom-out"), ("go_start", "start"), ("go_end", "end"),
+                        ("frame_back", "frame-back"), ("frame_forward", "frame-forward"), ("loop", "loop")):
+            self.registry[k].setIcon(theme.icon(icon))
+
+    def _build_statusbar(self) -> None:
+        sb = self.statusBar()
+        self.import_label = QLabel(self)
+        self.import_bar = QProgressBar(self)
+        self.import_bar.setMaximumWidth(180)
+        self.import_bar.setTextVisible(False)
+        self.import_label.hide()
+        self.import_bar.hide()
+        self.info_label = QLabel(self)
+        sb.addPermanentWidget(self.import_label)
+        sb.addPermanentWidget(self.import_bar)
+        sb.addPermanentWidget(self.info_label)
+
+    def _connect(self) -> None:
+        a = self.registry
+        d = self.document
+        a["new"].triggered.connect(self.new_project_dialog)
+        a["open"].triggered.connect(self.open_project_dialog)
+        a["save"].triggered.connect(self.save)
+        a["save_as"].triggered.connect(self.save_as_dialog)
+        a["import"].triggered.connect(self.import_dialog)
+        a["export"].triggered.connect(self.export_dialog)
+        a["quit"].triggered.connect(self.close)
+        a["undo"].triggered.connect(d.undo_stack.undo)
+        a["redo"].triggered.connect(d.undo_stack.redo)
+        d.undo_stack.canUndoChanged.connect(lambda _: self._update_enabled())
+        d.undo_stack.canRedoChanged.connect(lambda _: self._update_enabled())
+        d.undo_stack.indexChanged.connect(lambda _: self._update_undo_texts())
+        a["split"].triggered.connect(self.split_at_playhead)
+        a["delete"].triggered.connect(self.delete_selected)
+        a["duplicate"].triggered.connect(self.duplicate_selected)
+        a["crossfade"].triggered.connect(lambda: self.set_transition_on_selected("crossfade"))
+        a["clear_transition"].triggered.connect(lambda: self.set_transition_on_selected("cut"))
+        a["settings"].triggered.connect(self.settings_dialog)
+        a["about"].triggered.connect(self.about)
+        # transport
+        t = self.transport
+        a["play_pause"].triggered.connect(self.playback.toggle)
+        a["shuttle_back"].triggered.connect(lambda: self._shuttle(-1))
+        a["shuttle_forward"].triggered.connect(lambda: self._shuttle(1))
+        a["shuttle_stop"].triggered.connect(self.playback.pause)
+        a["frame_back"].triggered.connect(lambda: self._step(-1))
+        a["frame_forward"].triggered.connect(lambda: self._step(1))
+        a["second_back"].triggered.connect(lambda: self._step(-t.second()))
+        a["second_forward"].triggered.connect(lambda: self._step(t.second()))
+        a["go_start"].triggered.connect(lambda: self._seek(0))
+        a["go_end"].triggered.connect(lambda: self._seek(t.last()))
+        a["prev_boundary"].triggered.connect(lambda: self._boundary(-1))
+        a["next_boundary"].triggered.connect(lambda: self._boundary(1))
+        a["mark_in"].triggered.connect(t.set_in)
+        a["mark_out"].triggered.connect(t.set_out)
+        a["go_in"].triggered.connect(lambda: self._seek(t.mark_in) if t.mark_in is not None else None)
+        a["go_out"].triggered.connect(lambda: self._seek(t.mark_out) if t.mark_out is not None else None)
+        a["loop"].toggled.connect(self._set_loop)
+        a["add_marker"].triggered.connect(t.add_marker)
+        a["fullscreen"].toggled.connect(self.set_fullscreen)
+        a["safe_area"].toggled.connect(self.viewer.set_safe_area)
+        a["onion_skin"].toggled.connect(self.viewer.set_onion_skin)
+        a["compare_off"].triggered.connect(lambda: self.viewer.set_compare("off"))
+        a["compare_side"].triggered.connect(lambda: self.viewer.set_compare("side"))
+        a["compare_wipe"].triggered.connect(lambda: self.viewer.set_compare("wipe"))
+        canvas = self.timeline.canvas
+        a["zoom_in"].triggered.connect(lambda: canvas.set_zoom(canvas.px_per_frame * 1.5, self._playhead_x()))
+        a["zoom_out"].triggered.connect(lambda: canvas.set_zoom(canvas.px_per_frame / 1.5, self._playhead_x()))
+        a["zoom_fit"].triggered.connect(canvas.zoom_fit)
+        self.playback.stateChanged.connect(self._on_play_state)
+        self.viewer.canvas.painted.connect(self.playback.painted)
+        # document
+        d.changed.connect(self._on_change)
+        d.opened.connect(self._on_opened)
+        d.dirtyChanged.connect(lambda _: self._update_title())
+        d.editRefused.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.autosave.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        self.autosave.saved.connect(lambda _p: self.statusBar().showMessage(tr("Autosaved"), 3000))
+        # storyboard and timeline
+        self.storyboard_model.moveRequested.connect(self.move_shots)
+        self.storyboard_model.filesDropped.connect(self.import_files)
+        self.storyboard.contextRequested.connect(self._storyboard_menu)
+        self.storyboard.selectionIdsChanged.connect(self._on_storyboard_selection)
+        self.storyboard.doubleClicked.connect(self._storyboard_activated)
+        canvas.seekRequested.connect(self._seek)
+        canvas.shotClicked.connect(self._on_timeline_click)
+        canvas.trimDrag.connect(self._on_trim_drag)
+        canvas.transitionDrag.connect(self._on_transition_drag)
+        canvas.transitionEditRequested.connect(self.edit_transition)
+        canvas.setAcceptDrops(True)
+        canvas.installEventFilter(self)
+        # services
+        self.importer.started.connect(self._on_import_started)
+        self.importer.finished.connect(self._on_imported)
+        self.proxies.built.connect(lambda _p: self._use_proxies())
+        self.proxies.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    # ------------------------------------------------------------------------------------------
+    # text and state
+    def retranslate(self) -> None:
+        self.registry.retranslate()
+        titles = {"file": tr("&File"), "recent": tr("Open &Recent"), "edit": tr("&Edit"), "view": tr("&View"),
+                  "compare": tr("&Compare A/B"), "panels": tr("&Panels"), "playback": tr("&Playback"),
+                  "help": tr("&Help")}
+        for key, m in self.menus.items():
+            m.setTitle(titles[key])
+        for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline"))):
+            self.docks[key].setWindowTitle(title)
+        self.toolbar.setWindowTitle(tr("Toolbar"))
+        self.viewer.retranslate()
+        self._update_undo_texts()
+        self._update_title()
+        self._update_info()
+        self.timeline.canvas.update()
+        self.storyboard.viewport().update()
+
+    def _update_title(self) -> None:
+        project = self.document.project
+        if project is None:
+            self.setWindowTitle("Shotloom")
+        else:
+            mark = "*" if self.document.dirty else ""
+            self.setWindowTitle(f"{project.name}{mark} — Shotloom")
+
+    def _update_undo_texts(self) -> None:
+        stack = self.document.undo_stack
+        undo, redo = self.registry["undo"], self.registry["redo"]
+        undo.setText(tr("&Undo {what}").format(what=stack.undoText()).strip() if stack.canUndo()
+                     else tr("&Undo"))
+        redo.setText(tr("&Redo {what}").format(what=stack.redoText()).strip() if stack.canRedo()
+                     else tr("&Redo"))
+
+    def _update_enabled(self) -> None:
+        has = self.document.project is not None
+        has_shots = bool(self.shots)
+        for k in ("save", "save_as", "export", "split", "delete", "duplicate", "crossfade", "clear_transition"):
+            self.registry[k].setEnabled(has and (has_shots or k in ("save", "save_as")))
+        self.registry["undo"].setEnabled(self.document.undo_stack.canUndo())
+        self.registry["redo"].setEnabled(self.document.undo_stack.canRedo())
+
+    def _update_info(self) -> None:
+        project = self.document.project
+        if project is None:
+            self.info_label.setText(tr("No project"))
+            return
+        w, h = project.size
+        fps = project.fps
+        rate = f"{float(fps):.3f}".rstrip("0").rstrip(".")
+        self.info_label.setText(tr("{w}×{h} · {rate} fps · {n} shots").format(
+            w=w, h=h, rate=rate, n=len(self.shots)))
+
+    # ------------------------------------------------------------------------------------------
+    # project lifecycle
+    def set_project(self, project) -> None:
+        self.playback.pause()
+        self.autosave.timer.stop()
+        self.document.set_project(project)
+        self.autosave.timer.start()
+        if project is not None:
+            self.settings.add_recent(project.path)
+            self._save_settings()
+        self.projectOpened.emit(project)
+
+    def open_project(self, path: Path | str, *, check_recovery: bool = True) -> bool:
+        from engine.project import Project
+
+        if not self.maybe_save():
+            return False
+        try:
+            project = Project.open(path)
+        except ShotloomError as exc:
+            QMessageBox.critical(self, tr("Cannot Open Project"), str(exc))
+            return False
+        self.set_project(project)
+        if check_recovery:
+            for info in autosave_mod.pending_recovery(project.path, project.id):
+                self.offer_recovery(info)
+                break
+        return True
+
+    def offer_recovery(self, info) -> str:
+        dialog = RecoveryDialog(info, self)
+        self.recovery_dialog = dialog
+        dialog.exec()
+        self.recovery_dialog = None
+        if dialog.choice == "recover":
+            try:
+                copy = autosave_mod.recover_as_copy(info)
+            except ShotloomError as exc:
+                QMessageBox.critical(self, tr("Recovery Failed"), str(exc))
+                return "failed"
+            autosave_mod.discard(info.project_id)
+            self.open_project(copy, check_recovery=False)
+            self.statusBar().showMessage(tr("Opened the recovered copy {path}").format(path=copy), 10000)
+        elif dialog.choice == "discard":
+            autosave_mod.discard(info.project_id)
+        return dialog.choice
+
+    def check_startup_recovery(self) -> None:
+        """Autosaves left by a crash of a project that is not open now."""
+        for info in autosave_mod.pending_recovery():
+            if self.document.project is not None and info.project_id == self.document.project.id:
+                continue
+            if info.project_path.is_dir():
+                self.offer_recovery(info)
+                return
+
+    def new_project(self, path: Path | str, fps=None, size=None) -> bool:
+        from engine.project import Project
+
+        if not self.maybe_save():
+            return False
+        kwargs = {}
+        if fps is not None:
+            kwargs["fps"] = fps
+        if size is not None:
+            kwargs["size"] = size
+        try:
+            project = Project.create(path, **kwargs)
+        except ShotloomError as exc:
+            QMessageBox.critical(self, tr("Cannot Create Project"), str(exc))
+            return False
+        self.set_project(project)
+        return True
+
+    def new_project_dialog(self) -> None:
+        folder = theme.projects_folder()
+        path, _ = QFileDialog.getSaveFileName(self, tr("New Project"), str(folder / "Untitled.shotloom"),
+                                              tr("Shotloom projects (*.shotloom)"))
+        if path:
+            self.new_project(path)
+
+    def ensure_project(self) -> bool:
+        """Drops and imports into an empty window go into a new untitled project."""
+        if self.document.project is not None:
+            return True
+        folder = theme.projects_folder()
+        n = 1
+        while (folder / f"Untitled {n}.shotloom").exists():
+            n += 1
+        return self.new_project(folder / f"Untitled {n}.shotloom")
+
+    def open_project_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, tr("Open Project"), str(theme.projects_folder()))
+        if path:
+            self.open_project(path)
+
+    def save(self) -> bool:
+        if self.document.project is None:
+            return True
+        try:
+            self.document.save()
+        except (ShotloomError, OSError) as exc:
+            QMessageBox.critical(self, tr("Cannot Save"), str(exc))
+            return False
+        self.statusBar().showMessage(tr("Saved {path}").format(path=self.document.project.path), 4000)
+        return True
+
+    def save_as_dialog(self) -> None:
+        project = self.document.project
+        if project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save Project As"), str(project.path),
+                                              tr("Shotloom projects (*.shotloom)"))
+        if path:
+            self.save_as(Path(path))
+
+    def save_as(self, path: Path) -> bool:
+        """A copy of the bundle (without its cache) with the current document, then open it."""
+        import shutil
+
+        project = self.document.project
+        if not path.name.endswith(".shotloom"):
+            path = path.with_name(path.name + ".shotloom")
+        if path.exists():
+            QMessageBox.critical(self, tr("Cannot Save"), tr("{path} already exists; pick another name").format(
+                path=path))
+            return False
+        tmp = path.with_name(f".{path.name}.partial")
+        try:
+            shutil.copytree(project.path, tmp, ignore=shutil.ignore_patterns("cache", "*.bak"))
+            project.save_to(tmp / "project.otio.new")
+            (tmp / "project.otio.new").replace(tmp / "project.otio")
+            tmp.rename(path)
+        except (OSError, ShotloomError) as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            QMessageBox.critical(self, tr("Cannot Save"), f"{path}: {exc}")
+            return False
+        self.autosave.discard()
+        self.document.undo_stack.setClean()
+        return self.open_project(path, check_recovery=False)
+
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the user cancels."""
+        if not self.document.dirty:
+            return True
+        answer = ask_save(self, self.document.project.name)
+        if answer == answer.Save:
+            return self.save()
+        if answer == answer.Discard:
+            self.autosave.discard()
+            self.document.undo_stack.setClean()
+            return True
+        return False
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.settings.recent:
+            action = self.recent_menu.addAction(entry)
+            action.setEnabled(Path(entry).is_dir())
+            action.triggered.connect(lambda _=False, p=entry: self.open_project(p))
+        if not self.settings.recent:
+            self.recent_menu.addAction(tr("No recent projects")).setEnabled(False)
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as exc:
+            self.statusBar().showMessage(f"{Settings.file()}: {exc.strerror or exc}", 8000)
+
+    def closeEvent(self, event) -> None:
+        if not self._closing_ok and not self.maybe_save():
+            event.ignore()
+            return
+        self.playback.pause()
+        self.proxies.cancel()
+        if self.document.project is not None and not self.document.dirty:
+            self.autosave.discard()
+        self._save_settings()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        # Widgets and the undo stack go away after this; their last signals must reach no one.
+        self.document.undo_stack.blockSignals(True)
+        self.document.blockSignals(True)
+        QApplication.instance().removeEventFilter(self._key_hold)
+        self.autosave.timer.stop()
+        self.server.stop()
+        self.thumbnails.stop()
+
+    # ------------------------------------------------------------------------------------------
+    # refresh from the document
+    def _on_opened(self) -> None:
+        project = self.document.project
+        self.bin_model.clear()
+        self.storyboard.clearSelection()
+        if project is not None:
+            self.transport.reset(0, project.fps)
+            self.viewer.project_size = tuple(project.size)
+            self.server.set_source_for(self._proxy_source(project))
+        self._refresh()
+        self.timeline.canvas.zoom_fit()
+        if project is not None:
+            self._ensure_proxies()
+        self._update_enabled()
+
+    def _on_change(self, change) -> None:
+        self._refresh()
+        self._update_enabled()
+
+    def _refresh(self) -> None:
+        from engine.render import build_plan
+
+        project = self.document.project
+        if project is None:
+            self.plan, self.shots = None, []
+            self.storyboard_model.set_shots([], None)
+            self.timeline.canvas.set_data(TimelineData())
+            self.transport.set_length(0)
+            self.viewer.set_shots([])
+            self.viewer.request()
+            self._update_info()
+            return
+        self.shots = project.shots()
+        self.plan = build_plan(project)
+        self.server.set_plan(self.plan, project.revision)
+        self.transport.rate = project.fps
+        self.storyboard_model.set_shots(self.shots, project.fps)
+        mixes = [(m.start, m.frames, m.kind, m.b.shot_id) for m in self.plan.mixes]
+        self.timeline.canvas.set_data(TimelineData(project.fps, self.plan.frames, self.shots, mixes,
+                                                   project.audio_clips()))
+        self.transport.set_length(self.plan.frames)
+        self.viewer.set_shots(self.shots)
+        for shot in self.shots:
+            for take in shot.takes:
+                if take.kind == "imported" and take.path is not None:
+                    self.bin_model.add(Path(take.path))
+        self.viewer.request()
+        self._update_info()
+
+    @staticmethod
+    def _proxy_source(project):
+        from engine.render.proxies import proxy_source
+
+        return proxy_source(project.path)
+
+    def _use_proxies(self) -> None:
+        project = self.document.project
+        if project is not None:
+            self.server.set_source_for(self._proxy_source(project))
+            self.viewer.request()
+
+    def _ensure_proxies(self) -> None:
+        project = self.document.project
+        if project is None or not self.settings.proxies:
+            return
+        media = []
+        for shot in self.shots:
+            if shot.media_path is not None and Path(shot.media_path).exists():
+                is_video = Path(shot.media_path).suffix.lower() not in theme.STILL_SUFFIXES
+                media.append((Path(shot.media_path), is_video))
+        self.proxies.ensure(project.path, media, min(project.size[1], 1080))
+
+    # ------------------------------------------------------------------------------------------
+    # transport helpers
+    def _seek(self, frame: int) -> None:
+        self.transport.seek(frame)
+
+    def _step(self, frames: int) -> None:
+        self.playback.pause()
+        self.transport.step(frames)
+
+    def _shuttle(self, direction: int) -> None:
+        if self._key_hold.held:
+            self._step(direction)  # K held: J/L step one frame
+        else:
+            self.playback.shuttle(direction)
+
+    def _boundaries(self) -> list[int]:
+        cuts = {s.start for s in self.shots}
+        if self.transport.length:
+            cuts.add(self.transport.last())
+        return sorted(cuts)
+
+    def _boundary(self, direction: int) -> None:
+        t = self.transport.frame
+        marks = self._boundaries()
+        if direction < 0:
+            before = [b for b in marks if b < t]
+            self._seek(before[-1] if before else 0)
+        else:
+            after = [b for b in marks if b > t]
+            self._seek(after[0] if after else self.transport.last())
+
+    def _set_loop(self, on: bool) -> None:
+        self.transport.loop = on
+        self.transport.rangeChanged.emit()
+
+    def _on_play_state(self, playing: bool) -> None:
+        self.server.set_playing((1 if self.playback.speed > 0 else -1) if playing else 0)
+        self.registry["play_pause"].setIcon(theme.icon("pause" if playing else "play"))
+
+    def _playhead_x(self) -> float:
+        return self.timeline.canvas.x_of(self.transport.frame)
+
+    def set_fullscreen(self, on: bool) -> None:
+        if on == self.isFullScreen() and (self._fullscreen_state is not None) == on:
+            return
+        if on:
+            self._fullscreen_state = self.saveState()
+            for dock in self.docks.values():
+                dock.hide()
+            self.toolbar.hide()
+            self.menuBar().hide()
+            self.statusBar().hide()
+            self.viewer.bar.hide()
+            self.showFullScreen()
+        else:
+            self.showNormal()
+            self.menuBar().show()
+            self.toolbar.show()
+            self.statusBar().show()
+            self.viewer.bar.show()
+            if self._fullscreen_state is not None:
+                self.restoreState(self._fullscreen_state)
+            self._fullscreen_state = None
+        self.registry["fullscreen"].blockSignals(True)
+        self.registry["fullscreen"].setChecked(on)
+        self.registry["fullscreen"].blockSignals(False)
+
+    # ------------------------------------------------------------------------------------------
+    # selection
+    def selected_shots(self) -> list:
+        ids = self.storyboard.selected_ids()
+        if ids:
+            return [s for s in self.shots if s.id in ids]
+        shot = self.shot_at(self.transport.frame)
+        return [shot] if shot is not None else []
+
+    def shot_at(self, frame: int):
+        for shot in self.shots:
+            if shot.start <= frame < shot.start + shot.frames:
+                return shot
+        return None
+
+    def _on_storyboard_selection(self, ids: list) -> None:
+        self.timeline.canvas.selected = set(ids)
+        self.timeline.canvas.update()
+
+    def _on_timeline_click(self, shot_id: str, extend: bool) -> None:
+        ids = set(self.storyboard.selected_ids()) if extend else set()
+        ids.add(shot_id)
+        self.storyboard.select_ids(list(ids))
+
+    def _storyboard_activated(self, index) -> None:
+        if 0 <= index.row() < len(self.shots):
+            self._seek(self.shots[index.row()].start)
+
+    def _storyboard_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for k in ("duplicate", "delete", "split"):
+            menu.addAction(self.registry[k])
+        sub = menu.addMenu(tr("Set Transition"))
+        for kind, label in (("crossfade", tr("Crossfade")), ("dip_black", tr("Dip to black")),
+                            ("dip_white", tr("Dip to white")), ("cut", tr("Cut (no transition)"))):
+            sub.addAction(label).triggered.connect(lambda _=False, k=kind: self.set_transition_on_selected(k))
+        sub.addSeparator()
+        sub.addAction(tr("Edit Transition…")).triggered.connect(
+            lambda: self.edit_transition(self.selected_shots()[0].id) if self.selected_shots() else None)
+        self._context_menu = menu
+        menu.popup(pos)
+
+    # ------------------------------------------------------------------------------------------
+    # dialogs
+    def export_dialog(self) -> None:
+        from desktop.views.export_dialog import ExportDialog
+
+        if self.document.project is None:
+            return
+        self.playback.pause()
+        dialog = ExportDialog(self.document.project, self.transport, self)
+        self.export_dialog_widget = dialog
+        dialog.exec()
+        self.export_dialog_widget = None
+
+    def settings_dialog(self) -> None:
+        from desktop.views.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.registry, self)
+        self.settings_dialog_widget = dialog
+        if dialog.exec():
+            dialog.apply_to(self.settings)
+            self.apply_settings()
+            self._save_settings()
+        self.settings_dialog_widget = None
+
+    def apply_settings(self) -> None:
+        theme.apply(QApplication.instance(), self.settings.theme)
+        self._apply_icons()
+        install_language(self.settings.language)
+        self.registry.apply_keymap(self.settings.keymap)
+        self.server.cache.set_budget(self.settings.cache_mb * 2**20)
+        self.autosave.configure(self.settings.autosave_seconds, self.settings.autosave_edits)
+        self.retranslate()
+        conflicts = self.registry.conflicts()
+        if conflicts:
+            key, first, second = conflicts[0]
+            self.statusBar().showMessage(tr("The key {key} is used by two commands ({a}, {b}); change one in "
+                                            "Settings › Keyboard").format(key=key, a=first, b=second), 10000)
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def about(self) -> None:
+        from desktop import __version__
+
+        QMessageBox.about(self, tr("About Shotloom"), tr(
+            "<b>Shotloom</b> {version}<br>A local AI video studio: storyboard, timeline and a frame-exact "
+            "viewer over a local generation engine.<br><br>Qt {qt} · Python {py}").format(
+                version=__version__, qt=QApplication.instance().applicationVersion() or "6",
+                py=platform.python_version()))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.timeline.canvas.zoom_fit)

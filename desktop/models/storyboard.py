@@ -1,0 +1,117 @@
+"""The storyboard's list model: one row per shot, in timeline order, rebuilt from project.shots().
+
+Dragging cards produces a `moveRequested` (the document applies MoveShot edits); files dropped
+from the file manager produce `filesDropped`. The model itself never changes the project.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt, Signal
+from PySide6.QtGui import QImage
+
+SHOT_MIME = "application/x-shotloom-shot-ids"
+MEDIA_MIME = "application/x-shotloom-media-paths"
+
+ShotRole = Qt.ItemDataRole.UserRole + 1
+ThumbRole = Qt.ItemDataRole.UserRole + 2
+
+
+class StoryboardModel(QAbstractListModel):
+    moveRequested = Signal(list, int)  # shot ids, destination row (before the drop)
+    filesDropped = Signal(list, int)  # paths, destination row
+
+    def __init__(self, thumbnails, parent=None) -> None:
+        super().__init__(parent)
+        self.shots: list = []
+        self.thumbnails = thumbnails  # ThumbnailService
+        self.rate = None
+        thumbnails.ready.connect(self._thumb_ready)
+
+    def set_shots(self, shots: list, rate) -> None:
+        self.rate = rate
+        if [s.id for s in shots] == [s.id for s in self.shots]:
+            self.shots = list(shots)
+            if shots:
+                self.dataChanged.emit(self.index(0), self.index(len(shots) - 1))
+            return
+        self.beginResetModel()
+        self.shots = list(shots)
+        self.endResetModel()
+
+    def _thumb_ready(self, key) -> None:
+        for row, shot in enumerate(self.shots):
+            if self.thumb_key(shot) == key:
+                self.dataChanged.emit(self.index(row), self.index(row), [ThumbRole])
+
+    @staticmethod
+    def thumb_key(shot):
+        if shot.media_path is None:
+            return None
+        return (str(shot.media_path), int(shot.source_in))
+
+    # -- Qt model API ---------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.shots)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.shots):
+            return None
+        shot = self.shots[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return shot.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            media = shot.media_path.name if shot.media_path else "—"
+            return f"{shot.name}\n{media}\n{shot.frames} frames · {shot.status}"
+        if role == ShotRole:
+            return shot
+        if role == ThumbRole:
+            key = self.thumb_key(shot)
+            if key is None:
+                return None
+            image: QImage | None = self.thumbnails.get(Path(key[0]), key[1])
+            return image
+        return None
+
+    def flags(self, index: QModelIndex):
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        return base
+
+    def supportedDropActions(self):
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def supportedDragActions(self):
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [SHOT_MIME, MEDIA_MIME, "text/uri-list"]
+
+    def mimeData(self, indexes) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        mime = QMimeData()
+        mime.setData(SHOT_MIME, json.dumps([self.shots[r].id for r in rows]).encode())
+        return mime
+
+    def canDropMimeData(self, data, action, row, column, parent) -> bool:
+        return data.hasFormat(SHOT_MIME) or data.hasFormat(MEDIA_MIME) or data.hasUrls()
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if row < 0:
+            row = parent.row() if parent.isValid() else len(self.shots)
+        if data.hasFormat(SHOT_MIME):
+            ids = json.loads(bytes(data.data(SHOT_MIME)).decode())
+            self.moveRequested.emit(ids, row)
+            # False: the view must not remove the dragged rows; the project edit moves them.
+            return False
+        paths = []
+        if data.hasFormat(MEDIA_MIME):
+            paths = json.loads(bytes(data.data(MEDIA_MIME)).decode())
+        elif data.hasUrls():
+            paths = [u.toLocalFile() for u in data.urls() if u.isLocalFile()]
+        if paths:
+            self.filesDropped.emit(paths, row)
+        return False

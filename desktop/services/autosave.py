@@ -1,0 +1,181 @@
+"""Autosave: every minute and every 25 edits, the open project is written to the user data folder,
+keyed by project id, never over the user's file (Shotcut's rule). A clean save or a deliberate
+discard removes it; one still there when a project opens is newer work a crash left behind, which
+the recovery dialog offers as a copy beside the original."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engine import paths
+from engine.errors import ShotloomError
+
+DOCUMENT = "project.otio"
+
+
+@dataclass(frozen=True)
+class Autosave:
+    folder: Path
+    project_id: str
+    project_path: Path
+    name: str
+    saved_at: float
+
+    @property
+    def document(self) -> Path:
+        return self.folder / DOCUMENT
+
+
+def autosave_folder(project_id: str) -> Path:
+    return paths.autosave_dir() / project_id
+
+
+def _write_json(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".meta-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_autosave(folder: Path) -> Autosave | None:
+    try:
+        meta = json.loads((folder / "autosave.json").read_text(encoding="utf-8"))
+        if not (folder / DOCUMENT).is_file():
+            return None
+        return Autosave(folder, str(meta["project_id"]), Path(meta["project_path"]), str(meta["name"]),
+                        float(meta["saved_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def saved_time(project_path: Path) -> float:
+    try:
+        return (Path(project_path) / DOCUMENT).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def pending_recovery(project_path: Path | None = None, project_id: str | None = None) -> list[Autosave]:
+    """Autosaves newer than their project's last save (for one project, or all of them)."""
+    found = []
+    root = paths.autosave_dir()
+    folders = [root / project_id] if project_id else sorted(p for p in root.iterdir() if p.is_dir())
+    for folder in folders:
+        info = read_autosave(folder)
+        if info is None:
+            continue
+        if project_path is not None and Path(project_path).resolve() != info.project_path.resolve():
+            continue
+        if info.saved_at > saved_time(info.project_path):
+            found.append(info)
+    return found
+
+
+def discard(project_id: str) -> None:
+    shutil.rmtree(autosave_folder(project_id), ignore_errors=True)
+
+
+def recover_as_copy(info: Autosave) -> Path:
+    """A copy of the original bundle with the autosaved document in it, next to the original:
+    'NAME (recovered).shotloom'. The user's own bundle is never touched."""
+    original = info.project_path
+    parent = original.parent
+    stem = original.name.removesuffix(".shotloom")
+    target = parent / f"{stem} (recovered).shotloom"
+    n = 2
+    while target.exists():
+        target = parent / f"{stem} (recovered {n}).shotloom"
+        n += 1
+    tmp = parent / f".{target.name}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if original.is_dir():
+            # The document refers to media inside the bundle by relative paths: copy the bundle
+            # (not its disposable cache) so those paths resolve in the copy too.
+            shutil.copytree(original, tmp, ignore=shutil.ignore_patterns("cache", "*.bak", ".*.tmp"))
+        else:
+            tmp.mkdir(parents=True)
+        shutil.copy2(info.document, tmp / DOCUMENT)
+        os.replace(tmp, target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ShotloomError(f"{target}: could not write the recovered copy ({exc.strerror or exc}); "
+                            "free some space or check the folder's permissions") from exc
+    return target
+
+
+class AutosaveService(QObject):
+    saved = Signal(Path)
+    failed = Signal(str)
+
+    def __init__(self, document, seconds: int = 60, edits: int = 25, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.edits = edits
+        self.timer = QTimer(self)
+        self.timer.setInterval(seconds * 1000)
+        self.timer.timeout.connect(self.autosave_if_needed)
+        self.timer.start()
+        self._revision_saved: int | None = None
+        document.changed.connect(self._on_change)
+        document.opened.connect(self._on_opened)
+        document.saved.connect(lambda _p: self.discard())
+
+    def configure(self, seconds: int, edits: int) -> None:
+        self.edits = edits
+        self.timer.setInterval(seconds * 1000)
+
+    def _on_opened(self) -> None:
+        project = self.document.project
+        self._revision_saved = getattr(project, "revision", None) if project is not None else None
+
+    def _on_change(self, _change) -> None:
+        if self.document.edits_since_autosave >= self.edits:
+            self.autosave_if_needed()
+
+    def autosave_if_needed(self) -> Path | None:
+        project = self.document.project
+        if project is None or not self.document.dirty:
+            return None
+        if project.revision == self._revision_saved and self.document.edits_since_autosave == 0:
+            return None
+        return self.autosave()
+
+    def autosave(self) -> Path | None:
+        project = self.document.project
+        folder = autosave_folder(project.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            project.save_to(folder / DOCUMENT)
+            _write_json(folder / "autosave.json", {
+                "project_id": project.id, "project_path": str(Path(project.path).resolve()),
+                "name": project.name, "saved_at": time.time(), "revision": project.revision,
+            })
+        except (OSError, ShotloomError) as exc:
+            self.failed.emit(f"{folder}: autosave failed ({exc}); save your work with Ctrl+S")
+            return None
+        self._revision_saved = project.revision
+        self.document.edits_since_autosave = 0
+        self.saved.emit(folder)
+        return folder
+
+    def discard(self) -> None:
+        project = self.document.project
+        if project is not None:
+            discard(project.id)
+        self._revision_saved = getattr(project, "revision", None)
+        self.document.edits_since_autosave = 0
