@@ -132,7 +132,8 @@ def test_unreadable_files_are_refused_clearly(tmp_path):
 def _foreign_cut(folder: Path, clips: list[Path]) -> Path:
     """A cut made by 'another editor': relative URLs, a dissolve, a gap, effects, markers."""
     r = 24
-    t = lambda v: otio.opentime.RationalTime(v, r)
+    def t(v):
+        return otio.opentime.RationalTime(v, r)
     track = otio.schema.Track(name="V1")
 
     def clip(name, path, start, dur, media_start=0):
@@ -209,6 +210,7 @@ def test_export_then_import_gives_the_same_cut(tmp_path, rich):
     report = import_otio(p, out)
     assert report.lines == [("1 audio track(s) (1 clips) ignored: shots keep their own sound; add music "
                              "with an audio clip")]
-    keep = lambda s: (s.name, s.start, s.frames, s.source_in, s.status, s.media_path, s.recipe,
-                      s.notes, s.transition_in and (s.transition_in.kind, s.transition_in.frames))
+    def keep(s):
+        return (s.name, s.start, s.frames, s.source_in, s.status, s.media_path, s.recipe,
+                          s.notes, s.transition_in and (s.transition_in.kind, s.transition_in.frames))
     assert [keep(s) for s in p.shots()] == [keep(s) for s in rich.shots()]
