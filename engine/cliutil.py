@@ -76,8 +76,7 @@ def progress_bar(desc: str, unit: str = "frame") -> Iterator:
     def update(done: int, total: int, message: str = "") -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True,
-                       disable=None, leave=True)
+            bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True)
         if bar.total != total:
             bar.total = total
         now = time.monotonic()

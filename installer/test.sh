@@ -7,5 +7,7 @@ echo "== import contracts (the editor never imports torch; the engine never impo
 .venv/bin/lint-imports
 echo "== ruff"
 .venv/bin/ruff check engine desktop tests
-echo "== tests"
-QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"
+echo "== engine tests"
+.venv/bin/python -m pytest tests/engine "$@"
+echo "== editor tests (a process of their own: torch must never load in the GUI process)"
+QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest tests/desktop "$@"

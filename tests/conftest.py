@@ -12,3 +12,12 @@ def shotloom_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("shotloom_home")
     monkeypatch.setenv("SHOTLOOM_HOME", str(home))
     return home
+
+
+def pytest_collection_modifyitems(session, config, items):
+    trees = {"desktop" if "tests/desktop/" in item.nodeid.replace("\\", "/") else "engine" for item in items}
+    if len(trees) > 1:
+        raise pytest.UsageError(
+            "run tests/engine and tests/desktop in separate pytest processes (installer/test.sh does): "
+            "the editor tests check that torch never enters the GUI process"
+        )

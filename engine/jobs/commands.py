@@ -200,7 +200,7 @@ class _RenderProgress:
         from tqdm import tqdm
 
         self.fractions: dict[str, float] = {}
-        self.bar = tqdm(total=total, unit="shot", file=sys.stderr, dynamic_ncols=True, disable=None,
+        self.bar = tqdm(total=total, unit="shot", file=sys.stderr, dynamic_ncols=True,
                         bar_format="{l_bar}{bar}| {n:.2f}/{total} shots [{elapsed}<{remaining}] {postfix}")
 
     def add(self, jobs: list[Job]) -> None:
