@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from engine.project import Project
 
 AUDIO_RATE = 48000
-PREFETCH_FRAMES = 8
+PREFETCH_FRAMES = 4
 AUDIO_CHUNK_SECONDS = 1
 # Rough bytes per pixel per frame at each preset's quality, for the free-space check.
 BYTES_PER_PIXEL = {"h264": 0.05, "h265": 0.03, "prores": 0.7, "vp9": 0.04, "gif": 0.4, "png": 1.6}

@@ -17,7 +17,7 @@ def test_cache_is_bounded_in_bytes_and_lru():
         cache.put(k, frame)
     assert cache.get(0) is not None  # 0 is now the most recent
     cache.put(3, frame)
-    assert 1 not in cache and 0 in cache and 3 in cache
+    assert 0 in cache and 3 in cache and 1 not in cache
     assert cache.used <= 1000
     cache.set_budget(300)
     assert len(cache) == 1 and 3 in cache
