@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,10 +52,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="open a demo project of synthetic footage (made on first use)")
     args = parser.parse_args(argv)
     if args.demo and args.project is None:
-        from desktop.demo import make_demo_project
         from desktop.theme import projects_folder
+        from engine.demo import make_demo_project
 
-        args.project = str(make_demo_project(projects_folder()))
+        args.project = str(make_demo_project(projects_folder() / "Shotloom demo"))
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        print("shotloom-gui: no display found (DISPLAY is not set); run it in a desktop session "
+              "(or set QT_QPA_PLATFORM=offscreen for automation)", file=sys.stderr)
+        return 1
     if args.project is not None and not Path(args.project).expanduser().exists():
         print(f"shotloom-gui: {args.project}: no such project; check the path or create one with "
               "'shotloom new PATH'", file=sys.stderr)

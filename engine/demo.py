@@ -51,14 +51,14 @@ def tone(name: str, frames: int) -> np.ndarray:
     return np.stack([wave, wave]).astype(np.float32)
 
 
-def write_scene(name: str, path: Path) -> Path:
+def write_scene(name: str, path: Path, size: tuple[int, int] = SIZE, seconds: int = SECONDS) -> Path:
     from engine.media import VideoWriter
 
-    frames = int(RATE * SECONDS)
-    writer = VideoWriter(path, preset="h264", rate=RATE, size=SIZE, audio_rate=AUDIO_RATE)
+    frames = int(RATE * seconds)
+    writer = VideoWriter(path, preset="h264", rate=RATE, size=size, audio_rate=AUDIO_RATE)
     try:
         for t in range(frames):
-            writer.write(draw_scene(name, t))
+            writer.write(draw_scene(name, t, size))
         writer.write_audio(tone(name, frames))
         writer.close()
     except BaseException:
@@ -67,12 +67,15 @@ def write_scene(name: str, path: Path) -> Path:
     return path
 
 
-def make_demo(folder: Path, *, progress: ProgressFn = no_progress) -> tuple[Path, Path]:
-    """Make footage, a project with three shots joined by a crossfade and a dip, and export it."""
+def make_demo_project(folder: Path, *, size: tuple[int, int] = SIZE, seconds: int = SECONDS,
+                      progress: ProgressFn = no_progress) -> Path:
+    """Make (or reuse) footage and `folder/demo.shotloom`: three shots joined by a crossfade and a dip."""
     from engine.project import Project
     from engine.project.edits import InsertShot, SetTransition
-    from engine.render import export
 
+    bundle = folder / "demo.shotloom"
+    if (bundle / "project.otio").exists():
+        return bundle
     folder.mkdir(parents=True, exist_ok=True)
     footage = folder / "footage"
     footage.mkdir(exist_ok=True)
@@ -80,22 +83,27 @@ def make_demo(folder: Path, *, progress: ProgressFn = no_progress) -> tuple[Path
     for n, name in enumerate(SCENES):
         path = footage / f"{name}.mp4"
         if not path.exists():
-            write_scene(name, path)
+            write_scene(name, path, size, seconds)
         clips.append(path)
         progress(n + 1, len(SCENES), f"footage {name}")
+    frames = int(RATE * seconds)
+    project = Project.create(bundle, fps=RATE, size=size, name="Shotloom demo")
+    for path in clips:
+        ref = project.import_media(path, copy=True)
+        project.apply(InsertShot(index=len(project.shots()), name=path.stem, media_path=ref, frames=frames))
+    shots = project.shots()
+    length = min(12, frames // 2)
+    project.apply(SetTransition(shots[1].id, "crossfade", length))
+    project.apply(SetTransition(shots[2].id, "dip_black", length))
+    project.save()
+    return bundle
 
-    bundle = folder / "demo.shotloom"
-    if bundle.exists():
-        project = Project.open(bundle)
-    else:
-        project = Project.create(bundle, fps=RATE, size=SIZE, name="Shotloom demo")
-        for path in clips:
-            ref = project.import_media(path, copy=True)
-            project.apply(InsertShot(index=len(project.shots()), name=path.stem, media_path=ref,
-                                     frames=int(RATE * SECONDS)))
-        shots = project.shots()
-        project.apply(SetTransition(shots[1].id, "crossfade", 12))
-        project.apply(SetTransition(shots[2].id, "dip_black", 12))
-        project.save()
+
+def make_demo(folder: Path, *, progress: ProgressFn = no_progress) -> tuple[Path, Path]:
+    """The demo project, exported to `folder/demo.mp4`."""
+    from engine.project import Project
+    from engine.render import export
+
+    project = Project.open(make_demo_project(folder, progress=progress))
     video = export(project, folder / "demo.mp4", progress=progress)
     return project.path, video

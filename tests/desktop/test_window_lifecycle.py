@@ -63,14 +63,15 @@ def test_open_project_given_on_the_command_line(qtbot, window, tmp_path):
 
 
 def test_demo_project_opens(qtbot, tmp_path):
-    from desktop.demo import make_demo_project
+    from engine.demo import make_demo_project
     from engine.project import Project
 
-    bundle = make_demo_project(tmp_path, size=(160, 96), frames=24)
+    bundle = make_demo_project(tmp_path, size=(160, 96), seconds=1)
     project = Project.open(bundle)
-    assert [s.name for s in project.shots()] == ["opening", "street", "market", "harbour", "night"]
-    assert project.shots()[2].transition_in.kind == "crossfade"
-    assert make_demo_project(tmp_path, size=(160, 96), frames=24) == bundle  # reused, not rebuilt
+    assert [s.name for s in project.shots()] == ["dawn", "sea", "forest"]
+    assert project.shots()[1].transition_in.kind == "crossfade"
+    assert project.shots()[2].transition_in.kind == "dip_black"
+    assert make_demo_project(tmp_path, size=(160, 96), seconds=1) == bundle  # reused, not rebuilt
 
 
 def test_full_screen_viewer_and_back(qtbot, window):
