@@ -25,7 +25,8 @@ pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 pip install --upgrade pip >/dev/null
 
 # Qt's xcb platform needs a few X libraries on a desktop; offscreen (tests, CI) needs none.
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! ldconfig -p | grep -q libxkbcommon-x11; then
+has_lib() { ldconfig -p 2>/dev/null | grep -c "$1" >/dev/null; }
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { has_lib libxkbcommon-x11 && has_lib libxcb-cursor; }; then
   (apt-get update -qq && apt-get install -y -qq libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
      libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
      >/dev/null) || echo "install.sh: could not install Qt's X libraries; the editor may only run offscreen" >&2
