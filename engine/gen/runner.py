@@ -160,6 +160,14 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
     except ShotloomError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    except ImportError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if exc.name and exc.name.split(".")[0] in ("torch", "diffusers", "transformers", "accelerate"):
+            raise GenerationError(
+                f"generation needs {exc.name.split('.')[0]}, which this light install lacks; "
+                "run bash installer/install.sh (without --light) to add the engine's ML stack"
+            ) from None
+        raise GenerationError(f"generation with model '{entry.id}' failed: ImportError: {exc}") from exc
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise GenerationError(f"generation with model '{entry.id}' failed: {type(exc).__name__}: {exc}"

@@ -140,3 +140,22 @@ def test_doctor_reports_codecs():
     res = shotloom("doctor", "--json")
     checks = {c["check"]: c for c in json.loads(res.stdout)}
     assert checks["encoder h264"]["ok"]
+
+
+def test_light_install_refuses_generation_clearly(tmp_path):
+    """Without torch (`install.sh --light`), editing works and generation says what to install."""
+    project = tmp_path / "l.shotloom"
+    shotloom("new", project, "--size", "192x112")
+    shot_id = shotloom("shot", "add", project, "--prompt", "a boat", "--model", "tiny-ltx").stdout.strip()
+    code = (
+        "import sys\n"
+        "for name in ('torch', 'diffusers', 'transformers'):\n"
+        "    sys.modules[name] = None\n"
+        "from engine.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    run = lambda *a: subprocess.run([sys.executable, "-c", code, *map(str, a)],  # noqa: E731
+                                    capture_output=True, text=True, timeout=120, check=False)
+    info = run("info", project, "--json")
+    assert info.returncode == 0 and json.loads(info.stdout)["shots"][0]["id"] == shot_id
+    refused(run("generate", project), "light install", "install.sh")
