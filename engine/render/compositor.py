@@ -32,11 +32,10 @@ class Compositor:
         """The timeline frame t as (h, w, 3) uint8 RGB at the project size."""
         return self.composite(self.plan.at(t))
 
-    def decoded_frame(self, t: int):
-        """Timeline frame t as the source's decoded frame (av.VideoFrame) when it is shown as it
+    def decoded_frame(self, recipe: FrameRecipe):
+        """The recipe's frame as the source's decoded frame (av.VideoFrame) when it is shown as it
         is (one layer, full weight, project size), else None. Export encodes such frames with no
         trip through RGB."""
-        recipe = self.plan.at(t)
         if len(recipe.layers) != 1 or recipe.fill_weight != 0 or recipe.layers[0].weight != 1.0:
             return None
         layer = recipe.layers[0]

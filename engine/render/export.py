@@ -198,9 +198,10 @@ def _composite_frames(
             for t in range(start, end):
                 if stop.is_set():
                     return
-                frame = compositor.decoded_frame(t)
+                recipe = plan.at(t)
+                frame = compositor.decoded_frame(recipe)
                 if frame is None or not passthrough(frame):
-                    frame = compositor.frame(t)
+                    frame = compositor.composite(recipe)
                 while not stop.is_set():
                     try:
                         frames.put(frame, timeout=0.1)
