@@ -22,7 +22,7 @@ def cmd_new(args) -> int:
     from engine.project import Project
 
     project = Project.create(Path(args.path), fps=parse_rate(args.fps), size=parse_size(args.size),
-                             name=args.name)
+                             name=args.name, writer="shotloom new")
     print(project.path)
     return 0
 
@@ -31,7 +31,7 @@ def cmd_import(args) -> int:
     from engine.media import probe_isolated
     from engine.project.edits import InsertShot
 
-    project = open_project(args.project)
+    project = open_project(args.project, writer="shotloom import")
     added = []
     with progress_bar("import", unit="file") as progress:
         for n, name in enumerate(args.media):
@@ -88,6 +88,8 @@ def shot_json(shot) -> dict:
         "frames": shot.frames,
         "source_in": shot.source_in,
         "status": shot.status,
+        "stale_reason": shot.stale_reason,
+        "sources": list(shot.sources),
         "transition_in": (
             {"kind": shot.transition_in.kind, "frames": shot.transition_in.frames} if shot.transition_in else None
         ),
@@ -117,6 +119,10 @@ def cmd_info(args) -> int:
                 {"id": a.id, "path": str(a.path), "start": a.start, "frames": a.frames, "gain_db": a.gain_db}
                 for a in project.audio_clips()
             ],
+            "loose_takes": [
+                {"id": t.id, "path": str(t.path), "shot": t.shot_id, "shot_name": t.shot_name, "frames": t.frames}
+                for t in project.loose_takes()
+            ],
         }
         print(json.dumps(doc, indent=2))
         return 0
@@ -127,6 +133,10 @@ def cmd_info(args) -> int:
         trans = f"  ← {s.transition_in.kind} {s.transition_in.frames}f" if s.transition_in else ""
         media = s.media_path.name if s.media_path else "(not generated)"
         print(f"{n:3d}  {s.id[:8]}  {s.name[:24]:24s} {s.start:7d} +{s.frames:<6d} {s.status:8s} {media}{trans}")
+        if s.stale_reason:
+            print(f"     stale: {s.stale_reason}")
+    for t in project.loose_takes():
+        print(f"loose take {t.id[:8]}  from deleted shot {t.shot_id[:8]} ({t.shot_name})  {t.path}")
     return 0
 
 
@@ -190,11 +200,15 @@ def cmd_frame(args) -> int:
 # ---------------------------------------------------------------- editing
 
 def _edit(args, make_edit) -> int:
-    project = open_project(args.project)
+    project = open_project(args.project, writer=f"shotloom {args.command} {_action(args)}".strip())
     shot = resolve_shot(project, args.shot)
     project.apply(make_edit(project, shot))
     project.save()
     return 0
+
+
+def _action(args) -> str:
+    return getattr(args, f"{args.command}_command", "") or ""
 
 
 def cmd_shot_move(args) -> int:
@@ -251,7 +265,7 @@ def cmd_audio_add(args) -> int:
     from engine.media import probe_isolated, read_audio
     from engine.project.edits import AddAudioClip
 
-    project = open_project(args.project)
+    project = open_project(args.project, writer="shotloom audio add")
     path = Path(args.media).expanduser().absolute()
     info = probe_isolated(path)
     if not info.has_audio:

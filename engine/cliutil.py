@@ -15,10 +15,14 @@ if TYPE_CHECKING:
     from engine.project import Project, ShotInfo
 
 
-def open_project(path: str | Path) -> Project:
+def open_project(path: str | Path, *, writer: str | None = None, hint: str = "") -> Project:
+    """Open a project for reading, or with `writer` (the command, e.g. "shotloom import") as its
+    only writer for as long as this process runs: refused in one line naming the program that holds
+    it (see engine.project.lock). Commands that change a project take it before reading it, so no
+    other program's save can slip in between."""
     from engine.project import Project
 
-    return Project.open(Path(path))
+    return Project.open(Path(path), writer=writer, hint=hint)
 
 
 def resolve_shot(project: Project, token: str) -> ShotInfo:

@@ -58,8 +58,13 @@ def is_device_lost(exc: BaseException) -> bool:
 
 def _free_accelerator_memory() -> None:
     torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.empty_cache()
+    if torch is None:
+        return
+    try:  # torch may still be importing in the device thread: then there is nothing to free yet
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except AttributeError:
+        pass
 
 
 def _rewrite_paths(value: Any, old: str, new: str) -> Any:
@@ -92,6 +97,32 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def describe_device() -> ev.Device:
+    """The accelerator (or CPU) generation runs on, with its free memory. Imports torch (a light
+    install without it says so instead)."""
+    import platform
+
+    import psutil
+
+    ram = psutil.virtual_memory()
+    cpu_name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore").splitlines():
+            if line.startswith("model name"):
+                cpu_name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import torch
+    except ImportError:
+        return ev.Device(kind="cpu", name=cpu_name, total_bytes=ram.total, free_bytes=ram.available, generation=False)
+    if torch.cuda.is_available():
+        free, total = torch.cuda.mem_get_info()
+        return ev.Device(kind="cuda", name=torch.cuda.get_device_name(), total_bytes=int(total), free_bytes=int(free))
+    return ev.Device(kind="cpu", name=cpu_name, total_bytes=ram.total, free_bytes=ram.available)
 
 
 class _JobProgress:
@@ -270,6 +301,8 @@ class Worker:
         self.emit(ev.Hello(pid=self.pid, worker_id=self.worker_id, db=str(self.db_path), kinds=self.kinds))
         for job in self.queue.recover(stale_after=self.stale_after):
             self.emit(ev.Interrupted(job=job.id, reason=job.message))
+        # Loading torch here warms the worker for the first job; the event names the device.
+        threading.Thread(target=self._report_device, daemon=True, name="worker-device").start()
         if commands is not None:
             threading.Thread(target=self._read_commands, args=(commands,), daemon=True,
                              name="worker-commands").start()
@@ -301,6 +334,12 @@ class Worker:
             self.emit(ev.Bye(reason=reason, exit_code=code))
             self.queue.close()
         return code
+
+    def _report_device(self) -> None:
+        try:
+            self.emit(describe_device())
+        except Exception as exc:  # noqa: BLE001 — a driver problem must not stop the worker; jobs report it
+            print(f"shotloom worker: cannot describe the device ({exc})", file=sys.stderr, flush=True)
 
     def _idle(self) -> bool:
         """Nothing left this worker could ever claim: no queued jobs, or queued ones blocked while
@@ -371,6 +410,8 @@ class Worker:
             with self._current_lock:
                 self._current = None
             self._active_progress = None
+            if job.kind in ("generate", "extend", "bridge", "long_take"):
+                self._report_device()  # free memory after the job, for the editor's fit checks
 
     def _run_in_folder(self, job: Job, spec: TaskSpec, params: Any, progress: _JobProgress,
                        token: CancelToken) -> dict[str, Any]:

@@ -121,7 +121,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
         raise ShotloomError("--ramp applies to --method color only")
     if args.ramp < 0:
         raise ShotloomError(f"--ramp {args.ramp} must be 0 or more frames")
-    project = open_project(args.project)
+    project = open_project(args.project, writer="shotloom repair")
     with _cancel_on_interrupt() as cancel, _progress_bar("repair", "frame") as progress:
         result = repair(project, seam, args.method, frames=args.frames, ramp=args.ramp, prompt=args.prompt,
                         model=args.model, seconds=args.seconds, progress=progress, cancel=cancel)

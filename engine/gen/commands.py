@@ -54,16 +54,16 @@ def register(subparsers) -> None:
     mv.set_defaults(func=cmd_models_verify)
 
 
-def _open(path: Path):
-    from engine.project import Project
+def _open(path: Path, writer: str, hint: str = ""):
+    from engine.cliutil import open_project
 
-    return Project.open(path)
+    return open_project(path, writer=writer, hint=hint)
 
 
 def cmd_shot_add(args: argparse.Namespace) -> int:
     from engine.gen.takes import add_generated_shot
 
-    project = _open(args.project)
+    project = _open(args.project, "shotloom shot add")
     source = resolve_shot(project, args.from_shot).id if args.from_shot else None
     between = tuple(resolve_shot(project, s).id for s in args.between) if args.between else None
     shot_id = add_generated_shot(
@@ -79,7 +79,9 @@ def cmd_shot_add(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from engine.gen.takes import generate_into_project, pending_shots
 
-    project = _open(args.project)
+    project = _open(args.project, "shotloom generate",
+                    hint=f"close it there first, or queue its shots for it with "
+                         f"`shotloom render {args.project} --queue`")
     ids = [resolve_shot(project, args.shot).id] if args.shot else pending_shots(project)
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())

@@ -144,10 +144,10 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
     out_rate = Fraction(request.output_rate) if request.output_rate else entry.fps
     out_size = tuple(request.output_size) if request.output_size else (width, height)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
+    from engine.fsutil import make_partial_dir
+
+    tmp = make_partial_dir(out_dir)  # the project's partial name scheme: swept when this process dies
     work_dir = out_dir.parent / f".{out_dir.name}.steps"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     try:
         result = _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, notes, out_rate,
                       out_size, progress, cancel, preview, cache, t_start)

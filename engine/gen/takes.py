@@ -52,12 +52,23 @@ def _expected_frames(spec: dict, project_fps: Fraction) -> int:
     return output_frame_count(n, fps, project_fps)
 
 
-def add_generated_shot(project, *, prompt: str, task: str = "text_to_video", model: str = "ltx-video-2b",
-                       seconds: float | None = None, seed: int | None = None, image: Path | None = None,
-                       source_shot: str | None = None, direction: str = "forward",
-                       between: tuple[str, str] | None = None, steps: int | None = None,
-                       guidance: float | None = None, name: str | None = None, extra: dict | None = None) -> str:
-    """Insert a pending shot for a generation; returns its id (nothing is generated yet)."""
+def add_generated_shot(project, **kwargs) -> str:
+    """Insert a pending shot for a generation (`generated_shot_edit`'s arguments); returns its id
+    (nothing is generated yet)."""
+    shot_id, edit = generated_shot_edit(project, **kwargs)
+    project.apply(edit)
+    return shot_id
+
+
+def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", model: str = "ltx-video-2b",
+                        seconds: float | None = None, seed: int | None = None, image: Path | None = None,
+                        source_shot: str | None = None, direction: str = "forward",
+                        between: tuple[str, str] | None = None, steps: int | None = None,
+                        guidance: float | None = None, name: str | None = None, extra: dict | None = None):
+    """(new shot id, the InsertShot edit) of a pending generated shot, checked now (GenerationError
+    naming the bad value): placed after its source for a forward extension, before it for a
+    backward one, between its two shots for a bridge, at the end otherwise. The editor applies the
+    edit as one undo step; the command line applies and saves it."""
     from engine.project import InsertShot
 
     task = task_name(task)
@@ -106,9 +117,8 @@ def add_generated_shot(project, *, prompt: str, task: str = "text_to_video", mod
     parse_request(request_dict(project, spec, check_sources=False))  # validate now, not at render time
     frames = _expected_frames(spec, project.fps)
     shot_id = uuid.uuid4().hex
-    project.apply(InsertShot(index=index, name=name or prompt[:40], media_path=None, frames=frames,
-                             recipe={SPEC_KEY: spec}, shot_id=shot_id))
-    return shot_id
+    return shot_id, InsertShot(index=index, name=name or prompt[:40], media_path=None, frames=frames,
+                               recipe={SPEC_KEY: spec}, shot_id=shot_id)
 
 
 def _clip_of(project, shot_id: str) -> ClipRange:
@@ -146,17 +156,18 @@ def pending_shots(project) -> list[str]:
             if s.status == "pending" and isinstance(s.recipe, dict) and SPEC_KEY in s.recipe]
 
 
-def placement_edit(shot, take_id: str, master, frames: int, take_recipe: dict):
+def placement_edit(shot, take_id: str, master, frames: int, take_recipe: dict, made_from=None):
     """One undoable edit placing a finished take on its shot: AddTake (activated), the shot trimmed
     to show the whole take, and the take's recipe as the shot's, so the shot reads "ready" until
-    its recipe is edited or a shot it reads changes ("stale")."""
+    its recipe is edited or a shot it was made from (`made_from`) changes ("stale")."""
     from engine.project import AddTake, Composite, SetRecipe, TrimShot
 
     diff = frames - (shot.source_in + shot.frames) if frames else 0
     edits = []
     if diff < 0:
         edits.append(TrimShot(shot.id, "out", diff))
-    edits.append(AddTake(shot.id, take_id, master, recipe=take_recipe, kind="generated", activate=True))
+    edits.append(AddTake(shot.id, take_id, master, recipe=take_recipe, kind="generated", activate=True,
+                         made_from=tuple(made_from) if made_from else None))
     if diff > 0:
         edits.append(TrimShot(shot.id, "out", diff))
     edits.append(SetRecipe(shot.id, take_recipe))
@@ -182,9 +193,12 @@ def generate_into_project(project, shot_id: str, *, progress: ProgressFn | None 
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
+    from engine.jobs.apply import made_from
+
     take_recipe = dict(result.recipe or {})
     take_recipe[SPEC_KEY] = spec
-    placement = placement_edit(shot, take_id, result.master, result.frames, take_recipe)
+    uses = made_from(project, spec, request.model_dump(mode="json"))
+    placement = placement_edit(shot, take_id, result.master, result.frames, take_recipe, uses)
     try:
         project.apply(placement)
     except BaseException:

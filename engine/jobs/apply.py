@@ -1,11 +1,12 @@
 """From project shots to jobs, and from finished jobs back into the project.
 
-`plan_shot_job` turns a pending or stale shot into a queue submission (kind, params, take folder);
-`apply_job_result` places a succeeded generation as a take with the facade's `AddTake` edit
-(idempotent: a take already there is not added twice; the shot's length follows the take as in
-`engine.gen.takes.generate_into_project`) and flags the bridges next to the shot as stale — in the
-project and in the queue — without regenerating them. The editor calls `apply_job_result` when it
-has the project open; `shotloom render` calls it and saves.
+`plan_shot_job` turns a pending or stale shot into a queue submission (kind, params, take folder).
+A finished job becomes exactly one edit, `result_edit`: whoever owns the project applies it — the
+command line applies it and saves, the editor pushes it as one undo step. The edit records which
+shots the take was generated from, so the document marks it stale when they change (never
+regenerated behind the user's back). `unapplied_results` finds succeeded jobs whose take never
+reached a saved project (so a crash or a closed editor loses no take); `record_saved` marks the
+ones that did.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from engine.errors import GenerationError, ProjectError
 from engine.jobs.models import GENERATION_KINDS, GenerationParams, Job
 from engine.jobs.queue import JobQueue
+from engine.project.edits import Edit
 
 TASK_KINDS = {
     "text_to_video": "generate",
@@ -130,14 +132,6 @@ def recipe_hash(request: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def neighbours(project: Any, shot_id: str) -> list[Any]:
-    shots = project.shots()
-    index = next((i for i, s in enumerate(shots) if s.id == shot_id), None)
-    if index is None:
-        return []
-    return [shots[i] for i in (index - 1, index + 1) if 0 <= i < len(shots)]
-
-
 def take_master(job: Job) -> Path:
     """The master file of a finished generation job."""
     result = job.result or {}
@@ -148,42 +142,101 @@ def take_master(job: Job) -> Path:
                           f"retry it with `shotloom queue retry {job.id[:8]}`.")
 
 
-def _made_from(shot: Any, master: Path) -> bool:
-    """True when the shot's active take was generated from `master` (a bridge made after it)."""
-    active = next((t for t in shot.takes if t.active), None)
-    request = ((active.recipe or {}).get("request") or {}) if active is not None else {}
-    return any(isinstance(v, dict) and v.get("path") and Path(v["path"]) == master for v in request.values())
+def _take_ids(project: Any) -> set[str]:
+    ids = {t.id for shot in project.shots() for t in shot.takes}
+    return ids | {t.id for t in project.loose_takes()}
 
 
-def apply_job_result(project: Any, job: Job, queue: JobQueue | None = None) -> bool:
-    """Adds the take of a succeeded generation job to its shot and activates it. Returns False
-    when the take is already in the project or the shot was deleted meanwhile (files stay)."""
+def _job_take_id(job: Job) -> str | None:
+    return (job.result or {}).get("take_id") or job.params.get("take_id")
+
+
+def made_from(project: Any, spec: dict[str, Any] | None, request: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """What the take read from other shots (the request's clip ranges, matched to the shots named by
+    the spec): the source shot, which of its takes the clip came from, and the range used."""
+    fields = source_fields(spec or {})
+    if not fields:
+        return None
+    shots = {s.id: s for s in project.shots()}
+    uses = []
+    for field, shot_id in fields.items():
+        clip = request.get(field) if isinstance(request.get(field), dict) else {}
+        shot = shots.get(shot_id)
+        path = Path(clip["path"]).resolve() if clip.get("path") else None
+        take = None
+        if shot is not None and path is not None:
+            take = next((t.id for t in shot.takes if Path(t.path).resolve() == path), None)
+        uses.append({"shot": shot_id, "take": take, "source_in": int(clip.get("start") or 0),
+                     "frames": int(clip.get("frames") or 0)})
+    return uses
+
+
+def result_edit(project: Any, job: Job) -> Edit | None:
+    """The one edit that brings a succeeded generation job's take into the project: the take added
+    to its shot and activated, the shot's length following the take, recording which shots it was
+    generated from (they make it stale when they change). When the shot was deleted meanwhile, the
+    take is kept as a loose take instead (listed, never dropped). None when the take is already in
+    the project, or the job is not a succeeded generation."""
     from engine.gen.takes import SPEC_KEY, placement_edit
-    from engine.project.edits import SetShotStatus
+    from engine.project import KeepLooseTake
 
     if job.kind not in GENERATION_KINDS or job.status != "succeeded" or not job.shot:
-        return False
+        return None
+    take_id = _job_take_id(job)
+    if not take_id or take_id in _take_ids(project):
+        return None
+    master = take_master(job)
+    result = job.result or {}
+    frames = int(result.get("frames") or 0)
+    take_recipe = dict(result.get("recipe") or {"request": job.params.get("request")})
+    spec = job.params.get("spec")
     try:
         shot = project.shot(job.shot)
     except ProjectError:
-        return False
-    result = job.result or {}
-    take_id = result.get("take_id") or job.params.get("take_id")
-    if any(t.id == take_id for t in shot.takes):
-        return False
-    master = take_master(job)
-    take_recipe = dict(result.get("recipe") or {"request": job.params.get("request")})
-    spec = job.params.get("spec") or shot_spec(shot)
+        if spec is not None:
+            take_recipe[SPEC_KEY] = spec
+        name = str((spec or {}).get("prompt") or "")[:40]
+        return KeepLooseTake(take_id, master, job.shot, name, take_recipe, frames or None)
+    spec = spec or shot_spec(shot)
     if spec is not None:
         take_recipe[SPEC_KEY] = spec
-    project.apply(placement_edit(shot, take_id, master, int(result.get("frames") or 0), take_recipe))
-    # The shot's picture changed: generations that read it (bridges next to it) no longer match.
-    # Flag them stale; never regenerate them behind the user's back.
-    for other in neighbours(project, job.shot):
-        other_spec = shot_spec(other)
-        if other_spec and job.shot in sources(other_spec) and other.take_id is not None \
-                and not _made_from(other, master):
-            project.apply(SetShotStatus(other.id, "stale"))
+    request = take_recipe.get("request") if isinstance(take_recipe.get("request"), dict) else {}
+    uses = made_from(project, spec, {**(job.params.get("request") or {}), **request})
+    return placement_edit(shot, take_id, master, frames, take_recipe, uses)
+
+
+def unapplied_results(project: Any, queue: JobQueue) -> list[Job]:
+    """Succeeded generation jobs of this project whose take never reached a saved project.otio
+    (a crash, the editor closed, a render stopped between the take and the save), oldest first."""
+    key = project_key(project.path)
+    present = _take_ids(project)
+    jobs = [j for j in queue.list(project=key, status="succeeded")
+            if j.kind in GENERATION_KINDS and j.applied is None and _job_take_id(j) not in present
+            and Path(str((j.result or {}).get("master") or "")).is_file()]
+    return sorted(jobs, key=lambda j: j.finished or 0)
+
+
+def record_saved(project: Any, queue: JobQueue) -> None:
+    """After a save: the jobs whose takes are now in project.otio are applied for good (a take the
+    user removes later is not brought back)."""
+    present = _take_ids(project)
+    key = project_key(project.path)
+    queue.mark_applied(j.id for j in queue.list(project=key, status="succeeded")
+                       if j.applied is None and _job_take_id(j) in present)
+
+
+def project_key(path: Path | str) -> str:
+    """Jobs name their project by the bundle's absolute path."""
+    return str(Path(path).expanduser().resolve())
+
+
+def apply_job_result(project: Any, job: Job, queue: JobQueue | None = None) -> bool:
+    """Applies `result_edit` (False when there is nothing to apply) and flags the queue's finished
+    jobs that read this shot as stale (their takes were made from its previous picture)."""
+    edit = result_edit(project, job)
+    if edit is None:
+        return False
+    project.apply(edit)
     if queue is not None and job.project:
         queue.mark_stale(job.project, job.shot)
     return True

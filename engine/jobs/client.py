@@ -284,6 +284,18 @@ class EngineClient:
                 last_check = now
                 jobs = self._jobs(ids)
                 resumable = self.auto_restart and self.resume_interrupted and not self.gave_up
+                # An interrupted job nobody will pick up (its worker died before this client
+                # started, or another program's did): resume it here rather than wait forever.
+                stuck = [j for j in jobs.values() if j.status == "interrupted" and resumable
+                         and j.attempts < self.max_attempts]
+                if stuck:
+                    for job in stuck:
+                        try:
+                            self.queue.retry(job.id)
+                        except JobError:
+                            pass  # the monitor thread resumed it first
+                    self._send("wake")
+                    jobs = self._jobs(ids)
                 if all(j.status in ("succeeded", "failed", "canceled")
                        or (j.status == "interrupted" and (not resumable or j.attempts >= self.max_attempts))
                        for j in jobs.values()):

@@ -19,6 +19,9 @@ def register(subparsers: Any, groups: dict[str, Any] | None = None) -> None:
                         help="export the cut to OUT when every shot succeeded")
     render.add_argument("--preset", default=None,
                         help="export preset: h264, h265, prores, vp9, gif, png (default: from OUT's extension)")
+    render.add_argument("--queue", action="store_true",
+                        help="when another program (the editor) has the project open, queue its shots for "
+                             "that program to generate and add, instead of refusing")
     render.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
     render.set_defaults(func=cmd_render)
 
@@ -57,8 +60,9 @@ def _job_json(job: Job) -> dict[str, Any]:
 
 
 def _project_key(path: Path) -> str:
-    """Jobs name their project by the bundle's absolute path."""
-    return str(path.expanduser().resolve())
+    from engine.jobs.apply import project_key
+
+    return project_key(path)
 
 
 # -- queue ---------------------------------------------------------------------------------------
@@ -155,6 +159,7 @@ def submit_shots(project: Any, q: JobQueue, shots: list[Any]) -> tuple[list[Job]
     from engine.jobs.apply import plan_shot_job, recipe_hash, shot_spec, sources
 
     key = _project_key(Path(project.path))
+    q.recover()  # jobs left "running" by a killed render (its worker died with it) become interrupted
     latest = _latest_jobs(q, key)
     remaining = {s.id: s for s in shots}
     ordered: list[Any] = []
@@ -230,26 +235,74 @@ class _RenderProgress:
         self.bar.close()
 
 
+def _render_refused_hint(path: Path) -> str:
+    return (f"render there (Generate ▸ Render All, Ctrl+Shift+G), or queue its shots for it with "
+            f"`shotloom render {path} --queue`")
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Generates every pending or stale shot through the queue (a bridge or extension depends on
-    the jobs of the shots it reads). Each finished take is added and the project saved at once,
-    so an interrupted render resumes where it stopped and never duplicates a take."""
-    from engine.jobs.apply import apply_job_result, needs_render
-    from engine.jobs.client import EngineClient
-    from engine.project import Project
+    the jobs of the shots it reads). The project is this command's alone while it runs (its
+    ownership lock); each finished take is one edit, applied and saved at once, so an interrupted
+    render resumes where it stopped and never duplicates or loses a take. With `--queue`, when
+    another program owns the project, its shots are queued for that program instead."""
+    from engine.project import Project, ProjectLockedError
 
-    project = Project.open(args.project)
+    try:
+        project = Project.open(args.project, writer="shotloom render", hint=_render_refused_hint(args.project))
+    except ProjectLockedError as exc:
+        if not args.queue:
+            raise
+        return _queue_for_owner(args, exc)
     with JobQueue(getattr(args, "db", None)) as check:
         if check.paused:
             raise JobError("The job queue is paused; run `shotloom queue resume` first, then render again.")
+    try:
+        return _render(args, project)
+    finally:
+        project.close()
+
+
+def _queue_for_owner(args: argparse.Namespace, refused: Any) -> int:
+    """The project is open in another program: submit its pending and stale shots to the shared
+    queue; that program (the editor) runs them and applies each take as one edit of its own."""
+    from engine.jobs.apply import needs_render
+    from engine.project import Project
+
+    project = Project.open(args.project)  # read only: the owner applies the results
+    todo = [s for s in project.shots() if needs_render(s)]
+    holder = refused.holder.describe() if refused.holder else "the program that has it open"
+    if not todo:
+        print(f"{project.path}: nothing to generate")
+        return 0
+    with JobQueue(getattr(args, "db", None)) as q:
+        waiting, _ = submit_shots(project, q, todo)
+    print(f"{project.path}: {len(waiting)} shot(s) queued for {holder}, which generates them and adds the takes")
+    return 0
+
+
+def _render(args: argparse.Namespace, project: Any) -> int:
+    from engine.jobs.apply import apply_job_result, needs_render, record_saved, shot_spec, unapplied_results
+    from engine.jobs.client import EngineClient
+
     client = EngineClient(getattr(args, "db", None), project=_project_key(Path(project.path)))
     q = client.queue
 
     def apply_and_save(job: Job) -> None:
         if apply_job_result(project, job, q):
             project.save()
+            record_saved(project, q)
 
-    todo = [s for s in project.shots() if needs_render(s)]
+    # Takes that finished while nobody owned the project (a crash, the editor closed early).
+    for job in unapplied_results(project, q):
+        apply_and_save(job)
+    # Every pending or stale shot, and the shots generated from them (they go stale when their
+    # sources get new takes in this run): one render leaves the whole project current.
+    shots = project.shots()
+    wanted = {s.id for s in shots if needs_render(s)}
+    for shot_id in list(wanted):
+        wanted.update(project.dependants(shot_id))
+    todo = [s for s in shots if s.id in wanted and shot_spec(s) is not None]
     targets = {s.id for s in todo}
     bar = _RenderProgress(len(todo)) if todo else None
     finished: dict[str, Job] = {}
@@ -279,6 +332,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             for job in sorted(finished.values(), key=lambda j: j.finished or 0):
                 if job.status == "succeeded":
                     apply_and_save(job)
+        for job in unapplied_results(project, q):  # queued meanwhile with --queue and run by our worker
+            apply_and_save(job)
     except KeyboardInterrupt:
         client.stop()
         if bar is not None:
@@ -292,10 +347,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         bar.close()
     if project.dirty:
         project.save()
+        with JobQueue(getattr(args, "db", None)) as q2:
+            record_saved(project, q2)
     bad = [j for j in finished.values() if j.status != "succeeded"]
     for shot in project.shots():
         if shot.status == "stale" and shot.id not in targets:
-            print(f"shot {shot.id[:8]} ({shot.name}) is now stale: a shot it reads got a new take; "
+            print(f"shot {shot.id[:8]} ({shot.name}) is now stale: {shot.stale_reason or 'a shot it reads changed'}; "
                   "`shotloom render` again regenerates it", file=sys.stderr)
     if bad:
         parts = [f"shot {j.shot[:8] if j.shot else '?'} {j.status}" + (f" ({j.error})" if j.error else "")

@@ -34,6 +34,20 @@ class Hello(_Event):
     kinds: list[str]
 
 
+class Device(_Event):
+    """What the worker generates on: sent once it knows (after hello) and after each job."""
+
+    type: Literal["device"] = "device"
+    kind: str
+    """"cuda", "mps" or "cpu"."""
+    name: str
+    total_bytes: int | None = None
+    free_bytes: int | None = None
+    """Free memory on the device (for a CPU: available system memory)."""
+    generation: bool = True
+    """False on a light install (no PyTorch): only editing, export and proxies run."""
+
+
 class Claimed(_Event):
     type: Literal["claimed"] = "claimed"
     job: str
@@ -110,7 +124,7 @@ class WorkerExited(_Event):
 
 
 Event = Annotated[
-    Hello | Claimed | Progress | Preview | MemoryTier | Succeeded | Failed | Canceled | Interrupted | Heartbeat | Bye | WorkerExited,
+    Hello | Device | Claimed | Progress | Preview | MemoryTier | Succeeded | Failed | Canceled | Interrupted | Heartbeat | Bye | WorkerExited,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)

@@ -130,6 +130,8 @@ class Job(BaseModel):
     tier_history: list[dict[str, Any]] = Field(default_factory=list)
     links: list[str] = Field(default_factory=list)
     depends_on: list[str] = Field(default_factory=list)
+    applied: float | None = None
+    """When the job's take was first in a saved project (generation jobs)."""
 
     @property
     def final_dir(self) -> Path | None:

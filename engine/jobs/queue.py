@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from engine.jobs.models import FINISHED, RETRYABLE, Job, JobError, JobStatus, validate_params
 from engine.paths import user_data_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_STALE_AFTER = 30.0
 """Seconds without a heartbeat after which a running job's worker is presumed hung or gone."""
 
@@ -86,12 +86,17 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX job_deps_on ON job_deps (depends_on);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # When a succeeded job's take was first in a saved project.otio: a take the user later removes
+    # is not added again, and one that never reached a saved project is.
+    2: """
+    ALTER TABLE jobs ADD COLUMN applied REAL;
+    """,
 }
 
 _COLUMNS = (
     "id, project, shot, kind, params, params_version, status, position, progress, message, preview, "
     "attempts, worker_pid, worker_id, heartbeat, result, error, created, started, finished, updated, "
-    "cancel_requested, stale, out_dir, memory_tier, tier_history, links"
+    "cancel_requested, stale, out_dir, memory_tier, tier_history, links, applied"
 )
 
 
@@ -452,6 +457,18 @@ class JobQueue:
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
     # -- stale bridges -------------------------------------------------------------------------
+
+    def mark_applied(self, job_ids: Iterable[str]) -> None:
+        """Record that these jobs' takes are in a saved project (never offered again)."""
+        ids = list(job_ids)
+        if not ids:
+            return
+        now = time.time()
+        with self._tx() as db:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                db.execute(f"UPDATE jobs SET applied = ? WHERE applied IS NULL AND id IN ({','.join('?' * len(chunk))})",
+                           [now, *chunk])
 
     def mark_stale(self, project: str | Path, shot_id: str) -> list[Job]:
         """A shot got a new active take: finished jobs whose result depends on it (bridges next to

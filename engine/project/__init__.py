@@ -6,8 +6,10 @@ from engine.project.edits import (
     AddTake,
     ClearTransition,
     Composite,
+    DropLooseTake,
     Edit,
     InsertShot,
+    KeepLooseTake,
     MoveShot,
     RemoveAudioClip,
     RemoveShot,
@@ -24,9 +26,10 @@ from engine.project.edits import (
     SplitShot,
     TrimShot,
 )
-from engine.project.info import AudioClipInfo, Change, ShotInfo, TakeInfo, TransitionInfo
+from engine.project.info import AudioClipInfo, Change, LooseTakeInfo, ShotInfo, TakeInfo, TransitionInfo
+from engine.project.lock import Holder, ProjectLock, ProjectLockedError
 from engine.project.model import SCHEMA_VERSION
-from engine.project.project import Project
+from engine.project.project import Project, ProjectChangedError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -36,10 +39,17 @@ __all__ = [
     "Change",
     "ClearTransition",
     "Composite",
+    "DropLooseTake",
     "Edit",
+    "Holder",
     "InsertShot",
+    "KeepLooseTake",
+    "LooseTakeInfo",
     "MoveShot",
     "Project",
+    "ProjectChangedError",
+    "ProjectLock",
+    "ProjectLockedError",
     "RemoveAudioClip",
     "RemoveShot",
     "RemoveTake",

@@ -18,11 +18,12 @@ import opentimelineio as otio
 from pydantic import ValidationError
 
 from engine.errors import EditError, ProjectError
-from engine.project.info import AudioClipInfo, ShotInfo, TakeInfo, TransitionInfo
+from engine.project.info import AudioClipInfo, LooseTakeInfo, ShotInfo, TakeInfo, TransitionInfo
 from engine.project.model import (
     GENERATOR_KEY,
     GENERATOR_KIND,
     KEY,
+    SCHEMA_VERSION,
     AudioClipMeta,
     ProjectMeta,
     ShotMeta,
@@ -53,6 +54,9 @@ class Document:
         self.timeline = timeline
         self.bundle = bundle
         self.meta = ProjectMeta(**plain(timeline.metadata[KEY]))
+        if self.meta.schema_version < SCHEMA_VERSION:
+            # Older layouts are subsets of this one: the next save writes the current version.
+            self.set_meta(self.meta.model_copy(update={"schema_version": SCHEMA_VERSION}))
         self.fps: Fraction = parse_fps(self.meta.fps)
         self.rate = float(self.fps)
         self.video = timeline.tracks[0]
@@ -67,6 +71,15 @@ class Document:
         timeline.tracks.append(otio.schema.Track(name=VIDEO_TRACK_NAME, kind=otio.schema.TrackKind.Video))
         timeline.tracks.append(otio.schema.Track(name=AUDIO_TRACK_NAME, kind=otio.schema.TrackKind.Audio))
         return cls(timeline, bundle)
+
+    def set_meta(self, meta: ProjectMeta) -> None:
+        self.timeline.metadata[KEY] = meta.dump()
+        self.meta = meta
+
+    # ---- loose takes ---------------------------------------------------------------------------
+    def loose_infos(self) -> list[LooseTakeInfo]:
+        return [LooseTakeInfo(id=t.id, path=self.bundle / t.path, shot_id=t.shot_id, shot_name=t.shot_name,
+                              recipe=t.recipe, frames=t.frames) for t in self.meta.loose_takes]
 
     # ---- time at the edge ------------------------------------------------------------------
     def rt(self, frames: int) -> otio.opentime.RationalTime:
@@ -261,20 +274,25 @@ class Document:
         if slot.transition is not None:
             tm = self.transition_meta(slot.transition)
             tr = TransitionInfo(id=tm.id, kind=tm.kind, frames=self.transition_frames(slot.transition))
+        made_from = self.take_meta(refs[active_key]).made_from if active_take is not None else None
         return ShotInfo(
             id=meta.id, index=index, name=clip.name, start=start, frames=frames, source_in=source_in,
             media_path=active_take.path if active_take else None,
             take_id=active_take.id if active_take else None, status=status, takes=tuple(takes),
-            recipe=recipe, notes=meta.notes, transition_in=tr, source_frames=source_frames)
+            recipe=recipe, notes=meta.notes, transition_in=tr, source_frames=source_frames,
+            sources=tuple(u.shot for u in made_from or ()))
 
     def shot_infos(self) -> list[ShotInfo]:
         out = []
         pos = 0
+        uses: dict[str, list] = {}
         for i, slot in enumerate(self.slots()):
             info = self.shot_info(i, pos, slot)
             out.append(info)
             pos += info.frames
-        return out
+            if info.sources:
+                uses[info.id] = self.take_meta(slot.clip.media_references()[info.take_id]).made_from
+        return _mark_stale(out, uses) if uses else out
 
     def audio_infos(self) -> list[AudioClipInfo]:
         out = []
@@ -286,6 +304,21 @@ class Document:
                 id=meta.id, path=self.resolve(ref.target_url, meta.by_reference), start=start,
                 frames=frames, source_in=source_in, gain_db=meta.gain_db, kind=meta.kind,
                 source_frames=self.media_frames(ref), by_reference=meta.by_reference))
+        return out
+
+    def dependants(self) -> dict[str, set[str]]:
+        """shot id → ids of the shots whose active take was generated from it."""
+        out: dict[str, set[str]] = {}
+        for slot in self.slots():
+            clip = slot.clip
+            key = clip.active_media_reference_key
+            if key == GENERATOR_KEY:
+                continue
+            ref = clip.media_references().get(key)
+            if ref is None:
+                continue
+            for use in self.take_meta(ref).made_from or ():
+                out.setdefault(use.shot, set()).add(self.item_id(clip))
         return out
 
     # ---- invariants ----------------------------------------------------------------------------
@@ -371,6 +404,12 @@ class Document:
                 if source_in < length_l:
                     out.append(f"transition {tmeta.id} needs {length_l} frames of handle; "
                                f"shot {meta.id} has {source_in}")
+        for loose in self.meta.loose_takes:
+            unique(loose.id, "loose take")
+            try:
+                self.check_stored_path(loose.path, False, f"loose take {loose.id}")
+            except ProjectError as exc:
+                out.append(str(exc))
         pos = 0
         for child in self.audio:
             if not isinstance(child, (otio.schema.Clip, otio.schema.Gap)):
@@ -407,3 +446,35 @@ class Document:
         for _, clip in self.audio_slots():
             self.check_stored_path(clip.media_reference.target_url,
                                    self.audio_meta(clip).by_reference, where)
+
+
+def _mark_stale(infos: list[ShotInfo], uses: dict[str, list]) -> list[ShotInfo]:
+    """A ready shot whose take was made from other shots is stale when one of them no longer shows
+    what the take read (removed, trimmed, another take chosen), or is stale itself."""
+    from dataclasses import replace
+
+    by_id = {i.id: i for i in infos}
+    reasons: dict[str, str | None] = {}
+
+    def reason(shot_id: str, trail: frozenset[str]) -> str | None:
+        if shot_id in reasons:
+            return reasons[shot_id]
+        info = by_id[shot_id]
+        why = None
+        if info.status == "ready" and shot_id in uses and shot_id not in trail:
+            for use in uses[shot_id]:
+                src = by_id.get(use.shot)
+                if src is None:
+                    why = "a shot it was generated from was removed"
+                elif src.take_id != use.take:
+                    why = f"shot {src.name!r} it was generated from now shows another take"
+                elif (src.source_in, src.frames) != (use.source_in, use.frames):
+                    why = f"shot {src.name!r} it was generated from was trimmed"
+                elif reason(src.id, trail | {shot_id}) is not None:
+                    why = f"shot {src.name!r} it was generated from is stale"
+                if why:
+                    break
+        reasons[shot_id] = why
+        return why
+
+    return [replace(i, status="stale", stale_reason=r) if (r := reason(i.id, frozenset())) else i for i in infos]

@@ -21,8 +21,10 @@ from engine.project.edits import (
     AddTake,
     ClearTransition,
     Composite,
+    DropLooseTake,
     Edit,
     InsertShot,
+    KeepLooseTake,
     MoveShot,
     RemoveAudioClip,
     RemoveShot,
@@ -45,7 +47,9 @@ from engine.project.model import (
     KEY,
     TRANSITION_KINDS,
     AudioClipMeta,
+    LooseTakeMeta,
     ShotMeta,
+    SourceUse,
     TakeMeta,
     brief,
     check_json,
@@ -244,11 +248,24 @@ def _take_id(take_id: Any) -> str:
 
 
 def _make_take(doc: Document, take_id: str, stored: str, by_ref: bool, kind: str,
-               recipe: dict[str, Any] | None, length: int | None) -> otio.schema.ExternalReference:
+               recipe: dict[str, Any] | None, length: int | None,
+               made_from: list[SourceUse] | None = None) -> otio.schema.ExternalReference:
     return otio.schema.ExternalReference(
         target_url=stored,
         available_range=doc.time_range(0, length) if length is not None else None,
-        metadata={KEY: TakeMeta(id=take_id, kind=kind, recipe=recipe, by_reference=by_ref).dump()})
+        metadata={KEY: TakeMeta(id=take_id, kind=kind, recipe=recipe, by_reference=by_ref,
+                                made_from=made_from).dump()})
+
+
+def _source_uses(value: Any) -> list[SourceUse] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)):
+        raise EditError(f"made_from must be a list of shot uses, not {type(value).__name__}")
+    try:
+        return [u if isinstance(u, SourceUse) else SourceUse(**u) for u in value]
+    except (ValidationError, TypeError) as exc:
+        raise EditError(f"made_from is invalid ({brief(exc)})") from exc
 
 
 def _remove_shot(doc: Document, e: RemoveShot) -> Result:
@@ -456,11 +473,14 @@ def _add_take(doc: Document, e: AddTake) -> Result:
     if e.kind not in ("imported", "generated"):
         raise EditError(f"take kind {e.kind!r} must be 'imported' or 'generated'")
     recipe = _recipe(e.recipe) if e.recipe is not None else None
+    made_from = _source_uses(e.made_from)
+    if made_from is not None and e.kind != "generated":
+        raise EditError("only a generated take can record the shots it was made from")
     stored, by_ref = doc.store_path(e.path, allow_outside=e.kind == "imported", what="take")
     length = _length(doc, doc.resolve(stored, by_ref))
     if e.activate:
         _covers(doc, slot, length, take_id)
-    refs[take_id] = _make_take(doc, take_id, stored, by_ref, e.kind, recipe, length)
+    refs[take_id] = _make_take(doc, take_id, stored, by_ref, e.kind, recipe, length, made_from)
     slot.clip.set_media_references(refs, slot.clip.active_media_reference_key)
     restores = _activate(doc, slot.clip, take_id) if e.activate else []
     remove = RemoveTake(e.shot_id, take_id)
@@ -557,6 +577,29 @@ def _set_shot_status(doc: Document, e: SetShotStatus) -> Result:
     meta = doc.shot_meta(slot.clip)
     doc.set_shot_meta(slot.clip, meta.model_copy(update={"status": e.status}))
     return SetShotStatus(e.shot_id, meta.status), {e.shot_id}
+
+
+def _keep_loose_take(doc: Document, e: KeepLooseTake) -> Result:
+    take_id = _take_id(e.take_id)
+    if any(t.id == take_id for t in doc.meta.loose_takes):
+        raise EditError(f"take {take_id} is already kept as a loose take")
+    stored, by_ref = doc.store_path(e.path, allow_outside=False, what="take")
+    frames = None if e.frames is None else _int(e.frames, "take length")
+    loose = LooseTakeMeta(id=take_id, path=stored, shot_id=_text(e.shot_id, "shot id"),
+                          shot_name=_text(e.shot_name, "shot name"),
+                          recipe=_recipe(e.recipe) if e.recipe is not None else None, frames=frames)
+    doc.set_meta(doc.meta.model_copy(update={"loose_takes": [*doc.meta.loose_takes, loose]}))
+    return DropLooseTake(take_id), set()
+
+
+def _drop_loose_take(doc: Document, e: DropLooseTake) -> Result:
+    kept = doc.meta.loose_takes
+    found = next((t for t in kept if t.id == e.take_id), None)
+    if found is None:
+        raise EditError(f"no loose take {e.take_id!r} in this project")
+    doc.set_meta(doc.meta.model_copy(update={"loose_takes": [t for t in kept if t.id != e.take_id]}))
+    return KeepLooseTake(found.id, doc.bundle / found.path, found.shot_id, found.shot_name, found.recipe,
+                         found.frames), set()
 
 
 # ---- audio ----------------------------------------------------------------------------------------
@@ -666,6 +709,8 @@ _HANDLERS: dict[type, Callable[[Document, Any], Result]] = {
     SetNotes: _set_notes,
     RenameShot: _rename_shot,
     SetShotStatus: _set_shot_status,
+    KeepLooseTake: _keep_loose_take,
+    DropLooseTake: _drop_loose_take,
     AddAudioClip: _add_audio_clip,
     RemoveAudioClip: _remove_audio_clip,
     RestoreAudioClip: _restore_audio_clip,

@@ -100,6 +100,28 @@ class AddTake(Edit):
     recipe: dict[str, Any] | None = None
     kind: Literal["imported", "generated"] = "generated"
     activate: bool = True
+    made_from: tuple[dict[str, Any], ...] | None = None
+    """The shots the take was generated from: ({"shot", "take", "source_in", "frames"}, …) as they
+    were when it was made; when one of them changes, the shot becomes stale."""
+
+
+@dataclass(frozen=True)
+class KeepLooseTake(Edit):
+    """Keep a finished take whose shot is gone (listed by `Project.loose_takes()`)."""
+
+    take_id: str
+    path: Path | str
+    shot_id: str
+    shot_name: str = ""
+    recipe: dict[str, Any] | None = None
+    frames: int | None = None
+
+
+@dataclass(frozen=True)
+class DropLooseTake(Edit):
+    """Forget a loose take (its files stay until the take folder is deleted)."""
+
+    take_id: str
 
 
 @dataclass(frozen=True)
@@ -196,8 +218,10 @@ __all__ = [
     "AddTake",
     "ClearTransition",
     "Composite",
+    "DropLooseTake",
     "Edit",
     "InsertShot",
+    "KeepLooseTake",
     "MoveShot",
     "RemoveAudioClip",
     "RemoveShot",

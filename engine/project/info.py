@@ -49,10 +49,26 @@ class ShotInfo:
     transition_in: TransitionInfo | None
     source_frames: int | None
     """Length of the active media at project rate; None for pending shots and still images."""
+    sources: tuple[str, ...] = ()
+    """Shots the active take was generated from (an extension's source, a bridge's neighbours)."""
+    stale_reason: str | None = None
+    """Why the shot is stale, in one sentence (None unless status is "stale")."""
 
     @property
     def end(self) -> int:
         return self.start + self.frames
+
+
+@dataclass(frozen=True)
+class LooseTakeInfo:
+    """A finished take that lost its shot (deleted while it was generating), kept in the bundle."""
+
+    id: str
+    path: Path
+    shot_id: str
+    shot_name: str
+    recipe: dict[str, Any] | None
+    frames: int | None
 
 
 @dataclass(frozen=True)

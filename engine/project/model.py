@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
-"""Version of the `metadata["shotloom"]` layout written by this code; newer files are refused."""
+SCHEMA_VERSION = 2
+"""Version of the `metadata["shotloom"]` layout written by this code; newer files are refused.
+2: takes record what they were made from (`made_from`); the project keeps loose takes."""
 
 KEY = "shotloom"
 """Key of Shotloom's data in every OTIO metadata dictionary."""
@@ -58,6 +59,19 @@ class _Meta(BaseModel):
         return self.model_dump(mode="json")
 
 
+class LooseTakeMeta(_Meta):
+    """A finished take whose shot was deleted before it arrived: kept in the bundle and listed,
+    never dropped (it can be placed as a new shot)."""
+
+    id: str
+    path: str
+    """Relative to the bundle (generated takes live under media/generated/)."""
+    shot_id: str
+    shot_name: str = ""
+    recipe: dict[str, Any] | None = None
+    frames: int | None = None
+
+
 class ProjectMeta(_Meta):
     """Project settings, on the timeline's metadata."""
 
@@ -66,6 +80,7 @@ class ProjectMeta(_Meta):
     name: str
     fps: str
     size: tuple[int, int]
+    loose_takes: list[LooseTakeMeta] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -96,6 +111,17 @@ class ShotMeta(_Meta):
     """An explicit status set by SetShotStatus; None = computed from takes and files."""
 
 
+class SourceUse(_Meta):
+    """What a generated take read from another shot: that shot's active take and visible range
+    at the time (an extension's source, a bridge's neighbours). When the shot changes, the take
+    no longer matches it and its shot is stale."""
+
+    shot: str
+    take: str | None
+    source_in: int
+    frames: int
+
+
 class TakeMeta(_Meta):
     """A take (an ExternalReference among a shot's media_references)."""
 
@@ -104,6 +130,8 @@ class TakeMeta(_Meta):
     recipe: dict[str, Any] | None = None
     by_reference: bool = False
     """Imported by reference: the media may live outside the bundle (it is never written)."""
+    made_from: list[SourceUse] | None = None
+    """The shots this take was generated from (None: it reads no other shot)."""
 
     @model_validator(mode="after")
     def _only_imported_by_reference(self) -> TakeMeta:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -18,8 +19,9 @@ import opentimelineio as otio
 from engine.errors import EditError, ProjectError
 from engine.project.document import Document
 from engine.project.editing import apply_edit, kind_of
-from engine.project.edits import Edit
-from engine.project.info import AudioClipInfo, Change, ShotInfo
+from engine.project.edits import Edit, TrimShot
+from engine.project.info import AudioClipInfo, Change, LooseTakeInfo, ShotInfo
+from engine.project.lock import ProjectLock
 from engine.project.model import SCHEMA_VERSION, new_id, parse_fps
 from engine.project.storage import (
     BACKUP_FILE,
@@ -46,23 +48,43 @@ def _bundle_path(path: Path | str) -> Path:
     return p
 
 
-class Project:
-    """A Shotloom project bundle `NAME.shotloom/` and its timeline."""
+class ProjectChangedError(ProjectError):
+    """project.otio was replaced by another program since this project was read or saved."""
 
-    def __init__(self, doc: Document, path: Path, *, dirty: bool = False) -> None:
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Project:
+    """A Shotloom project bundle `NAME.shotloom/` and its timeline.
+
+    Opened with `writer="program name"`, the project holds the bundle's ownership lock until
+    `close()` (one writer per project; see engine.project.lock). A project opened without it
+    is for reading; its `save()` takes the lock for the moment of the save. Either way a save
+    refuses to replace a project.otio that changed on disk since this object read or wrote it."""
+
+    def __init__(self, doc: Document, path: Path, *, dirty: bool = False, disk_digest: str | None = None,
+                 lock: ProjectLock | None = None) -> None:
         self._doc = doc
         self._path = path
         self._revision = 0
         self._dirty = dirty
         self._subscribers: list[Subscriber] = []
         self._lock = threading.RLock()
+        self._owner = lock
+        self._disk_digest = disk_digest
+        self.swept: list = []
+        """Debris of killed writers removed when this project was opened for writing."""
+        self._dependants: dict[str, set[str]] | None = None
 
     # ---- bundle ----------------------------------------------------------------------------------
     @classmethod
     def create(cls, path: Path | str, *, fps: Fraction | int | str = Fraction(24),
-               size: tuple[int, int] = (768, 512), name: str | None = None) -> Project:
+               size: tuple[int, int] = (768, 512), name: str | None = None,
+               writer: str | None = None) -> Project:
         """Make a new bundle (`.shotloom` appended when missing) and save it at once. Refuses an
-        existing folder that is not empty."""
+        existing folder that is not empty. With `writer`, the new project keeps its lock."""
         bundle = Path(path).expanduser().absolute()
         if bundle.suffix != SUFFIX:
             bundle = bundle.with_name(bundle.name + SUFFIX)
@@ -83,28 +105,79 @@ class Project:
                 (bundle / folder).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ProjectError(f"cannot create {bundle} ({exc.strerror or exc}); check the folder") from None
-        project = cls(doc, bundle)
+        lock = ProjectLock(bundle, writer).acquire() if writer else None
+        project = cls(doc, bundle, lock=lock)
         project.save()
         return project
 
     @classmethod
-    def open(cls, path: Path | str, *, from_file: Path | str | None = None) -> Project:
+    def open(cls, path: Path | str, *, from_file: Path | str | None = None, writer: str | None = None,
+             hint: str = "") -> Project:
         """Open a bundle (or its project.otio). `from_file` reads the document from another file
-        (an autosave) while media paths stay relative to the bundle; the project is then dirty."""
+        (an autosave) while media paths stay relative to the bundle; the project is then dirty.
+        `writer` (the program's name, e.g. "shotloom render") takes the bundle's ownership lock
+        before reading, or raises ProjectLockedError naming the holder (`hint` is appended to
+        that message: what else the user can do); the debris of killed writers is swept then."""
         bundle = _bundle_path(path)
         if not bundle.is_dir():
             raise ProjectError(f"{bundle} is not a Shotloom project folder; check the path")
-        source = Path(from_file).expanduser().absolute() if from_file is not None else bundle / PROJECT_FILE
-        doc = load_document(source, bundle)
-        return cls(doc, bundle, dirty=from_file is not None)
+        lock = ProjectLock(bundle, writer).acquire(hint=hint) if writer else None
+        try:
+            swept = sweep_bundle(bundle) if lock is not None else []
+            own = bundle / PROJECT_FILE
+            source = Path(from_file).expanduser().absolute() if from_file is not None else own
+            doc = load_document(source, bundle)
+            digest = _file_digest(own)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        project = cls(doc, bundle, dirty=from_file is not None, disk_digest=digest, lock=lock)
+        project.swept = swept
+        return project
+
+    # ---- ownership -------------------------------------------------------------------------------
+    @property
+    def is_writer(self) -> bool:
+        """True while this object holds the bundle's ownership lock."""
+        return self._owner is not None and self._owner.held
+
+    def close(self) -> None:
+        """Give up the ownership lock (the object can still be read)."""
+        if self._owner is not None:
+            self._owner.release()
+            self._owner = None
+
+    def changed_on_disk(self) -> bool:
+        """True when project.otio is no longer what this object last read or saved (False when
+        it cannot be read just now: a save reports that itself)."""
+        try:
+            return _file_digest(self._path / PROJECT_FILE) != self._disk_digest
+        except OSError:
+            return False
 
     def save(self) -> None:
-        """Atomic save to project.otio; the previous save is kept as project.otio.bak."""
+        """Atomic save to project.otio; the previous save is kept as project.otio.bak. Refused
+        (ProjectLockedError) while another program owns the bundle, and (ProjectChangedError)
+        when project.otio changed on disk since this object read or saved it."""
         with self._lock:
-            remove_stale_temps(self._path)
-            write_atomic(self._path / PROJECT_FILE, serialize(self._doc),
-                         backup=self._path / BACKUP_FILE)
-            self._dirty = False
+            brief = None
+            if not self.is_writer:
+                brief = ProjectLock(self._path, "shotloom").acquire(
+                    hint="save there, or close it and try again")
+            try:
+                if self._disk_digest is not None and self.changed_on_disk():
+                    raise ProjectChangedError(
+                        f"{self._path / PROJECT_FILE} was changed by another program since it was opened; "
+                        "reopen the project (your changes are not saved) or save them as a copy")
+                remove_stale_temps(self._path)
+                text = serialize(self._doc)
+                write_atomic(self._path / PROJECT_FILE, text, backup=self._path / BACKUP_FILE)
+                self._disk_digest = _digest(text.encode("utf-8"))
+                self._dirty = False
+            finally:
+                if brief is not None:
+                    brief.release()
 
     def save_to(self, path: Path | str) -> Path:
         """Atomic write of the document to another file (autosave); never over the project's own
@@ -173,6 +246,12 @@ class Project:
     def cache_dir(self) -> Path:
         return self._path / "cache"
 
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def generated_dir(self, take_id: str) -> Path:
         """`media/generated/<take-id>/` (created), where a generated take's files go."""
         if not take_id or "/" in take_id or "\\" in take_id or take_id in (".", ".."):
@@ -202,6 +281,28 @@ class Project:
                 return info
         raise EditError(f"no audio clip with id {clip_id!r} in this project")
 
+    def loose_takes(self) -> list[LooseTakeInfo]:
+        """Finished takes whose shot was deleted before they arrived (kept, never dropped)."""
+        with self._lock:
+            return self._doc.loose_infos()
+
+    def dependants(self, shot_id: str) -> list[str]:
+        """Ids of the shots generated from `shot_id`, directly or through others (they go stale
+        when it changes)."""
+        with self._lock:
+            return sorted(self._closure({shot_id}) - {shot_id})
+
+    def _closure(self, ids: set[str]) -> set[str]:
+        if self._dependants is None:
+            self._dependants = self._doc.dependants()
+        out, todo = set(ids), list(ids)
+        while todo:
+            for dep in self._dependants.get(todo.pop(), ()):
+                if dep not in out:
+                    out.add(dep)
+                    todo.append(dep)
+        return out
+
     def problems(self) -> list[str]:
         """Broken invariants of the document (always [] unless something is badly wrong)."""
         with self._lock:
@@ -216,6 +317,10 @@ class Project:
             inverse, touched = apply_edit(self._doc, edit)
             self._revision += 1
             self._dirty = True
+            if not isinstance(edit, TrimShot):
+                self._dependants = None  # a take, a shot or their order changed (a trim changes none)
+            # Shots generated from a touched shot change status (stale) with it.
+            touched = self._closure(set(touched))
             change = Change(kind=kind_of(edit), shot_ids=tuple(sorted(touched)), revision=self._revision)
             subscribers = list(self._subscribers)
         errors = []
@@ -263,6 +368,23 @@ class Project:
             raise ProjectError(f"cannot copy {src} into {folder} ({exc.strerror or exc}); "
                                "free some disk space") from None
         return dst
+
+
+def _file_digest(path: Path) -> str | None:
+    """sha256 of a file's bytes; None when it does not exist (other read errors raise OSError)."""
+    try:
+        return _digest(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def sweep_bundle(bundle: Path) -> list:
+    """Remove what killed writers left in a bundle (partial files and folders of processes that
+    are gone, save temps); the caller holds the bundle's lock. Returns the removed debris."""
+    from engine.fsutil import sweep_debris
+
+    remove_stale_temps(bundle)
+    return sweep_debris(bundle, recursive=True)
 
 
 def _check_media(path: Path) -> None:

@@ -76,8 +76,8 @@ def test_generations_land_as_takes_and_render_resumes_without_duplicates(tmp_pat
         assert len(q.list(project=key)) == 3  # no new job, no duplicate take
 
     # Shot A's seed changes and its job runs, but the render that ran it died before adding the
-    # take. `shotloom render` adds it without generating again, and the bridge that reads A is
-    # flagged stale (in the project and in the queue), not regenerated.
+    # take. `shotloom render` adds it without generating again; the bridge made from A's old take
+    # is then stale (in the project and in the queue), and the same render regenerates it.
     project.apply(SetRecipe(a, {SPEC_KEY: dict(project.shot(a).recipe[SPEC_KEY], seed=7)}))
     project.save()
     assert project.shot(a).status == "stale"
@@ -116,15 +116,19 @@ def test_generations_land_as_takes_and_render_resumes_without_duplicates(tmp_pat
         assert not previews[-1].exists()
     res = shotloom("render", project.path)
     assert res.returncode == 0, res.stderr
-    assert "is now stale" in res.stderr
+    assert "1 shot(s) generated" in res.stdout  # the bridge; A's finished take was only added
     project = Project.open(project.path)
     assert project.shot(a).status == "ready" and len(project.shot(a).takes) == 2
     assert project.shot(a).take_id == job.params["take_id"]
-    assert project.shot("bridge0").status == "stale" and len(project.shot("bridge0").takes) == 1
+    bridge = project.shot("bridge0")
+    assert bridge.status == "ready" and len(bridge.takes) == 2 and bridge.sources == (a, b)
+    active = next(t for t in bridge.takes if t.active)
+    assert Path(active.recipe["request"]["before"]["path"]) == project.shot(a).media_path
     with JobQueue() as q:
-        assert len(q.list(project=key)) == 5  # A, B, bridge, A again, the canceled one
+        assert len(q.list(project=key)) == 6  # A, B, bridge, A again, the canceled one, bridge again
         assert q.get(jobs["bridge0"].id).stale and jobs["bridge0"].links == [a, b]
         assert not apply_job_result(project, q.get(job.id), q)  # idempotent
+        assert all(j.applied for j in q.list(project=key, status="succeeded"))
 
 
 def test_queue_commands(tmp_path, capsys):

@@ -4,6 +4,7 @@ and by killing the saving process."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -267,15 +268,21 @@ def _count_calls(monkeypatch, fail_at: int | None, no_links: bool = False) -> li
 def test_save_interrupted_at_every_step_leaves_old_or_new(tmp_path, clip, monkeypatch, no_links):
     p = build(tmp_path / "film", clip, Fraction(24))
     p.save()
+    p = Project.open(p.path, writer="test")  # the lock is held: a save makes no lock calls of its own
     p.apply(SetNotes(p.shots()[0].id, "x" * 3_000_000))  # several write() chunks
     old_text = (p.path / "project.otio").read_text()
     new_text = p.serialize()
+
+    def put_back(text):  # the file as it was before this save, as if this program had written it
+        (p.path / "project.otio").write_text(text)
+        p._disk_digest = hashlib.sha256(text.encode()).hexdigest()
+
     # The system calls of one clean save, then the old file back.
     with monkeypatch.context() as m:
         calls = _count_calls(m, None, no_links)
         p.save()
     last_replace = len(calls) - 1 - calls[::-1].index("replace")
-    (p.path / "project.otio").write_text(old_text)
+    put_back(old_text)
     assert len(calls) > 8 and calls.count("write") >= 3
     for k in range(len(calls)):
         with monkeypatch.context() as m:
@@ -295,8 +302,7 @@ def test_save_interrupted_at_every_step_leaves_old_or_new(tmp_path, clip, monkey
             assert failed and on_disk == (new_text if k > last_replace else old_text)
         Project.open(p.path)
         assert not [f for f in os.listdir(p.path) if f.startswith(".tmp")], f"temp file left at step {k}"
-        if on_disk == new_text:  # put the old state back for the next step
-            (p.path / "project.otio").write_text(old_text)
+        put_back(old_text)  # the old state back for the next step
 
 
 CHILD = r"""
