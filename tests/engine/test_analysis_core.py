@@ -86,7 +86,7 @@ def test_window_joins_inside_a_take_are_seams():
     case = make_case("color", 7)
     shot = ShotSpan("take", 0, len(case.frames), window_joins=(case.seam,))
     seams = seams_between([shot])
-    assert seams == [SeamSpec(case.seam, ("take", "take"), None, True, window_join=True)]
+    assert seams == [SeamSpec(case.seam, ("take", "take"), None, "continuous", window_join=True, reason="long take")]
     report = check_frames(case.frames, [shot])
     assert report.seams[0].window_join and report.seams[0].kinds == ["color"]
 
