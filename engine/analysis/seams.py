@@ -518,7 +518,10 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
 
     inside = []
     for i, e in enumerate(events):
-        if i in used:
+        if i in used or e.kind == "dropped":
+            # An uneven step inside one recording is the recording's own (a handheld jerk, a
+            # capture's judder, its repeated frames): dropped and duplicated frames are judged at
+            # continuous joins only; holds of 3 frames and more are reported everywhere.
             continue
         inside.append(EventReport(frame=e.start + offset, frames=e.frames, shot=shot_at(e.start), kind=e.kind,
                                   score=round(e.score, 3)))

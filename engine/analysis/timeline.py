@@ -185,8 +185,10 @@ def conform_steps(project: Project, plan) -> np.ndarray:
 
     recipes = {s.id: next((t.recipe for t in s.takes if t.active), None) for s in project.shots()}
     out = np.zeros(plan.frames, bool)
+    previous: tuple[Path, int, int] | None = None  # (media, end frame, last source frame) of the span before
     for span in plan.spans:
         if span.media_path is None or not Path(span.media_path).exists():
+            previous = None
             continue
         with FrameReader(span.media_path, rate=plan.rate) as reader:
             timestamp = not getattr(reader, "vfr", False) and reader.rate != getattr(reader, "source_rate", reader.rate)
@@ -198,10 +200,16 @@ def conform_steps(project: Project, plan) -> np.ndarray:
         if native is not None:
             src = [native[min(i, len(native) - 1)] for i in src]
         elif not timestamp:
+            previous = None
             continue
+        # The join from the previous piece of the same file counts too (a split take).
+        if previous is not None and previous[0] == span.media_path and previous[1] == span.start \
+                and src[0] - previous[2] != 1:
+            out[span.start] = True
         for k in range(1, span.frames):
             if src[k] - src[k - 1] != 1:
                 out[span.start + k] = True
+        previous = (span.media_path, span.end, src[-1])
     return out
 
 
