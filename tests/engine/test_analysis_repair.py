@@ -95,7 +95,14 @@ def test_colour_repair_adds_an_undoable_take_and_removes_the_jump(tmp_path):
     assert result.path.parent == project.path / "media" / "generated" / result.take_id
     recipe = json.loads((result.path.parent / "recipe.json").read_text())
     assert recipe["task"] == "repair_color" and recipe["from_take"] == b.take_id
-    assert not list(result.path.parent.glob(".*partial*"))
+    assert not list(result.path.parent.parent.glob(".*partial*"))
+    # Only the shot's range plus handles is written, never the whole source file.
+    from engine.analysis.repair import HANDLES
+    from engine.media import probe
+
+    assert probe(result.path).frame_count == min(len(case.frames), case.seam + b.frames + HANDLES) - (
+        case.seam - HANDLES)
+    assert project.shot(b.id).source_in == HANDLES and project.shot(b.id).frames == b.frames
     assert sha(original) == original_hash  # the original media is never rewritten
     after = analyze_project(project).seams[0]
     assert not after.defect
