@@ -17,9 +17,9 @@ from engine.progress import CancelToken, ProgressFn
 def check_series(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec] | None = None, *,
                  thresholds: Thresholds = DEFAULT_THRESHOLDS, drift_window: int = 12,
                  conform: np.ndarray | None = None) -> CheckReport:
-    """Score a measured sequence (``conform``: steps that repeat or skip a source frame by the
-    media's timestamps, see ``find_events``). Seams default to the joins between consecutive shots, plus the
-    window joins inside each shot."""
+    """Score a measured sequence (``conform``: steps that repeat or skip a source frame by design,
+    see ``seams.Context``). Seams default to cuts between consecutive shots, plus the window joins
+    inside each shot (continuous)."""
     if seams is None:
         seams = seams_between(shots)
     return score_seams(series, shots, seams, th=thresholds, drift_window=drift_window, conform=conform)
@@ -28,11 +28,12 @@ def check_series(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpe
 def seams_between(shots: list[ShotSpan]) -> list[SeamSpec]:
     seams = []
     for i, (a, b) in enumerate(pairwise(shots)):
-        seams.append(SeamSpec(b.start, (a.id, b.id), cut_index=i))
+        seams.append(SeamSpec(b.start, (a.id, b.id), expected="cut", cut_index=i))
     for s in shots:
         for off in s.window_joins:
             if 0 < off < s.frames:
-                seams.append(SeamSpec(s.start + off, (s.id, s.id), expect_continuity=True, window_join=True))
+                seams.append(SeamSpec(s.start + off, (s.id, s.id), expected="continuous", window_join=True,
+                                      reason="long take"))
     return sorted(seams, key=lambda x: x.frame)
 
 

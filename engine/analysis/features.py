@@ -10,17 +10,19 @@ so thresholds do not depend on the resolution of the footage.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import cv2
 import numpy as np
 
 from engine.progress import CancelToken, ProgressFn
 
-FLOW_GRID = 3  # motion is summarised as the mean flow of each cell of a 3x3 grid
+FLOW_GRID = 4  # motion is summarised as the mean flow of each cell of a 4x4 grid
 REFERENCE_WIDTH = 256.0  # motion figures are in pixels of a frame this wide
 HOG_BINS = 8
 HOG_CELLS = 2
+HIST_LEVELS = 4  # colour histogram: 4 x 4 x 4 RGB bins
+CHANGED_LEVEL = 20.0  # a pixel the flow does not explain: |warp residual| above this (grey, std 40)
 
 
 @dataclass
@@ -40,7 +42,10 @@ class FrameSeries:
     ndiff: np.ndarray  # (n,) same on the contrast-normalised grey frame (robust to grading)
     flow_mean: np.ndarray  # (n, 2) mean flow vector (dx, dy)
     flow_mag: np.ndarray  # (n,) mean flow magnitude
-    flow_grid: np.ndarray  # (n, 3, 3, 2) mean flow per grid cell
+    flow_grid: np.ndarray  # (n, 4, 4, 2) mean flow per grid cell
+    flow_hi: np.ndarray  # (n,) 95th percentile of the flow magnitude (what moves, however small)
+    changed: np.ndarray  # (n,) share of pixels the flow does not explain (warp residual > 20)
+    hist: np.ndarray  # (n, 64) colour histogram (4x4x4 RGB bins, sums to 1)
     warp_err: np.ndarray  # (n,) mean |normalised grey_t-1 - grey_t warped back by the flow| / 255
     structure: np.ndarray  # (n, 32) HOG-like descriptor (gradient orientation histogram, 2x2 cells)
     aligned_dlab: np.ndarray  # (n, 3) median Lab change of the same content (t-1 warped onto t)
@@ -51,6 +56,32 @@ class FrameSeries:
     @property
     def luma(self) -> np.ndarray:
         return self.lab_mean[:, 0]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def slice(self, lo: int, hi: int) -> FrameSeries:
+        """Frames lo..hi-1; the step into frame lo is dropped (NaN): its previous frame is gone."""
+        out = FrameSeries(**{k: v[lo:hi].copy() for k, v in self.arrays().items()})
+        if hi > lo:
+            for name in PAIR_FIELDS:
+                getattr(out, name)[0] = np.nan
+        return out
+
+    @classmethod
+    def concat(cls, parts: list[FrameSeries]) -> FrameSeries:
+        if not parts:
+            raise ValueError("no frames were analysed")
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
+
+    def set_step(self, t: int, step: FrameSeries) -> None:
+        """Put the step measurements of ``step``'s frame 1 (the step from its frame 0) at index t."""
+        for name in PAIR_FIELDS:
+            getattr(self, name)[t] = getattr(step, name)[1]
+
+
+PAIR_FIELDS = ("diff", "ndiff", "flow_mean", "flow_mag", "flow_grid", "flow_hi", "changed", "warp_err",
+               "aligned_dlab")
 
 
 @dataclass
@@ -128,7 +159,7 @@ class FrameAnalyzer:
         self._grid_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._rows: dict[str, list] = {k: [] for k in (
             "lab_mean", "lab_std", "lab_median", "sharpness", "black", "diff", "ndiff", "flow_mean", "flow_mag",
-            "flow_grid", "warp_err", "structure", "aligned_dlab")}
+            "flow_grid", "flow_hi", "changed", "hist", "warp_err", "structure", "aligned_dlab")}
         self._prev_lab: np.ndarray | None = None
         self._stats_grid: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -153,6 +184,9 @@ class FrameAnalyzer:
         r["lab_std"].append(std.ravel())
         r["lab_median"].append(_channel_median(lab))
         r["black"].append(bool(mean[0, 0] < 6.0 and std[0, 0] < 4.0))
+        bins = (tiny >> 6).astype(np.int32)
+        codes = (bins[..., 0] * HIST_LEVELS + bins[..., 1]) * HIST_LEVELS + bins[..., 2]
+        r["hist"].append(np.bincount(codes.ravel(), minlength=HIST_LEVELS ** 3) / codes.size)
 
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         norm = _normalise(grey)
@@ -167,6 +201,8 @@ class FrameAnalyzer:
             r["flow_mean"].append(np.full(2, np.nan, np.float32))
             r["flow_mag"].append(np.nan)
             r["flow_grid"].append(np.full((FLOW_GRID, FLOW_GRID, 2), np.nan, np.float32))
+            r["flow_hi"].append(np.nan)
+            r["changed"].append(np.nan)
             r["warp_err"].append(np.nan)
             r["aligned_dlab"].append(np.full(3, np.nan))
         else:
@@ -177,6 +213,9 @@ class FrameAnalyzer:
             mag = cv2.magnitude(flow[..., 0], flow[..., 1])
             r["flow_mean"].append(np.array(cv2.mean(flow)[:2]) * scale)
             r["flow_mag"].append(cv2.mean(mag)[0] * scale)
+            flat = mag.ravel()
+            k = int(flat.size * 0.95)
+            r["flow_hi"].append(float(np.partition(flat, k)[k]) * scale)
             grid = cv2.resize(flow, (FLOW_GRID, FLOW_GRID), interpolation=cv2.INTER_AREA)
             r["flow_grid"].append(grid * scale)
             # Warp the current frame back onto the previous one along the flow: what the flow
@@ -187,7 +226,9 @@ class FrameAnalyzer:
             gx, gy = self._grid_cache
             warped = cv2.remap(norm, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
-            r["warp_err"].append(cv2.mean(cv2.absdiff(warped, self._prev_norm))[0] / 255.0)
+            residual = cv2.absdiff(warped, self._prev_norm)
+            r["warp_err"].append(cv2.mean(residual)[0] / 255.0)
+            r["changed"].append(float(np.count_nonzero(residual > CHANGED_LEVEL)) / residual.size)
             # Colour change of the same content: the current frame's Lab warped back onto the
             # previous one. The median ignores what moved in or out, so a grade creeping over a
             # take adds up while content coming and going does not.
@@ -220,6 +261,9 @@ class FrameAnalyzer:
             flow_mean=np.asarray(r["flow_mean"], np.float64).reshape(n, 2),
             flow_mag=np.asarray(r["flow_mag"], np.float64),
             flow_grid=np.asarray(r["flow_grid"], np.float64).reshape(n, FLOW_GRID, FLOW_GRID, 2),
+            flow_hi=np.asarray(r["flow_hi"], np.float64),
+            changed=np.asarray(r["changed"], np.float64),
+            hist=np.asarray(r["hist"], np.float64).reshape(n, -1),
             warp_err=np.asarray(r["warp_err"], np.float64),
             structure=np.asarray(r["structure"], np.float64).reshape(n, -1),
             aligned_dlab=np.asarray(r["aligned_dlab"], np.float64).reshape(n, 3),

@@ -10,18 +10,21 @@ ever rewritten.
   ``add_generated_shot(task="bridge")`` (the same as ``shotloom shot add --task bridge``) and
   rendered later by ``shotloom generate``/``render``; undone by removing that shot.
 
-New takes are written under ``media/generated/<take-id>/`` (temp name, then rename) with a
-``recipe.json`` describing the repair, then placed with ``AddTake``.
+New takes hold only the repaired shot's visible range plus ``HANDLES`` frames either side (a colour
+match of a 152-frame shot writes about 176 frames, not its whole source file). They are written
+into a partial folder beside ``media/generated/<take-id>/`` with a ``recipe.json`` describing the
+repair (and ``repair_of``: the recording and the source frame of the take's frame 0, so the join
+keeps its meaning), published whole, then placed by one undoable edit: the take added, the shot's
+in-point moved onto the same picture in it, made active.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
 
 METHODS = ("color", "blend", "bridge")
 MASTER_NAME = "master.mp4"
+HANDLES = 12  # frames kept either side of a repaired shot's visible range (room to trim or mix)
+AUDIO_RATE = 48000
 
 
 class RepairError(ShotloomError):
@@ -201,56 +206,90 @@ def _need_media(shot: ShotInfo) -> Path:
     return Path(shot.media_path)
 
 
+def take_range(project: Project, shot: ShotInfo, frame_count: int, handles: int = HANDLES) -> tuple[int, int]:
+    """The source frames a repaired take of ``shot`` holds: the visible range plus ``handles``
+    frames either side where the media has them (at least the length of the transition into the
+    shot before it, which mixes frames from before its first visible one)."""
+    before = max(handles, shot.transition_in.frames if shot.transition_in else 0)
+    first = max(0, shot.source_in - before)
+    end = min(frame_count, shot.source_in + shot.frames + handles)
+    return first, end
+
+
 def _write_take(project: Project, shot: ShotInfo, frame_fn: Callable[[int, np.ndarray], np.ndarray],
-                recipe: dict, progress: ProgressFn | None, cancel: CancelToken | None) -> tuple[str, Path]:
-    """Write a new take of ``shot``: every frame of its active media through ``frame_fn``
-    (index, frame) -> frame, with its audio; temp name, then rename. Returns (take id, path)."""
+                recipe: dict, progress: ProgressFn | None, cancel: CancelToken | None,
+                handles: int = HANDLES) -> tuple[str, Path, int]:
+    """Write a new take of ``shot`` holding only its visible range plus handles (see
+    ``take_range``): each source frame through ``frame_fn`` (source index, frame) -> frame, with
+    the audio of that range. The take folder is filled under a partial name and published whole.
+    Returns (take id, master path, the source frame the take's frame 0 shows)."""
+    from engine.fsutil import make_partial_dir, publish_dir, write_json_atomic
     from engine.media import FrameReader, VideoWriter, read_audio
 
     src = _need_media(shot)
     take_id = uuid.uuid4().hex
-    folder = project.generated_dir(take_id)
-    final = folder / MASTER_NAME
-    partial = folder / f".{MASTER_NAME}.partial.mp4"
+    final = project.media_dir / "generated" / take_id
+    temp = make_partial_dir(final)
     try:
         with FrameReader(src, rate=project.fps) as reader:
+            first, end = take_range(project, shot, reader.frame_count, handles)
             audio = read_audio(src)
             w, h = reader.size
-            writer = VideoWriter(partial, preset="h264", rate=project.fps, size=(w - w % 2, h - h % 2),
-                                 audio_rate=48000 if audio is not None else None)
+            writer = VideoWriter(temp / MASTER_NAME, preset="h264", rate=project.fps, size=(w - w % 2, h - h % 2),
+                                 audio_rate=AUDIO_RATE if audio is not None else None)
             try:
-                total = reader.frame_count
-                for i in range(total):
+                total = end - first
+                for k, i in enumerate(range(first, end)):
                     if cancel is not None:
                         cancel.raise_if_canceled()
                     frame = frame_fn(i, reader.frame(i))
                     writer.write(np.ascontiguousarray(frame[: h - h % 2, : w - w % 2]))
-                    if progress is not None and (i % 12 == 0 or i == total - 1):
-                        progress(i + 1, total, "writing the repaired take")
+                    if progress is not None and (k % 12 == 0 or k == total - 1):
+                        progress(k + 1, total, "writing the repaired take")
                 if audio is not None:
-                    writer.write_audio(audio)
+                    per_frame = Fraction(AUDIO_RATE) / project.fps
+                    writer.write_audio(np.ascontiguousarray(
+                        audio[:, int(first * per_frame):int(end * per_frame)]))
                 writer.close()
             except BaseException:
                 writer.abort()
                 raise
-        os.replace(partial, final)
-        tmp = folder / ".recipe.json.partial"
-        tmp.write_text(json.dumps(recipe, indent=2), encoding="utf-8")
-        os.replace(tmp, folder / "recipe.json")
+        recipe = {**recipe, "repair_of": {"media": str(src), "offset": first, "frames": end - first,
+                                          "from_take": shot.take_id}}
+        write_json_atomic(temp / "recipe.json", recipe, indent=2)
+        publish_dir(temp, final)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
         raise
-    return take_id, final
+    return take_id, final / MASTER_NAME, first
 
 
-def _add_take(project: Project, shot: ShotInfo, take_id: str, path: Path, recipe: dict) -> Edit:
-    from engine.project import AddTake
+def placement(shot: ShotInfo, take_id: str, path: Path, recipe: dict, offset: int) -> Edit:
+    """One undoable edit placing a repaired take that starts at source frame ``offset``: added,
+    the shot's in-point moved onto the same picture in it (its length and place unchanged), made
+    active."""
+    from engine.project import AddTake, Composite, SetActiveTake, TrimShot
 
+    edits: list = [AddTake(shot.id, take_id, path, recipe=recipe, kind="generated", activate=False)]
+    if offset:
+        # Move the in-point by -offset on both sides: same length, the picture of the new take.
+        edits += [TrimShot(shot.id, "in", -offset), TrimShot(shot.id, "out", -offset)]
+    edits.append(SetActiveTake(shot.id, take_id))
+    return Composite(tuple(edits))
+
+
+def _add_take(project: Project, shot: ShotInfo, take_id: str, path: Path, recipe: dict, offset: int) -> Edit:
     try:
-        return project.apply(AddTake(shot.id, take_id, path, recipe=recipe, kind="generated", activate=True))
+        return project.apply(placement(shot, take_id, path, recipe, offset))
     except BaseException:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
+
+
+def _take_recipe(master: Path) -> dict:
+    import json
+
+    return json.loads((master.parent / "recipe.json").read_text(encoding="utf-8"))
 
 
 def _visible(reader_path: Path, project: Project, indices: list[int]) -> list[np.ndarray]:
@@ -274,10 +313,10 @@ def repair_color(project: Project, seam: int, *, ramp: int = 0, measure: int = 8
               "ramp_frames": ramp, "source_lab": {"mean": cur[0].tolist(), "std": cur[1].tolist()},
               "target_lab": {"mean": target[0].tolist(), "std": target[1].tolist()},
               "reference_lab": {"mean": ref[0].tolist(), "std": ref[1].tolist()}}
-    take_id, path = _write_take(
+    take_id, path, offset = _write_take(
         project, b, lambda i, f: colour_transfer(f, cur, target, ramp_weight(i, b.source_in, ramp)),
         recipe, progress, cancel)
-    inverse = _add_take(project, b, take_id, path, recipe)
+    inverse = _add_take(project, b, take_id, path, _take_recipe(path), offset)
     moved = float(np.linalg.norm(cur[0] - ref[0]))
     return RepairResult("color", b.id, take_id, path, inverse,
                         f"shot {b.name!r}: new take {take_id} graded to match {a.name!r} (moved delta E {moved:.1f})")
@@ -308,8 +347,8 @@ def repair_blend(project: Project, seam: int, *, frames: int = 8, progress: Prog
 
     recipe = {"task": "repair_blend", "seam_frame": frame, "from_take": b.take_id, "blend_from_shot": a.id,
               "frames": frames, "method": "DIS optical flow, bidirectional warp and mix"}
-    take_id, path = _write_take(project, b, fn, recipe, progress, cancel)
-    inverse = _add_take(project, b, take_id, path, recipe)
+    take_id, path, offset = _write_take(project, b, fn, recipe, progress, cancel)
+    inverse = _add_take(project, b, take_id, path, _take_recipe(path), offset)
     return RepairResult("blend", b.id, take_id, path, inverse,
                         f"shot {b.name!r}: new take {take_id} opens with {frames} frames flowing in from {a.name!r}")
 

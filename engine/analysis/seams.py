@@ -1,8 +1,19 @@
-"""Scores seams, finds defects inside shots and draws drift curves from a ``FrameSeries``.
+"""Scores seams, finds defects and scene boundaries inside shots and draws drift curves from a
+``FrameSeries``.
 
-Knows nothing of projects: a timeline is described by ``ShotSpan``s (frame ranges) and the seams
-between them by ``SeamSpec``s (where the later shot starts, the transition set on it, whether the
-two shots are meant to continue each other).
+Knows nothing of projects: a timeline is described by ``ShotSpan``s (frame ranges) and the joins
+between them by ``SeamSpec``s, each with what the join is meant to be:
+
+- ``continuous``: B continues A (an extension and its source, a bridge and its neighbours, the
+  windows of a long take, two pieces of one recording). Every continuity defect counts there:
+  colour, flash, black, frozen, dropped/duplicated, motion and jump (the picture jumps in position
+  or motion: a stretch of the scene is missing).
+- ``cut``: unrelated shots. Only what is wrong with it as a cut counts (a flash, a black frame).
+- ``transition``: a mix the user asked for. The mix itself is never flagged.
+
+Steps that repeat or skip a source frame because a take was conformed to another rate are known
+(``conform``) and never count as dropped or frozen. Hard changes of picture inside a shot are
+scene boundaries (a cut inside an imported clip), reported as such and never as drift.
 """
 
 from __future__ import annotations
@@ -14,12 +25,16 @@ from itertools import pairwise
 import numpy as np
 
 from engine.analysis.features import FrameSeries
-from engine.analysis.report import CheckReport, DriftReport, EventReport, SeamReport
+from engine.analysis.report import CheckReport, DriftReport, EventReport, SceneReport, SeamReport
 from engine.analysis.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 ATTACH = 3  # an event within this many frames of a seam belongs to the seam
 TREND = 8  # frames either side used for the local colour trend and motion
+NEAR = 6  # steps either side that a step is compared with
 MAX_FLASH = 4
+EXPECTED = ("continuous", "cut", "transition")
+CUT_KINDS = ("flash", "black")  # what can be wrong with a cut or a transition
+WARNING_SCORE = 0.7  # a seam scoring this close to a threshold is shown as a warning
 
 
 @dataclass(frozen=True)
@@ -35,9 +50,14 @@ class SeamSpec:
     frame: int  # first frame of the later shot
     shots: tuple[str, str]
     transition: tuple[str, int] | None = None  # (kind, frames) mixing over [frame - frames, frame)
-    expect_continuity: bool | None = None  # True: B continues A; False: a cut; None: judge by content
+    expected: str = "cut"  # "continuous" | "cut" | "transition" (a transition set wins)
     window_join: bool = False
     cut_index: int | None = None  # the seam's number among the timeline's cuts (what `repair` takes)
+    reason: str = ""  # why it is expected so ("extend", "bridge", "same source", "long take" ...)
+
+    @property
+    def kind(self) -> str:
+        return "transition" if self.transition is not None and self.transition[1] > 0 else self.expected
 
 
 @dataclass
@@ -73,17 +93,34 @@ def _off_path(run: np.ndarray, pre: np.ndarray, post: np.ndarray) -> float:
     return float(np.linalg.norm(run - nearest, axis=1).min())
 
 
-def scene_changes(series: FrameSeries, th: Thresholds) -> np.ndarray:
-    """Bool per step: the step into frame t does not continue the picture (a cut)."""
+def hist_change(series: FrameSeries, t: int) -> float:
+    """Share of the colour histogram that moved in the step into frame t (0: same colours, 1: none shared)."""
+    return float(0.5 * np.abs(series.hist[t] - series.hist[t - 1]).sum())
+
+
+def _ratio(values: np.ndarray, t: int, near: np.ndarray, floor: float) -> float:
+    ref = _nanmedian(values[near]) if near.size else np.nan
+    if not np.isfinite(values[t]):
+        return 0.0
+    if not np.isfinite(ref):
+        ref = floor
+    return float(values[t] / max(ref, floor))
+
+
+def scene_changes(series: FrameSeries, th: Thresholds, ignore: np.ndarray | None = None) -> np.ndarray:
+    """Bool per step: the step into frame t does not continue the picture (a cut), judged by what
+    the flow cannot explain and by the colours, against the steps around it."""
     n = len(series)
     w = series.warp_err
     out = np.zeros(n, bool)
     for t in range(1, n):
-        if not np.isfinite(w[t]) or w[t] < th.scene_warp:
+        if not np.isfinite(w[t]) or w[t] < th.scene_warp or (ignore is not None and ignore[t]):
             continue
         around = np.r_[w[max(1, t - 4):t], w[t + 1:t + 5]]
         ref = _nanmedian(around)
-        if not np.isfinite(ref) or w[t] >= th.scene_ratio * ref:
+        if np.isfinite(ref) and w[t] < th.scene_ratio * ref:
+            continue
+        if series.changed[t] >= th.scene_changed or hist_change(series, t) >= th.scene_hist:
             out[t] = True
     return out
 
@@ -103,25 +140,62 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
-def find_events(series: FrameSeries, *, quiet: np.ndarray | None = None,
-                th: Thresholds = DEFAULT_THRESHOLDS, cuts: np.ndarray | None = None,
-                conform: np.ndarray | None = None) -> list[Event]:
+@dataclass
+class Context:
+    """Where the continuity of the sequence is broken on purpose or by design.
+
+    ``boundary[t]``: the step into frame t crosses a cut, a transition or a scene boundary (motion
+    is never compared across it); ``quiet[t]``: frame t is inside a transition's mix;
+    ``conform[t]``: the step into frame t repeats or skips a source frame by design;
+    ``continuous[t]``: the step into frame t is a join meant to be continuous."""
+
+    boundary: np.ndarray
+    quiet: np.ndarray
+    conform: np.ndarray
+    continuous: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Context:
+        z = np.zeros(n, bool)
+        return cls(z.copy(), z.copy(), z.copy(), z.copy())
+
+    @property
+    def segment(self) -> np.ndarray:
+        return np.cumsum(self.boundary | self.quiet)
+
+
+def _near(t: int, n: int, ok: np.ndarray, segment: np.ndarray, reach: int = NEAR) -> np.ndarray:
+    idx = np.r_[max(1, t - reach):t, t + 1:min(n, t + reach + 1)]
+    return idx[ok[idx] & (segment[idx] == segment[t])]
+
+
+def find_events(series: FrameSeries, ctx: Context | None = None, *,
+                th: Thresholds = DEFAULT_THRESHOLDS) -> list[Event]:
     """Flash, black, frozen and dropped/duplicated frames anywhere in the sequence.
 
-    ``quiet`` marks frames inside transitions (a dip to black is black on purpose); ``cuts`` marks
-    steps that are intended cuts (their jump is not a dropped frame); ``conform`` marks steps
-    that repeat or skip a source frame because the media's rate differs from the timeline's
-    (expected, by timestamp: not a defect)."""
+    Steps across a boundary of ``ctx`` say nothing about motion, frames inside a mix are black or
+    bright on purpose, and conform steps are expected repeats or skips (see ``Context``)."""
+    ctx = ctx or Context.empty(len(series))
+    colour = colour_events(series, ctx.quiet, th)
+    return sorted(colour + motion_events(series, ctx, _event_frames(colour, len(series)), th),
+                  key=lambda e: e.start)
+
+
+def _event_frames(events: list[Event], n: int) -> np.ndarray:
+    out = np.zeros(n, bool)
+    for e in events:
+        if e.kind in ("flash", "black", "frozen"):
+            out[e.start:e.end] = True
+    return out
+
+
+def colour_events(series: FrameSeries, quiet: np.ndarray, th: Thresholds) -> list[Event]:
+    """Black frames and flashes (1-4 frames off the colour path between their sides)."""
     n = len(series)
-    quiet = np.zeros(n, bool) if quiet is None else quiet
-    conform = np.zeros(n, bool) if conform is None else conform
-    cuts = scene_changes(series, th) if cuts is None else cuts
     events: list[Event] = []
 
-    black = series.black & ~quiet
-    for s, k in _runs(black):
+    for s, k in _runs(series.black & ~quiet):
         events.append(Event("black", s, k, 10.0, float(series.luma[s:s + k].mean())))
-    bad = series.black.copy()
 
     # Flash: a run of 1-4 frames far from both its sides in colour.
     lab = series.lab_mean
@@ -149,70 +223,78 @@ def find_events(series: FrameSeries, *, quiet: np.ndarray | None = None,
             continue
         taken[a:a + k] = True
         events.append(Event("flash", a, k, float(d / th.flash_delta_e), float(d)))
-    bad |= taken
+    return events
 
-    # A step touching a flash/black frame or a cut says nothing about motion.
+
+def motion_events(series: FrameSeries, ctx: Context, bad: np.ndarray, th: Thresholds) -> list[Event]:
+    """Frozen, duplicated and skipped frames, judged against the motion around them in the same
+    segment (``bad``: flash and black frames, whose steps say nothing about motion)."""
+    n = len(series)
+    quiet, conform = ctx.quiet, ctx.conform
+    events: list[Event] = []
+
+    # A step touching a flash/black frame, a boundary or a conform repeat says nothing about motion.
     step_ok = np.ones(n, bool)
     step_ok[0] = False
     step_ok[1:] &= ~bad[1:] & ~bad[:-1]
-    step_ok &= ~cuts & ~quiet & ~conform
-    flow = np.where(step_ok, series.flow_mag, np.nan)
+    step_ok &= ~ctx.boundary & ~quiet & ~conform
+    motion = np.where(step_ok, series.flow_hi, np.nan)
     ndiff = np.where(step_ok, series.ndiff, np.nan)
-    # Motion is only compared within one scene: a cut to a still shot is not a frozen frame.
-    scene_id = np.cumsum(cuts | quiet)
+    segment = ctx.segment
 
     # Frozen and duplicated: steps without motion in a shot that moves.
     still = np.zeros(n, bool)
     ref_motion = np.full(n, np.nan)
     ref_diff = np.full(n, np.nan)
+    ref_mean = np.full(n, np.nan)
+    mean_flow = np.where(step_ok, series.flow_mag, np.nan)
     for t in range(1, n):
         if not step_ok[t]:
             continue
         lo, hi = max(1, t - 24), t + 25
-        same = scene_id[lo:hi] == scene_id[t]
-        window = flow[lo:hi][same]
+        same = segment[lo:hi] == segment[t]
+        window = motion[lo:hi][same]
         window = window[np.isfinite(window)]
         if window.size < 3:
             continue
         ref = float(np.percentile(window, 80))
-        dwin = ndiff[lo:hi][same]
         ref_motion[t] = ref
-        ref_diff[t] = float(np.nanpercentile(dwin, 80))
-        if ref >= th.frozen_min_motion and flow[t] < th.frozen_flow_ratio * ref:
+        ref_mean[t] = float(np.nanpercentile(mean_flow[lo:hi][same], 80))
+        ref_diff[t] = float(np.nanpercentile(ndiff[lo:hi][same], 80))
+        # Without motion, and without change beyond noise (a still moment of live footage keeps
+        # changing a little; a repeated picture does not), or with no motion at all.
+        if ref >= th.frozen_min_motion and motion[t] < th.frozen_flow_ratio * ref and (
+                ndiff[t] < th.duplicate_diff_ratio * ref_diff[t] or mean_flow[t] < 0.5 * th.frozen_flow_ratio * ref_mean[t]):
             still[t] = True
     # A conform repeat inside a hold is part of the hold.
-    for s, k in _runs(still | (conform & ~cuts)):
+    for s, k in _runs(still | (conform & ~ctx.boundary)):
         real = still[s:s + k]
         if not real.any():
             continue
-        ratio = float(np.nanmedian(flow[s:s + k][real] / ref_motion[s:s + k][real]))
+        ratio = float(np.nanmedian(motion[s:s + k][real] / ref_motion[s:s + k][real]))
         if int(real.sum()) >= th.frozen_min_steps:
             # k still steps: frames s-1 .. s+k-1 show the same picture
             events.append(Event("frozen", s - 1, k + 1, min(10.0, th.frozen_flow_ratio / max(ratio, 1e-3)),
                                 ratio))
         else:
-            dratio = float(np.nanmax(ndiff[s:s + k][real] / ref_diff[s:s + k][real]))
-            if ratio < th.duplicate_flow_ratio and dratio < th.duplicate_diff_ratio:
-                score = min(10.0, th.duplicate_flow_ratio / max(ratio, 1e-3))
-                events.append(Event("dropped", s - 1, k + 1, score, ratio, {"duplicated": k}))
+            score = min(10.0, th.frozen_flow_ratio / max(ratio, 1e-3))
+            events.append(Event("dropped", s - 1, k + 1, score, ratio, {"duplicated": k}))
 
-    # Dropped: one step much larger than its neighbours (held steps are no reference).
-    moving = np.where(still, np.nan, flow)
+    # Dropped: one step moving more than every step around it and changing the picture more than
+    # they usually do (frames skipped; footage whose own steps are uneven, a judder, hides a skip
+    # of one frame, and is not flagged all along).
+    moving = np.where(still, np.nan, motion)
     for t in range(1, n):
-        if not step_ok[t] or still[t] or not np.isfinite(flow[t]):
+        if not step_ok[t] or still[t] or not np.isfinite(motion[t]):
             continue
-        idx = np.r_[max(1, t - 4):t, t + 1:min(n, t + 5)]
-        around = moving[idx][scene_id[idx] == scene_id[t]]
-        around = around[np.isfinite(around)]
-        if around.size < 2:
+        near = _near(t, n, step_ok & ~still, segment)
+        if np.sum(near < t) < 3 or np.sum(near > t) < 3 or float(np.median(moving[near])) < th.frozen_min_motion * 0.5:
             continue
-        ref = float(np.median(around))
-        if ref < th.frozen_min_motion * 0.5:
-            continue
-        ratio = float(flow[t] / ref)
-        if ratio >= th.dropped_flow_ratio:
-            events.append(Event("dropped", t - 1, 2, ratio / th.dropped_flow_ratio, ratio, {"skip": True}))
-    events.sort(key=lambda e: e.start)
+        flow_r = float(motion[t] / max(float(np.max(moving[near])), th.dropped_floor))
+        diff_r = _ratio(series.ndiff, t, near, th.jump_ndiff_floor)
+        raw = min(flow_r / th.dropped_flow_ratio, diff_r / th.dropped_diff_ratio)
+        if raw >= 1.0 and _ratio(series.warp_err, t, near, th.jump_warp_floor) < th.jump_warp_ratio:
+            events.append(Event("dropped", t - 1, 2, raw, flow_r, {"skip": True}))
     return events
 
 
@@ -233,125 +315,229 @@ def _colour_jump(series: FrameSeries, pre: list[int], post: list[int], at: float
     return float(np.linalg.norm(lv_pre - lv_post))
 
 
-def _motion_change(series: FrameSeries, pre_steps: list[int], post_steps: list[int],
-                   th: Thresholds) -> tuple[float, float]:
-    g_pre = _nanmedian(series.flow_grid[pre_steps], axis=0)
-    g_post = _nanmedian(series.flow_grid[post_steps], axis=0)
+def _grid(series: FrameSeries, steps: list[int]) -> np.ndarray:
+    return _nanmedian(series.flow_grid[steps], axis=0).reshape(-1)
+
+
+def motion_change(series: FrameSeries, pre: list[int], post: list[int], th: Thresholds) -> tuple[float, float]:
+    """How much the motion after the seam differs from the motion before it: 1 - the cosine of
+    the two flow fields (4x4 grid medians; 0 the same motion, 1 a right-angle turn, 2 a reversal),
+    or a stall (one side moving under a quarter of the other's speed) scored as 1 + the drop.
+    Returns (change, speed of the faster side)."""
+    g_pre, g_post = _grid(series, pre), _grid(series, post)
     if not (np.all(np.isfinite(g_pre)) and np.all(np.isfinite(g_post))):
         return 0.0, 0.0
-    change = float(np.sqrt(np.mean(np.sum((g_post - g_pre) ** 2, axis=-1))))
-    speed = max(float(np.sqrt(np.mean(np.sum(g_pre ** 2, axis=-1)))),
-                float(np.sqrt(np.mean(np.sum(g_post ** 2, axis=-1)))))
-    return change / (speed + 0.5), speed
+    n_pre, n_post = float(np.linalg.norm(g_pre)), float(np.linalg.norm(g_post))
+    speed = max(n_pre, n_post) / np.sqrt(len(g_pre) / 2)
+    if min(n_pre, n_post) < 1e-6:
+        return (2.0 if speed >= th.motion_min_speed else 0.0), speed
+    change = 1.0 - float(g_pre @ g_post) / (n_pre * n_post)
+    slow = min(n_pre, n_post) / max(n_pre, n_post)
+    if slow < th.motion_stall:
+        change = max(change, 1.0 + (th.motion_stall - slow) / th.motion_stall)
+    return change, speed
+
+
+def _step_ok(series: FrameSeries, ctx: Context, event_frames: np.ndarray) -> np.ndarray:
+    n = len(series)
+    ok = np.ones(n, bool)
+    ok[0] = False
+    ok[1:] &= ~event_frames[1:] & ~event_frames[:-1]
+    return ok & ~ctx.boundary & ~ctx.quiet & ~ctx.conform & np.isfinite(series.warp_err)
+
+
+def build_context(n: int, seams: list[SeamSpec], conform: np.ndarray | None, series: FrameSeries,
+                  th: Thresholds, colour: list[Event] | None = None) -> tuple[Context, np.ndarray]:
+    """The context of a sequence and its scene boundaries (steps inside shots that cut; steps
+    touching a flash or black frame of ``colour`` are none)."""
+    ctx = Context.empty(n)
+    if conform is not None:
+        ctx.conform[:] = conform[:n]
+    for seam in seams:
+        f = seam.frame
+        if not 0 < f < n:
+            continue
+        if seam.kind == "transition":
+            length = seam.transition[1]
+            ctx.quiet[max(0, f - length):f] = True
+            ctx.boundary[max(1, f - length):min(n, f + 1)] = True
+        elif seam.kind == "cut":
+            ctx.boundary[f] = True
+        else:
+            ctx.continuous[f] = True
+    flagged = _event_frames(colour or [], n) | series.black
+    touching = flagged.copy()
+    touching[1:] |= flagged[:-1]
+    scenes = scene_changes(series, th, ignore=ctx.boundary | ctx.continuous | ctx.quiet | touching)
+    ctx.boundary |= scenes
+    return ctx, scenes
+
+
+def _bounds(seams: list[SeamSpec], f: int, n: int) -> tuple[int, int]:
+    """The frames between the seams either side of the seam at ``f``."""
+    frames = [s.frame for s in seams]
+    return max((b for b in frames if b < f), default=0), min((b for b in frames if b > f), default=n)
+
+
+def _jump(series: FrameSeries, f: int, seam: SeamSpec, seams: list[SeamSpec], ok: np.ndarray,
+          flagged: np.ndarray, th: Thresholds) -> tuple[float, bool]:
+    """(warp error of the step across ``f`` / the steps around it, whether that is a jump)."""
+    lo, hi = _bounds(seams, f, len(series))
+    pre = [t for t in range(max(lo + 1, f - NEAR), f) if ok[t]]
+    post = [t for t in range(f + 1, min(hi, f + NEAR + 1)) if ok[t]]
+    # Against the steps around it, or most of the busier side: a hold or a still stretch on one
+    # side is no reference.
+    warp = series.warp_err
+    sides = max(_nanmedian(warp[pre]) if pre else 0.0, _nanmedian(warp[post]) if post else 0.0)
+    ref = max(_nanmedian(warp[pre + post]) if pre + post else 0.0, 0.6 * sides, th.jump_warp_floor)
+    ratio = float(warp[f] / ref) if np.isfinite(warp[f]) else 0.0
+    if flagged[f] or flagged[f - 1]:  # a flash or black frame at the join: the step says nothing
+        return ratio, False
+    # The picture moved somewhere the flow cannot follow (a colour jump alone leaves the motion as it was).
+    flow = _ratio(series.flow_hi, f, np.array(pre + post, int), th.dropped_floor)
+    scene = bool(warp[f] >= th.scene_warp and (
+        series.changed[f] >= th.scene_changed or hist_change(series, f) >= th.scene_hist))
+    return ratio, bool((ratio >= th.jump_warp_ratio and flow >= th.jump_flow_ratio) or (scene and not pre + post))
 
 
 def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec], *,
                 th: Thresholds = DEFAULT_THRESHOLDS, drift_window: int = 12,
                 offset: int = 0, conform: np.ndarray | None = None) -> CheckReport:
-    """The full report for a measured sequence: seams, events inside shots, drift per shot.
-
-    ``offset`` is added to every frame number reported (the timeline frame of series index 0)."""
+    """The full report for a measured sequence: seams, events and scene boundaries inside shots,
+    drift per shot. ``offset`` is added to every frame number reported (the timeline frame of
+    series index 0); ``conform`` marks the steps a rate conform repeats or skips."""
     n = len(series)
     quiet = np.zeros(n, bool)
     for seam in seams:
-        if seam.transition is not None:
+        if seam.kind == "transition":
             quiet[max(0, seam.frame - seam.transition[1]):seam.frame] = True
-    cuts = scene_changes(series, th)
-    events = find_events(series, quiet=quiet, th=th, cuts=cuts, conform=conform)
-    event_frames = np.zeros(n, bool)
-    for e in events:
-        if e.kind in ("flash", "black", "frozen"):
-            event_frames[e.start:e.end] = True
-    step_bad = np.zeros(n, bool)
-    step_bad[1:] = event_frames[1:] | event_frames[:-1]
-    step_bad[0] = True
+    colour = colour_events(series, quiet, th)
+    ctx, scenes = build_context(n, seams, conform, series, th, colour)
+    colour_frames = _event_frames(colour, n)
+    # Jumps first: the motion before and after a jump is not one motion (no frozen or dropped
+    # frames are judged across it).
+    jumps = {}
+    ok = _step_ok(series, ctx, colour_frames)
+    for seam in seams:
+        f = seam.frame
+        if seam.kind == "continuous" and 0 < f < n:
+            jumps[f] = _jump(series, f, seam, seams, ok, colour_frames, th)
+            if jumps[f][1]:
+                ctx.boundary[f] = True
+    events = sorted(colour + motion_events(series, ctx, colour_frames, th), key=lambda e: e.start)
+    event_frames = _event_frames(events, n)
+    step_ok = _step_ok(series, ctx, event_frames)
 
     bounds = sorted({0, n, *(s.frame for s in seams)})
-    used = set()
+    used: set[int] = set()
     seam_reports = []
     for seam in seams:
         f = seam.frame
-        lo = max(b for b in bounds if b < f) if any(b < f for b in bounds) else 0
-        hi = min(b for b in bounds if b > f) if any(b > f for b in bounds) else n
-        tlen = seam.transition[1] if seam.transition else 0
+        lo = max((b for b in bounds if b < f), default=0)
+        hi = min((b for b in bounds if b > f), default=n)
+        expected = seam.kind
+        tlen = seam.transition[1] if expected == "transition" else 0
         scores: dict[str, float] = {}
         raw: dict[str, float] = {}
         kinds: set[str] = set()
         defect_frames: set[int] = set()
+        allowed = set(CUT_KINDS) if expected != "continuous" else None
 
         win_lo, win_hi = f - tlen - ATTACH, f + ATTACH
         for i, e in enumerate(events):
-            if e.end > win_lo and e.start < win_hi:
+            if e.end > win_lo and e.start < win_hi and (allowed is None or e.kind in allowed):
                 used.add(i)
                 kinds.add(e.kind)
                 scores[e.kind] = max(scores.get(e.kind, 0.0), e.score)
                 raw[e.kind] = e.raw
                 defect_frames.update(range(e.start, e.end))
 
-        sc_steps = [t for t in range(max(lo + 1, f - 2), min(hi, f + 3)) if t < n]
-        scene_change = bool(any(cuts[t] for t in sc_steps)) if sc_steps else False
-        raw["scene_warp"] = float(np.nanmax(series.warp_err[sc_steps])) if sc_steps else 0.0
-        intended = seam.transition is not None or (scene_change and seam.expect_continuity is not True)
-
-        if not intended:
+        step = f if 0 < f < n else None
+        raw["scene_warp"] = float(series.warp_err[step]) if step is not None and np.isfinite(
+            series.warp_err[step]) else 0.0
+        scene_change = False
+        if step is not None:
+            scene_change = bool(series.warp_err[step] >= th.scene_warp and (
+                series.changed[step] >= th.scene_changed or hist_change(series, step) >= th.scene_hist))
+        if expected == "continuous" and step is not None:
+            jump, is_jump = jumps[f]
+            raw["jump"] = jump
+            scores["jump"] = jump / th.jump_warp_ratio
+            if is_jump:
+                kinds.add("jump")
+                defect_frames.add(f)
             pre = _side_frames(max(lo, f - TREND), f, event_frames)
             post = _side_frames(f, min(hi, f + TREND), event_frames)
             if pre and post:
-                jump = _colour_jump(series, pre, post, f - 0.5)
-                raw["color"] = jump
-                scores["color"] = jump / th.color_delta_e
-                if jump >= th.color_delta_e:
+                colour = _colour_jump(series, pre, post, f - 0.5)
+                raw["color"] = colour
+                scores["color"] = colour / th.color_delta_e
+                if colour >= th.color_delta_e:
                     kinds.add("color")
                     defect_frames.add(f)
-            pre_steps = [t for t in range(max(lo + 1, f - TREND + 1), f) if not step_bad[t]]
-            post_steps = [t for t in range(f + 1, min(hi, f + TREND)) if not step_bad[t]]
+            pre_steps = [t for t in range(max(lo + 1, f - TREND + 1), f) if step_ok[t]]
+            post_steps = [t for t in range(f + 1, min(hi, f + TREND)) if step_ok[t]]
             if len(pre_steps) >= 2 and len(post_steps) >= 2:
-                change, speed = _motion_change(series, pre_steps, post_steps, th)
+                change, speed = motion_change(series, pre_steps, post_steps, th)
                 raw["motion"] = change
-                scores["motion"] = change / th.motion_change
+                scores["motion"] = change / th.motion_change if speed >= th.motion_min_speed else 0.0
                 if change >= th.motion_change and speed >= th.motion_min_speed:
                     kinds.add("motion")
                     defect_frames.add(f)
-        if "motion" in kinds and "dropped" in kinds:
-            # A turn or reversal makes one slow step at the seam; it is the motion defect, not a
-            # duplicated frame.
-            dup = [e for e in events if e.kind == "dropped" and "duplicated" in e.extra
-                   and e.end > win_lo and e.start < win_hi]
-            skip = [e for e in events if e.kind == "dropped" and "skip" in e.extra
-                    and e.end > win_lo and e.start < win_hi]
-            if dup and not skip:
-                kinds.discard("dropped")
-                scores.pop("dropped", None)
-        if "frozen" in kinds and "dropped" in kinds:
-            scores_d = scores.get("dropped", 0)
-            if scores_d < 1.5:  # the step out of a hold is part of the hold
-                kinds.discard("dropped")
-                scores.pop("dropped", None)
-        score = max([scores[k] for k in kinds] or [v for v in scores.values()] or [0.0])
+            if "jump" in kinds:
+                # The picture is elsewhere after the seam: that is the defect; the colour and motion
+                # of other content, and the step the flow cannot follow, are part of it.
+                for k in ("color", "motion", "dropped"):
+                    kinds.discard(k)
+            if "motion" in kinds and "dropped" in kinds:
+                # A turn or reversal makes one slow step at the seam: the motion defect.
+                dup = [e for e in events if e.kind == "dropped" and "duplicated" in e.extra
+                       and e.end > win_lo and e.start < win_hi]
+                skip = [e for e in events if e.kind == "dropped" and "skip" in e.extra
+                        and e.end > win_lo and e.start < win_hi]
+                if dup and not skip:
+                    kinds.discard("dropped")
+            if "frozen" in kinds:
+                # The step out of a hold and the stop of the motion are the hold.
+                if scores.get("dropped", 0) < 1.5:
+                    kinds.discard("dropped")
+                kinds.discard("motion")
+        considered = [v for k, v in scores.items() if allowed is None or k in allowed]
+        score = max([scores[k] for k in kinds] or considered or [0.0])
+        severity = "defect" if kinds else ("warning" if score >= WARNING_SCORE else "clean")
         seam_reports.append(SeamReport(
             frame=f + offset, shots=list(seam.shots), defect=bool(kinds), kinds=sorted(kinds),
             score=round(float(score), 3), scores={k: round(float(v), 3) for k, v in scores.items()},
             raw={k: round(float(v), 4) for k, v in raw.items()}, scene_change=scene_change,
-            intended_cut=bool(intended), transition=seam.transition[0] if seam.transition else None,
-            window_join=seam.window_join, cut_index=seam.cut_index,
-            defect_frames=sorted(x + offset for x in defect_frames)))
+            intended_cut=expected != "continuous", transition=seam.transition[0] if expected == "transition" else None,
+            window_join=seam.window_join, cut_index=seam.cut_index, expected=expected, severity=severity,
+            reason=seam.reason, defect_frames=sorted(x + offset for x in defect_frames)))
+
+    def shot_at(frame: int) -> str | None:
+        return next((s.id for s in shots if s.start <= frame < s.start + s.frames), None)
 
     inside = []
     for i, e in enumerate(events):
-        if i in used:
+        if i in used or e.kind == "dropped":
+            # An uneven step inside one recording is the recording's own (a handheld jerk, a
+            # capture's judder, its repeated frames): dropped and duplicated frames are judged at
+            # continuous joins only; holds of 3 frames and more are reported everywhere.
             continue
-        shot = next((s.id for s in shots if s.start <= e.start < s.start + s.frames), None)
-        inside.append(EventReport(frame=e.start + offset, frames=e.frames, shot=shot, kind=e.kind,
+        inside.append(EventReport(frame=e.start + offset, frames=e.frames, shot=shot_at(e.start), kind=e.kind,
                                   score=round(e.score, 3)))
+    scene_reports = [SceneReport(frame=int(t) + offset, shot=shot_at(int(t)),
+                                 score=round(float(series.warp_err[t] / th.scene_warp), 3))
+                     for t in np.flatnonzero(scenes)]
 
-    drift = [drift_curve(series, s, window=drift_window, th=th, excluded=event_frames | quiet, offset=offset)
+    drift = [drift_curve(series, s, window=drift_window, th=th, excluded=event_frames | ctx.quiet, offset=offset,
+                         scenes=[int(t) for t in np.flatnonzero(scenes) if s.start < t < s.start + s.frames])
              for s in shots if s.frames >= 2 * drift_window]
-    return CheckReport(frames=n, seams=seam_reports, events=inside, drift=drift, thresholds=th)
+    return CheckReport(frames=n, seams=seam_reports, events=inside, scenes=scene_reports, drift=drift, thresholds=th)
 
 
 def drift_curve(series: FrameSeries, shot: ShotSpan, *, window: int = 12, th: Thresholds = DEFAULT_THRESHOLDS,
-                excluded: np.ndarray | None = None, offset: int = 0) -> DriftReport:
-    """Distance of each window of a shot from its first window.
+                excluded: np.ndarray | None = None, offset: int = 0, scenes: list[int] | None = None) -> DriftReport:
+    """Distance of each window of a shot from the first window of its scene.
 
     Two colour measures, both delta E of a window's mean from the first window's:
     ``stats`` compares the per-frame Lab medians (moves when the grade drifts, but also when the
@@ -360,7 +546,10 @@ def drift_curve(series: FrameSeries, shot: ShotSpan, *, window: int = 12, th: Th
     but also when content moves through fixed lighting). A grade drift moves both, so the curve
     is the smaller of the two. ``structure``: L2 distance of the mean gradient-orientation
     histogram from the first window's, and ``sharpness`` (Laplacian variance relative to the first
-    window: below 1 the take goes soft) are reported, not used for the verdict."""
+    window: below 1 the take goes soft) are reported, not used for the verdict.
+
+    ``scenes``: frames where a new scene starts inside the shot (a cut in an imported clip); the
+    curve starts again from 0 there, and no window spans a boundary."""
     excluded = np.zeros(len(series), bool) if excluded is None else excluded
     lo, hi = shot.start, shot.start + shot.frames
     steps = series.aligned_dlab[lo:hi].copy()
@@ -369,27 +558,35 @@ def drift_curve(series: FrameSeries, shot: ShotSpan, *, window: int = 12, th: Th
     bad[1:] |= excluded[lo:hi - 1]
     steps[bad | ~np.all(np.isfinite(steps), axis=1)] = 0.0
     cumulative = np.cumsum(steps, axis=0)
-    curve, stats, aligned, structure, sharp, starts = [], [], [], [], [], []
-    first = None
-    for s in range(lo, hi - window + 1, window):
-        idx = [i for i in range(s, s + window) if not excluded[i]] or list(range(s, s + window))
-        m = np.median(series.lab_median[idx], axis=0)
-        c = cumulative[s - lo:s - lo + window].mean(axis=0)
-        h = series.structure[s:s + window].mean(axis=0)
-        k = float(np.median(series.sharpness[idx]))
-        if first is None:
-            first = (m, c, h, max(k, 1e-6))
-        d_stats = float(np.linalg.norm(m - first[0]))
-        d_aligned = float(np.linalg.norm(c - first[1]))
-        stats.append(round(d_stats, 3))
-        aligned.append(round(d_aligned, 3))
-        curve.append(round(min(d_stats, d_aligned), 3))
-        structure.append(round(float(np.linalg.norm(h - first[2])), 4))
-        sharp.append(round(k / first[3], 3))
-        starts.append(s + offset)
-    # A drift is gradual and persistent: the curve ends high and mostly rises. Content that comes
-    # and goes (a pan over other colours) moves it up and down.
-    rising = float(np.mean(np.diff(curve) > 0)) if len(curve) > 1 else 0.0
-    score = min(curve[-1] / th.drift_delta_e, rising / th.drift_rising) if curve else 0.0
+    curve, stats, aligned, structure, sharp, starts, scene_starts = [], [], [], [], [], [], []
+    score = 0.0
+    edges = [lo, *sorted(t for t in (scenes or []) if lo < t < hi), hi]
+    for seg_lo, seg_hi in pairwise(edges):
+        first = None
+        seg_curve = []
+        for s in range(seg_lo, seg_hi - window + 1, window):
+            idx = [i for i in range(s, s + window) if not excluded[i]] or list(range(s, s + window))
+            m = np.median(series.lab_median[idx], axis=0)
+            c = cumulative[s - lo:s - lo + window].mean(axis=0)
+            h = series.structure[s:s + window].mean(axis=0)
+            k = float(np.median(series.sharpness[idx]))
+            if first is None:
+                first = (m, c, h, max(k, 1e-6))
+                scene_starts.append(len(curve))
+            d_stats = float(np.linalg.norm(m - first[0]))
+            d_aligned = float(np.linalg.norm(c - first[1]))
+            stats.append(round(d_stats, 3))
+            aligned.append(round(d_aligned, 3))
+            seg_curve.append(round(min(d_stats, d_aligned), 3))
+            structure.append(round(float(np.linalg.norm(h - first[2])), 4))
+            sharp.append(round(k / first[3], 3))
+            starts.append(s + offset)
+        curve.extend(seg_curve)
+        # A drift is gradual and persistent: the curve ends high and mostly rises. Content that
+        # comes and goes (a pan over other colours) moves it up and down.
+        if len(seg_curve) > 2:
+            rising = float(np.mean(np.diff(seg_curve) > 0))
+            score = max(score, min(seg_curve[-1] / th.drift_delta_e, rising / th.drift_rising))
     return DriftReport(shot=shot.id, curve=curve, stats=stats, aligned=aligned, structure=structure,
-                       sharpness=sharp, window=window, starts=starts, drifting=bool(score >= 1.0), score=round(float(score), 3))
+                       sharpness=sharp, window=window, starts=starts, scene_starts=scene_starts,
+                       drifting=bool(score >= 1.0), score=round(float(score), 3))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-SEAM_KINDS = ("flash", "color", "frozen", "dropped", "motion", "black")
+SEAM_KINDS = ("flash", "color", "frozen", "dropped", "motion", "black", "jump")
 
 
 class Scene:
@@ -108,7 +108,7 @@ class Case:
     seam: int
     kinds: frozenset[str]
     transition: tuple[str, int] | None = None  # (kind, frames) of the transition set on shot B
-    expect_continuity: bool | None = None  # True: B continues A (extend); None: unknown
+    expected: str | None = "continuous"  # what the join is meant to be: "continuous", "cut", "transition"
     drifting: bool = False  # for long-take cases: a gradual drift was injected
     defect_frames: tuple[int, ...] = ()
     renders: dict = field(default_factory=dict)
@@ -198,7 +198,7 @@ def make_case(kind: str, seed: int, *, size: tuple[int, int] = (128, 96), shot_f
     specs = [FrameSpec(0, float(i), seed * 100000 + i) for i in range(total)]
     kinds: set[str] = set()
     transition = None
-    expect = bool(rng.random() < 0.5) or None
+    expect = "continuous"  # a defect is judged where B is meant to continue A (an extension, a split)
     defect_frames: list[int] = []
     drifting = False
 
@@ -210,10 +210,10 @@ def make_case(kind: str, seed: int, *, size: tuple[int, int] = (128, 96), shot_f
     if kind == "clean":
         pass
     elif kind == "clean_cut":
-        expect = None
+        expect = "cut"
         cut_to_scene_b()
     elif kind in ("clean_crossfade", "clean_dip_black", "clean_dip_white"):
-        expect = None
+        expect = "transition"
         length = int(rng.integers(4, 13))
         cut_to_scene_b()
         tkind = kind.removeprefix("clean_")
@@ -233,7 +233,7 @@ def make_case(kind: str, seed: int, *, size: tuple[int, int] = (128, 96), shot_f
                     specs[i].mix_colour = (value, (1 - w) * 2)
     elif kind in ("flash", "flash_cut"):
         if kind == "flash_cut":
-            expect = None
+            expect = "cut"
             cut_to_scene_b()
         k = int(rng.integers(1, 4))
         start = seam + int(rng.integers(-1, 2)) if k > 1 else seam + int(rng.integers(-1, 1))
@@ -291,6 +291,13 @@ def make_case(kind: str, seed: int, *, size: tuple[int, int] = (128, 96), shot_f
             specs[seam].grain_seed = specs[seam - 1].grain_seed
         kinds.add("dropped")
         defect_frames.append(seam)
+    elif kind == "jump":
+        # A stretch of the scene is missing: everything is elsewhere after the seam.
+        skip = float(rng.uniform(24, 96))
+        for i in range(seam, total):
+            specs[i].t += skip
+        kinds.add("jump")
+        defect_frames.append(seam)
     elif kind == "motion":
         scene = scenes[0]
         if rng.random() < 0.5:  # reversal: B plays the motion back
@@ -326,19 +333,19 @@ def make_long_take(seed: int, *, drifting: bool, size: tuple[int, int] = (128, 9
             spec.post.append(lab_shift(tuple(total * i / (frames - 1)), 1.0 - 0.25 * i / (frames - 1)))
     jpeg = int(rng.integers(60, 90)) if rng.random() < 0.35 else None
     out = render_specs(scenes, specs, jpeg=jpeg)
-    return Case(f"longtake-{'drift' if drifting else 'clean'}-{seed}", out, frames, frozenset(),
-                drifting=drifting)
+    return Case(f"longtake-{'drift' if drifting else 'clean'}-{seed}", out, frames,
+                frozenset({"drift"} if drifting else ()), expected=None, drifting=drifting)
 
 
 CASE_MIX = {
     "clean": 3, "clean_cut": 2, "clean_crossfade": 1, "clean_dip_black": 1, "clean_dip_white": 1,
-    "flash": 2, "flash_cut": 1, "black": 1, "color": 2, "frozen": 2, "dropped": 2, "motion": 2,
+    "flash": 2, "flash_cut": 1, "black": 1, "color": 2, "frozen": 2, "dropped": 2, "motion": 2, "jump": 1,
 }
 
 
 def make_cases(rounds: int = 10, *, size: tuple[int, int] = (128, 96), seed0: int = 0,
                hard: bool = False) -> list[Case]:
-    """``rounds`` x 20 seam cases in the proportions of CASE_MIX (10 rounds = 200 cases)."""
+    """``rounds`` x 21 seam cases in the proportions of CASE_MIX (10 rounds = 210 cases)."""
     cases = []
     for r in range(rounds):
         for kind, count in CASE_MIX.items():

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import ShotloomError
 
-JobKind = Literal["generate", "extend", "bridge", "long_take", "proxy", "export", "noop"]
+JobKind = Literal["generate", "extend", "bridge", "long_take", "proxy", "export", "noop", "analyze"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "interrupted"]
 
 GENERATION_KINDS: tuple[str, ...] = ("generate", "extend", "bridge", "long_take")
@@ -55,6 +55,14 @@ class ExportParams(_Params):
     """None: chosen from the extension of `out`."""
 
 
+class AnalyzeParams(_Params):
+    """Continuity analysis of a project (engine.analysis): measures the shots that changed since the
+    last run (cache in the bundle), scores every join, writes cache/check.json."""
+
+    project: str
+    drift_window: int | None = Field(default=None, ge=2)
+
+
 class NoopParams(_Params):
     """Diagnostics task (queue self-test, benchmarks): `steps` real timed steps with progress and
     cancel checks. With `output` it writes a small real video (one frame per step) whose finished
@@ -79,6 +87,7 @@ PARAMS_MODELS: dict[str, type[_Params]] = {
     "proxy": ProxyParams,
     "export": ExportParams,
     "noop": NoopParams,
+    "analyze": AnalyzeParams,
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from engine.errors import GenerationError, MediaError
-from engine.jobs.models import ExportParams, GenerationParams, NoopParams, ProxyParams
+from engine.jobs.models import AnalyzeParams, ExportParams, GenerationParams, NoopParams, ProxyParams
 from engine.progress import CancelToken
 
 DEFAULT_TIERS: tuple[str, ...] = ("gpu", "offload", "group_offload")
@@ -244,6 +244,12 @@ def run_export(params: ExportParams, out_dir: Path, progress: JobProgress, cance
     return result
 
 
+def run_analyze(params: AnalyzeParams, out_dir: Path, progress: JobProgress, cancel: CancelToken) -> dict[str, Any]:
+    from engine.analysis.jobs import run_analysis
+
+    return run_analysis(Path(params.project), drift_window=params.drift_window, progress=progress, cancel=cancel)
+
+
 def _no_verify(result: dict[str, Any], out_dir: Path) -> None:
     return None
 
@@ -256,6 +262,7 @@ TASKS: dict[str, TaskSpec] = {
     "long_take": TaskSpec(run_generation_job, uses_out_dir=True, recover=recover_take),
     "proxy": TaskSpec(run_proxy, uses_out_dir=False),
     "export": TaskSpec(run_export, uses_out_dir=False),
+    "analyze": TaskSpec(run_analyze, uses_out_dir=False),
 }
 
 VERIFIERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
@@ -266,4 +273,5 @@ VERIFIERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "long_take": verify_take,
     "proxy": _no_verify,
     "export": _no_verify,
+    "analyze": _no_verify,
 }

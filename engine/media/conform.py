@@ -1,7 +1,10 @@
-"""Fit a frame to a target size: letterbox (fit), crop (fill) or stretch."""
+"""Fit a frame to a target size: letterbox (fit), crop (fill) or stretch; and which source frames a
+retimed stream shows."""
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Literal
 
 import cv2
@@ -58,3 +61,15 @@ def conform_frame(frame: np.ndarray, size: tuple[int, int], mode: ConformMode = 
         return out
     x, y = (w - dw) // 2, (h - dh) // 2
     return np.ascontiguousarray(scaled[y:y + dh, x:x + dw])
+
+
+def retimed_source_frames(source_rate: Fraction, out_rate: Fraction, count: int) -> list[int]:
+    """Which source frame each of ``count`` output frames shows when a constant-rate stream is
+    retimed to ``out_rate`` by repeating or skipping frames: output frame j shows the source
+    frame on screen at j / out_rate (what a generated take's conform to the project rate does).
+    Consecutive equal entries are frames repeated by the conform (16 -> 24 fps repeats every
+    third frame), jumps of more than one are frames it skipped; neither is a defect."""
+    if source_rate <= 0 or out_rate <= 0:
+        raise ValueError(f"rates must be positive, got {source_rate} and {out_rate}")
+    ratio = Fraction(source_rate) / Fraction(out_rate)
+    return [math.floor(j * ratio) for j in range(max(0, int(count)))]

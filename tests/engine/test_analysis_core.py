@@ -78,15 +78,15 @@ def test_continuity_expected_turns_a_content_jump_into_a_defect():
     spans = [ShotSpan("A", 0, case.seam), ShotSpan("B", case.seam, len(case.frames) - case.seam)]
     judged = check_frames(case.frames, spans, [SeamSpec(case.seam, ("A", "B"))])
     assert judged.seams[0].scene_change and not judged.seams[0].defect
-    extended = check_frames(case.frames, spans, [SeamSpec(case.seam, ("A", "B"), expect_continuity=True)])
-    assert extended.seams[0].defect and extended.seams[0].kinds
+    extended = check_frames(case.frames, spans, [SeamSpec(case.seam, ("A", "B"), expected="continuous")])
+    assert extended.seams[0].defect and extended.seams[0].kinds == ["jump"]
 
 
 def test_window_joins_inside_a_take_are_seams():
     case = make_case("color", 7)
     shot = ShotSpan("take", 0, len(case.frames), window_joins=(case.seam,))
     seams = seams_between([shot])
-    assert seams == [SeamSpec(case.seam, ("take", "take"), None, True, window_join=True)]
+    assert seams == [SeamSpec(case.seam, ("take", "take"), None, "continuous", window_join=True, reason="long take")]
     report = check_frames(case.frames, [shot])
     assert report.seams[0].window_join and report.seams[0].kinds == ["color"]
 

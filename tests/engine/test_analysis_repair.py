@@ -35,12 +35,20 @@ def write_clip(path: Path, frames: list[np.ndarray]) -> Path:
     return path
 
 
-def two_shot_project(tmp_path: Path, frames: list[np.ndarray], seam: int, name: str = "p") -> Project:
-    a = write_clip(tmp_path / f"{name}-a.mp4", frames[:seam])
-    b = write_clip(tmp_path / f"{name}-b.mp4", frames[seam:])
+def two_shot_project(tmp_path: Path, frames: list[np.ndarray], seam: int, name: str = "p", *,
+                     continuous: bool = True) -> Project:
+    """Two shots joined at ``seam``: two pieces of one recording (a split: the join is meant to be
+    continuous), or with ``continuous=False`` two files (unrelated shots: a cut)."""
     project = Project.create(tmp_path / name, fps=Fraction(24), size=frames[0].shape[1::-1])
-    project.apply(InsertShot(index=0, name="a", media_path=a))
-    project.apply(InsertShot(index=1, name="b", media_path=b))
+    if continuous:
+        src = write_clip(tmp_path / f"{name}-src.mp4", frames)
+        project.apply(InsertShot(index=0, name="a", media_path=src, frames=seam))
+        project.apply(InsertShot(index=1, name="b", media_path=src, source_in=seam, frames=len(frames) - seam))
+    else:
+        a = write_clip(tmp_path / f"{name}-a.mp4", frames[:seam])
+        b = write_clip(tmp_path / f"{name}-b.mp4", frames[seam:])
+        project.apply(InsertShot(index=0, name="a", media_path=a))
+        project.apply(InsertShot(index=1, name="b", media_path=b))
     project.save()
     return project
 
@@ -87,7 +95,14 @@ def test_colour_repair_adds_an_undoable_take_and_removes_the_jump(tmp_path):
     assert result.path.parent == project.path / "media" / "generated" / result.take_id
     recipe = json.loads((result.path.parent / "recipe.json").read_text())
     assert recipe["task"] == "repair_color" and recipe["from_take"] == b.take_id
-    assert not list(result.path.parent.glob(".*partial*"))
+    assert not list(result.path.parent.parent.glob(".*partial*"))
+    # Only the shot's range plus handles is written, never the whole source file.
+    from engine.analysis.repair import HANDLES
+    from engine.media import probe
+
+    assert probe(result.path).frame_count == min(len(case.frames), case.seam + b.frames + HANDLES) - (
+        case.seam - HANDLES)
+    assert project.shot(b.id).source_in == HANDLES and project.shot(b.id).frames == b.frames
     assert sha(original) == original_hash  # the original media is never rewritten
     after = analyze_project(project).seams[0]
     assert not after.defect
@@ -129,7 +144,7 @@ def test_bridge_repair_queues_a_pending_bridge_between_the_shots(tmp_path):
 
 def test_context_from_the_project_decides_whether_a_cut_is_intended(tmp_path):
     case = make_case("clean_cut", 7)
-    project = two_shot_project(tmp_path, case.frames, case.seam)
+    project = two_shot_project(tmp_path, case.frames, case.seam, continuous=False)
     a, b = project.shots()
     seam = analyze_project(project).seams[0]
     assert seam.scene_change and seam.intended_cut and not seam.defect
@@ -211,6 +226,6 @@ def test_media_at_another_rate_is_not_full_of_dropped_or_repeated_frames(tmp_pat
             writer.write(f)
     project = Project.create(tmp_path / "rates", fps=Fraction(project_rate), size=(128, 96))
     project.apply(InsertShot(index=0, name="clip", media_path=path))
-    assert conform_steps(build_plan(project)).sum() >= 8  # the timestamps say which steps repeat/skip
+    assert conform_steps(project, build_plan(project)).sum() >= 8  # the timestamps say which steps repeat/skip
     report = analyze_project(project)
     assert not report.events, report.events

@@ -1,0 +1,178 @@
+"""The inspector on real footage (OpenCV's sample clips, tests/data/footage), cut the way people cut
+it: in a project, through the same edits and the same analysis the CLI and the editor use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_analysis_repair import write_clip
+
+from engine.analysis import analyze_project, check_frames
+from engine.analysis.evaluation import check_case
+from engine.analysis.footage import Source, clip_frames, footage_path, make_real_case
+from engine.media import VideoWriter
+from engine.media.conform import retimed_source_frames
+from engine.project import AddTake, InsertShot, Project, SetTransition, SplitShot, TrimShot
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def clip_project(tmp_path: Path, clip: str, name: str = "p") -> Project:
+    rate = {"vtest": 10, "box": 30, "cup": 25, "tree": 15}[clip]
+    project = Project.create(tmp_path / name, fps=Fraction(rate), size=(320, 240))
+    return project
+
+
+def test_a_jump_cut_in_one_static_shot_is_found_and_a_plain_split_is_clean(tmp_path):
+    project = clip_project(tmp_path, "vtest")
+    project.apply(InsertShot(index=0, name="square", media_path=footage_path("vtest"), source_in=100, frames=80))
+    shot = project.shots()[0]
+    right = uuid.uuid4().hex
+    project.apply(SplitShot(shot.id, 30, new_shot_id=right))  # a split: the join continues the picture
+    report = analyze_project(project)
+    (seam,) = report.seams
+    assert seam.expected == "continuous" and seam.reason == "split"
+    assert not seam.defect and seam.severity == "clean", seam
+    assert not report.events and not report.scenes
+    # Remove 2 s from the middle (people walking past a still camera): a jump.
+    project.apply(TrimShot(right, "in", 20))
+    (seam,) = analyze_project(project).seams
+    assert seam.reason == "same source, 20 frames removed"
+    assert seam.kinds == ["jump"] and seam.severity == "defect" and seam.frame == 30
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("jump", 3), ("jump", 5), ("jump_pan", 1), ("jump_pan", 4)])
+def test_jump_cuts_of_several_lengths_with_still_and_moving_cameras_are_found(kind, seed):
+    case = make_real_case(kind, "held_out", seed)
+    seam = check_case(case).seams[0]
+    assert seam.kinds == ["jump"], (case.name, seam.scores)
+
+
+@pytest.mark.parametrize(("kind", "seed"), [
+    ("clean", 1), ("clean_pan", 7), ("clean_cut", 3), ("clean_crossfade", 4), ("clean_dip_white", 5),
+    ("clean_dip_black", 6)])
+def test_clean_joins_transitions_and_cuts_between_scenes_are_not_flagged(kind, seed):
+    case = make_real_case(kind, "held_out", seed)
+    report = check_case(case)
+    (seam,) = report.seams
+    assert not seam.defect and not report.events, (case.name, seam, report.events)
+    assert seam.expected == case.expected
+
+
+def test_a_dip_to_white_between_two_scenes_in_a_project_is_not_a_defect(tmp_path):
+    # The issue's case: a dip to white between two different real scenes reported "dropped".
+    a = write_clip(tmp_path / "square.mp4", list(clip_frames("vtest")[200:260]))
+    b = write_clip(tmp_path / "cup.mp4", list(clip_frames("cup")[0:60]))
+    project = Project.create(tmp_path / "dip", fps=Fraction(24), size=(320, 240))
+    project.apply(InsertShot(index=0, name="square", media_path=a))
+    project.apply(InsertShot(index=1, name="cup", media_path=b, source_in=12, frames=48))
+    project.apply(SetTransition(project.shots()[1].id, "dip_white", 12))
+    report = analyze_project(project)
+    (seam,) = report.seams
+    assert seam.expected == "transition" and not seam.defect and seam.defect_frames == []
+    assert not report.events, report.events
+
+
+def _retimed_take(tmp_path: Path, native: Fraction, out: Fraction) -> tuple[Path, int]:
+    """A take 'generated' at ``native`` fps (a pan over real footage) and conformed to ``out`` the
+    way engine.gen does it: frames repeated by timestamp."""
+    src = Source("box", 0, 455, (10.0, 20.0, 1.2, 0.6))
+    native_frames = [np.array(src.frame(t)) for t in range(40)]
+    count = round(len(native_frames) * out / native)
+    path = tmp_path / "take.mp4"
+    with VideoWriter(path, preset="h264", rate=out, size=native_frames[0].shape[1::-1]) as writer:
+        for i in retimed_source_frames(native, out, count):
+            writer.write(native_frames[i])
+    return path, count
+
+
+def test_a_take_conformed_from_16_to_24_fps_has_no_dropped_or_frozen_frames(tmp_path):
+    path, count = _retimed_take(tmp_path, Fraction(16), Fraction(24))
+    native = retimed_source_frames(Fraction(16), Fraction(24), count)
+    split = next(k for k in range(20, count) if native[k] == native[k - 1])  # a repeated frame
+    project = Project.create(tmp_path / "gen", fps=Fraction(24), size=(192, 144))
+    project.apply(InsertShot(index=0, name="take", media_path=path))
+    shot = project.shots()[0]
+    project.apply(SplitShot(shot.id, split))  # the join continues the take
+    # Without knowing the take was conformed, the repeated frame at the join is a duplicated frame...
+    unknown = analyze_project(project, cache=False)
+    assert unknown.seams[0].expected == "continuous" and "dropped" in unknown.seams[0].kinds
+    # ...its recipe says so (native 16 fps, output 24 fps): no repeat is a defect, at the join or inside.
+    recipe = {"task": "text_to_video", "native_fps": "16/1", "output": {"frames": count, "rate": "24/1"}}
+    for s in project.shots():
+        project.apply(AddTake(s.id, uuid.uuid4().hex, path, recipe=recipe, kind="imported", activate=True))
+    report = analyze_project(project)
+    assert not report.seams[0].defect and not report.events, (report.seams[0].kinds, report.seams[0].scores)
+    assert report.found_kinds() == set()
+
+
+def test_a_cut_inside_an_imported_clip_is_a_scene_boundary_not_drift(tmp_path):
+    frames = list(clip_frames("vtest")[300:348]) + list(clip_frames("box")[100:148])
+    path = write_clip(tmp_path / "two-scenes.mp4", frames)
+    project = Project.create(tmp_path / "scenes", fps=Fraction(24), size=(320, 240))
+    project.apply(InsertShot(index=0, name="clip", media_path=path))
+    report = analyze_project(project)
+    assert [s.frame for s in report.scenes] == [48]
+    assert report.found_kinds() == set(), (report.events, report.drift)
+    (drift,) = report.drift
+    assert not drift.drifting and len(drift.scene_starts) == 2 and drift.curve[drift.scene_starts[1]] == 0.0
+    data = json.loads(report.to_json())
+    assert data["scenes"][0]["frame"] == 48
+
+
+def test_only_the_shots_that_changed_are_measured_again(tmp_path):
+    project = clip_project(tmp_path, "vtest")
+    for k in range(3):
+        project.apply(InsertShot(index=k, name=f"s{k}", media_path=footage_path("vtest"), source_in=40 * k,
+                                 frames=30))
+    first = analyze_project(project)
+    assert (first.measured_shots, first.cached_shots) == (3, 0)
+    again = analyze_project(project)
+    assert (again.measured_shots, again.cached_shots) == (0, 3)
+    assert again.seams == first.seams and again.drift == first.drift
+    project.apply(TrimShot(project.shots()[2].id, "in", 4))
+    changed = analyze_project(project)
+    assert (changed.measured_shots, changed.cached_shots) == (1, 2)
+    fresh = analyze_project(project, cache=False)
+    assert changed.seams == fresh.seams  # the cache changes nothing but the time it takes
+    assert len(list((project.cache_dir / "analysis").glob("*.npz"))) == 4
+
+
+def test_the_worker_runs_the_analysis_as_a_job_with_progress(tmp_path):
+    from engine.jobs import JobQueue
+    from engine.jobs import events as ev
+
+    project = clip_project(tmp_path, "vtest")
+    project.apply(InsertShot(index=0, name="a", media_path=footage_path("vtest"), source_in=0, frames=30))
+    project.apply(InsertShot(index=1, name="b", media_path=footage_path("vtest"), source_in=50, frames=30))
+    project.save()
+    db = tmp_path / "jobs.sqlite"
+    with JobQueue(db) as q:
+        job_id = q.submit("analyze", {"project": str(project.path)}).id
+    run = subprocess.run([sys.executable, "-m", "engine.worker", "--db", str(db), "--poll", "0.05",
+                          "--exit-when-idle"], capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    events = [e for e in (ev.decode(line) for line in run.stdout.splitlines()) if e is not None]
+    mine = [e.type for e in events if getattr(e, "job", None) == job_id]
+    assert "progress" in mine and mine[-1] == "succeeded"
+    with JobQueue(db) as q:
+        job = q.get(job_id)
+    assert job.result["kinds"] == ["jump"] and job.result["measured_shots"] == 2
+    saved = json.loads((project.path / "cache" / "check.json").read_text())
+    assert saved["seams"][0]["kinds"] == ["jump"] and saved["seams"][0]["expected"] == "continuous"
+
+
+def test_core_check_on_real_frames_reports_a_hold_in_a_moving_shot():
+    frames = [np.array(Source("cup", 0, 217, (20.0, 10.0, 1.5, 0.5)).frame(t)) for t in range(60)]
+    held = frames[:30] + [frames[29]] * 6 + frames[30:54]
+    from engine.analysis import ShotSpan
+
+    report = check_frames(held, [ShotSpan("s", 0, 60)])
+    assert [(e.kind, e.frame) for e in report.events] == [("frozen", 29)]
