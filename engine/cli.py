@@ -431,7 +431,7 @@ def _register_areas(sub, groups) -> None:
     import importlib
 
     shared = _SharedGroups(sub, groups)
-    for name in ("engine.gen.commands", "engine.jobs.commands", "engine.analysis.commands"):
+    for name in ("engine.gen.commands", "engine.jobs.commands", "engine.analysis.commands", "engine.farm.commands"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -198,10 +198,13 @@ class Worker:
         stale_after: float = DEFAULT_STALE_AFTER,
         out: TextIO | None = None,
         project: str | None = None,
+        tasks: dict[str, TaskSpec] | None = None,
     ) -> None:
         self.project = project
+        self.tasks = tasks or TASKS
+        """How each kind runs: locally (engine.jobs.tasks) or elsewhere (engine.farm.agent)."""
         self.worker_id = worker_id or f"w-{uuid.uuid4().hex[:12]}"
-        self.kinds = kinds or list(TASKS)
+        self.kinds = kinds or list(self.tasks)
         self.exit_when_idle = exit_when_idle
         self.exit_on_eof = exit_on_eof
         self.poll = poll
@@ -366,7 +369,7 @@ class Worker:
         self.emit(ev.Claimed(job=job.id, kind=job.kind, attempt=job.attempts, project=job.project, shot=job.shot))
         work = job.work_dir
         try:
-            spec = TASKS[job.kind]
+            spec = self.tasks[job.kind]
             params = validate_params(job.kind, job.params)
             if isinstance(params, GenerationParams) and params.inputs:
                 # Sources made by the jobs this one depends on (a bridge's new neighbours).

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Set up Shotloom in ./.venv: picks the PyTorch build (CUDA when nvidia-smi finds a GPU, CPU
-# otherwise), then installs the project. Usage: bash installer/install.sh [--dev] [--light]
-#   --dev    add the test tools (pytest, pytest-qt, hypothesis, import-linter, ruff)
+# otherwise), then installs the project. Usage: bash installer/install.sh [--dev] [--light] [--farm]
+#   --dev    add the test tools (pytest, pytest-qt, hypothesis, import-linter, ruff) and the farm's
+#            GPU side (the farm tests run a local Ray cluster)
 #   --light  editing and export only: no torch, no generation
+#   --farm   the GPU side of a render farm (`shotloom farm serve|join`: Ray); never needed to use one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dev=0; light=0
+dev=0; light=0; farm=0
 for arg in "$@"; do
   case "$arg" in
-    --dev) dev=1 ;;
+    --dev) dev=1; farm=1 ;;
     --light) light=1 ;;
-    *) echo "install.sh: unknown option $arg (use --dev or --light)" >&2; exit 2 ;;
+    --farm) farm=1 ;;
+    *) echo "install.sh: unknown option $arg (use --dev, --light or --farm)" >&2; exit 2 ;;
   esac
 done
 
@@ -46,5 +49,6 @@ if [ "$light" = 0 ]; then
   extras="ml"
 fi
 [ "$dev" = 1 ] && extras="${extras:+$extras,}dev"
+[ "$farm" = 1 ] && extras="${extras:+$extras,}farm"
 pip install -e ".${extras:+[$extras]}"
 echo "install.sh: Shotloom installed in .venv ($(.venv/bin/python -c 'import engine; print(engine.__version__)'))"

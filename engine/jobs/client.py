@@ -46,8 +46,11 @@ class EngineClient:
         exit_when_idle: bool = False,
         log_path: Path | None = None,
         project: str | Path | None = None,
+        farm: str | None = None,
     ) -> None:
         self.project = str(project) if project is not None else None
+        self.farm = farm
+        """A farm's URL: the worker is then engine.farm.agent, which runs generations there."""
         self.queue = JobQueue(db_path)
         self.db_path = self.queue.path
         self.python = python or sys.executable
@@ -84,7 +87,8 @@ class EngineClient:
         return self._proc is not None and self._proc.poll() is None
 
     def _command(self) -> list[str]:
-        cmd = [self.python, "-m", "engine.worker", "--db", str(self.db_path), "--exit-on-eof",
+        module = "engine.farm.agent" if self.farm else "engine.worker"
+        cmd = [self.python, "-m", module, "--db", str(self.db_path), "--exit-on-eof",
                "--heartbeat", str(self.heartbeat), "--poll", str(self.poll)]
         if self.kinds:
             cmd += ["--kinds", ",".join(self.kinds)]
@@ -92,6 +96,8 @@ class EngineClient:
             cmd += ["--project", self.project]
         if self.exit_when_idle:
             cmd.append("--exit-when-idle")
+        if self.farm:
+            cmd += ["--farm", self.farm]
         return cmd
 
     def start(self) -> None:

@@ -22,6 +22,8 @@ def register(subparsers: Any, groups: dict[str, Any] | None = None) -> None:
     render.add_argument("--queue", action="store_true",
                         help="when another program (the editor) has the project open, queue its shots for "
                              "that program to generate and add, instead of refusing")
+    render.add_argument("--farm", default=None, metavar="URL",
+                        help="generate on a farm (`shotloom farm serve` on a GPU machine) instead of this machine")
     render.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
     render.set_defaults(func=cmd_render)
 
@@ -258,6 +260,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         if check.paused:
             raise JobError("The job queue is paused; run `shotloom queue resume` first, then render again.")
     try:
+        if getattr(args, "farm", None):
+            from engine.farm.client import FarmClient
+
+            FarmClient(args.farm).status()  # reachable, and the token is right: refused in one line otherwise
         return _render(args, project)
     finally:
         project.close()
@@ -285,7 +291,8 @@ def _render(args: argparse.Namespace, project: Any) -> int:
     from engine.jobs.apply import apply_job_result, needs_render, record_saved, shot_spec, unapplied_results
     from engine.jobs.client import EngineClient
 
-    client = EngineClient(getattr(args, "db", None), project=_project_key(Path(project.path)))
+    client = EngineClient(getattr(args, "db", None), project=_project_key(Path(project.path)),
+                          farm=getattr(args, "farm", None))
     q = client.queue
 
     def apply_and_save(job: Job) -> None:
