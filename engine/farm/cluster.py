@@ -164,7 +164,10 @@ def start_farm(home: Path, *, bind: str = "127.0.0.1", port: int = 8765, names: 
               "tls": tls, "version": __version__}
     name = "farm-dispatcher-" + hashlib.sha256(str(home).encode()).hexdigest()[:12]
     dispatcher = RemoteDispatcher.options(
-        name=name, namespace=NAMESPACE, get_if_exists=True, num_cpus=0, max_restarts=-1, max_concurrency=1000,
+        # Restarted by Ray if its process dies (it reloads its state from disk); calls made meanwhile
+        # are retried (each is idempotent: submissions carry their key).
+        name=name, namespace=NAMESPACE, get_if_exists=True, num_cpus=0, max_restarts=-1, max_task_retries=-1,
+        max_concurrency=1000,
         scheduling_strategy=NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False),
     ).remote(str(home), config)
     ray.get(dispatcher.ping.remote())

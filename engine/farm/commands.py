@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,13 +86,23 @@ def _need_ray() -> None:
                             "`bash installer/install.sh --farm` (or pip install 'shotloom[farm]').") from None
 
 
-def cmd_farm_serve(args: argparse.Namespace) -> int:
-    _need_ray()
-    import ray
+def _ray_for(home: Path) -> None:
+    """Ray's token settings for this process, set before Ray is first imported (it reads them then)."""
+    import os
 
+    from engine.farm.cluster import ray_environment
+
+    os.environ.update(ray_environment(home))
+    _need_ray()
+
+
+def cmd_farm_serve(args: argparse.Namespace) -> int:
     from engine.farm.cluster import connect, farm_home, node_options, start_farm, start_head
 
     home = farm_home(args.home)
+    _ray_for(home)
+    import ray
+
     head = None
     if args.ray_address:
         address = args.ray_address
@@ -109,8 +120,11 @@ def cmd_farm_serve(args: argparse.Namespace) -> int:
             print(f"farm: certificate sha256 {farm.fingerprint}", flush=True)
         print(f"farm: GPU machines join with `shotloom farm token --cluster | ssh GPU-MACHINE shotloom farm join "
               f"{address}`", flush=True)
+        # uvicorn stops on SIGINT / SIGTERM, then raises the signal again for the handler it found:
+        # ours makes SIGTERM (a service manager's stop) end here too, so the head is stopped below.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
-            farm.server.run()  # until SIGINT / SIGTERM
+            farm.server.run()
         except KeyboardInterrupt:
             pass
         print("farm: stopped", flush=True)
@@ -126,8 +140,12 @@ def cmd_farm_serve(args: argparse.Namespace) -> int:
                 head.kill()
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_farm_join(args: argparse.Namespace) -> int:
-    _need_ray()
+    _need_ray()  # `ray start` runs in a child process, with the cluster token in its environment
     from engine.farm.cluster import CLUSTER_TOKEN, farm_home, join, node_options
     from engine.farm.security import read_secret, write_secret
 

@@ -202,6 +202,10 @@ class Dispatcher:
 
     async def _run(self, job_id: str, worker: _Worker) -> None:
         attempt = self.store.start(job_id, node=worker.node, host=worker.host, worker=worker.id)
+        if attempt is None:  # canceled between placement and start
+            worker.state, worker.job = "idle", None
+            self._poke()
+            return
         self._emit(job_id, p.Started(job=job_id, attempt=attempt, node=worker.node, host=worker.host, worker=worker.id))
         try:
             kind, params, inputs, checkpoint = await asyncio.to_thread(self._read_inputs, job_id)

@@ -113,6 +113,11 @@ def ensure_certificate(folder: Path, names: list[str]) -> tuple[Path, Path, str]
     if not (cert_path.is_file() and key_path.is_file()):
         import datetime
 
+        try:
+            import cryptography  # noqa: F401
+        except ImportError:
+            raise FarmError("--tls needs the cryptography package of the farm extra; install it with "
+                            "`bash installer/install.sh --farm`, or use an SSH tunnel instead of --tls.") from None
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec

@@ -180,14 +180,17 @@ class FarmStore:
         assert job is not None
         return job, True
 
-    def start(self, job_id: str, *, node: str, host: str, worker: str) -> int:
-        """Marks a queued job running on `worker`; returns its attempt number."""
+    def start(self, job_id: str, *, node: str, host: str, worker: str) -> int | None:
+        """Marks a queued job running on `worker`; returns its attempt number (None when it is no
+        longer queued: canceled meanwhile)."""
         now = time.time()
         with self._lock:
-            self._db.execute(
+            cur = self._db.execute(
                 "UPDATE jobs SET status = 'running', attempts = attempts + 1, node = ?, host = ?, worker = ?, "
                 "started = COALESCE(started, ?), updated = ?, message = ? WHERE id = ? AND status = 'queued'",
                 (node, host, worker, now, now, f"running on {host or node[:8]}", job_id))
+            if cur.rowcount != 1:
+                return None
             row = self._db.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return int(row[0])
 

@@ -350,6 +350,102 @@ def test_render_on_the_farm_lands_takes_and_survives_a_disconnect(farm, tmp_path
     assert not list((project_path / "media" / "generated").glob(".*"))  # nothing partial left
 
 
+def test_render_refuses_a_recipe_naming_a_file_outside_the_project(farm, tmp_path):
+    """A start image the project neither holds nor uses is never sent to the farm."""
+    import numpy as np
+
+    from engine.gen.takes import add_generated_shot
+    from engine.media import save_png
+    from engine.project import Project
+
+    (tmp_path / "elsewhere").mkdir()
+    private = save_png(np.full((64, 64, 3), 90, dtype=np.uint8), tmp_path / "elsewhere" / "still.png")
+    project = Project.create(tmp_path / "still.shotloom", fps=24, size=(64, 64), writer="test")
+    shot = add_generated_shot(project, prompt="it moves", task="image_to_video", model="tiny-ltx", image=private,
+                              seconds=0.34, seed=1)
+    project.save()
+    project.close()
+    res = shotloom("render", project.path, "--farm", farm.url, env={"SHOTLOOM_FARM_TOKEN": farm.token})
+    assert res.returncode == 1, res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert "did not generate" in last and "outside the project" in last and str(private) in last
+    assert not [j for j in farm.client().jobs() if shot[:8] in j.label]  # nothing reached the farm
+
+
+def test_https_farm_is_pinned_on_first_use(farm, tmp_path):
+    """`farm serve --tls`: the creator's machine pins the certificate when it saves the token and
+    refuses the farm once it shows another one (a different machine answering at that address)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = tmp_path / "tls_home"
+
+    def serve() -> tuple[subprocess.Popen, str]:
+        proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "farm", "serve", "--ray-address",
+                                 farm.cluster.address, "--port", str(port), "--home", home, "--tls"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+                                env={**os.environ, "RAY_AUTH_MODE": "token",
+                                     "RAY_AUTH_TOKEN_PATH": str(farm.home / "cluster-token")})
+        for line in proc.stdout:
+            if line.startswith("farm: serving "):
+                return proc, line.split()[-1]
+        raise AssertionError(f"farm serve --tls did not start (exit {proc.wait()})")
+
+    def stop(proc: subprocess.Popen) -> None:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+
+    home.mkdir(mode=0o700)
+    from engine.farm.security import write_secret
+
+    write_secret(home / "cluster-token", (farm.home / "cluster-token").read_text())
+    proc, url = serve()
+    try:
+        assert url == f"https://127.0.0.1:{port}"
+        assert stat.S_IMODE((home / "farm-key.pem").stat().st_mode) == 0o600
+        token = (home / "token").read_text().strip()
+        res = shotloom("farm", "token", url, stdin=token + "\n", env={"SHOTLOOM_FARM_TOKEN": ""})
+        assert res.returncode == 0 and "certificate pinned" in res.stdout, res.stderr
+        assert shotloom("farm", "status", url, env={"SHOTLOOM_FARM_TOKEN": ""}).returncode == 0
+    finally:
+        stop(proc)
+    (home / "farm-cert.pem").unlink()  # another certificate at the same address
+    proc, url = serve()
+    try:
+        res = shotloom("farm", "status", url, env={"SHOTLOOM_FARM_TOKEN": ""})
+        assert res.returncode == 1 and "different certificate" in res.stderr and len(res.stderr.splitlines()) == 1
+    finally:
+        stop(proc)
+
+
+def test_the_farm_store_survives_a_restart(tmp_path):
+    """The dispatcher's state is on disk: a job that was running when the farm stopped is queued
+    again (its checkpoints kept), a finished one keeps its take for the client to fetch."""
+    from engine.farm.protocol import FileEntry
+    from engine.farm.store import FarmStore
+
+    store = FarmStore(tmp_path)
+    running, _ = store.submit(noop("a", steps=3), {"steps": 3}, model=None, need_bytes=None)
+    done, _ = store.submit(noop("b", steps=3), {"steps": 3}, model=None, need_bytes=None)
+    assert store.submit(noop("a", steps=3), {"steps": 3}, model=None, need_bytes=None) == (running, False)
+    assert store.start(running.id, node="n", host="h", worker="w") == 1
+    assert store.start(done.id, node="n", host="h", worker="w") == 1
+    store.finish(done.id, "succeeded", message="done", result={"steps": 3},
+                 files=[FileEntry(name="noop.mp4", size=1, sha256="0" * 64)])
+    store.close()
+
+    store = FarmStore(tmp_path)
+    assert store.requeue_running("queued again: the farm restarted") == [running.id]
+    again = store.get(running.id)
+    assert again.status == "queued" and again.attempts == 1 and "restarted" in again.message
+    assert store.start(running.id, node="n2", host="h2", worker="w2") == 2
+    kept = store.get(done.id)
+    assert kept.status == "succeeded" and kept.files[0].name == "noop.mp4" and kept.result == {"steps": 3}
+    store.close()
+
+
 # -- a node dies ------------------------------------------------------------------------------------
 
 def test_a_node_killed_mid_job_and_the_job_finishes_elsewhere(farm, tmp_path):
