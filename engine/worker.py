@@ -483,8 +483,8 @@ class Worker:
                 params = params.model_copy(update={"memory_tier": lower})
 
 
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m engine.worker", description=__doc__.splitlines()[0])
+def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every worker process takes (this one, and the farm's agent)."""
     parser.add_argument("--db", type=Path, default=None, help="queue database (default: user data folder)")
     parser.add_argument("--id", dest="worker_id", default=None)
     parser.add_argument("--kinds", default=None, help="comma-separated job kinds to run (default: all)")
@@ -494,14 +494,25 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=0.25)
     parser.add_argument("--heartbeat", type=float, default=1.0)
     parser.add_argument("--stale-after", type=float, default=DEFAULT_STALE_AFTER)
+
+
+def events_stdout() -> TextIO:
+    """The event stream: the process's real stdout, kept for events; whatever libraries print from
+    now on goes to stderr."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return out
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m engine.worker", description=__doc__.splitlines()[0])
+    add_worker_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    # Events own the real stdout; whatever libraries print goes to stderr.
-    events_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    events_out = events_stdout()
     kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
     if kinds:
         unknown = [k for k in kinds if k not in TASKS]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import signal
 import sys
@@ -44,10 +43,9 @@ from engine.farm.security import FarmError
 from engine.fsutil import write_bytes_atomic, write_json_atomic
 from engine.jobs import events as ev
 from engine.jobs.models import GenerationParams, Job
-from engine.jobs.queue import DEFAULT_STALE_AFTER
 from engine.jobs.tasks import TaskSpec
 from engine.progress import CancelToken
-from engine.worker import Worker
+from engine.worker import Worker, add_worker_arguments, events_stdout
 
 STATE_FILE = "farm-job.json"
 """In the job's folder: which farm job renders it (and, when done, what it returned). Kept in the
@@ -318,23 +316,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m engine.farm.agent", description=__doc__.splitlines()[0])
     parser.add_argument("--farm", required=True, help="the farm's URL (token: SHOTLOOM_FARM_TOKEN or saved)")
     parser.add_argument("--jobs", type=int, default=None, help="jobs in flight at once (default: 2 per farm worker)")
-    parser.add_argument("--db", type=Path, default=None)
-    parser.add_argument("--id", dest="worker_id", default=None)
-    parser.add_argument("--kinds", default=None)
-    parser.add_argument("--project", default=None)
-    parser.add_argument("--exit-when-idle", action="store_true")
-    parser.add_argument("--exit-on-eof", action="store_true")
-    parser.add_argument("--poll", type=float, default=0.25)
-    parser.add_argument("--heartbeat", type=float, default=1.0)
-    parser.add_argument("--stale-after", type=float, default=DEFAULT_STALE_AFTER)
+    add_worker_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    events_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    out = _Lines(events_out)
+    out = _Lines(events_stdout())
     kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else list(FARM_KINDS)
     unknown = [k for k in kinds if k not in FARM_KINDS]
     if unknown:
