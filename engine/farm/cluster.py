@@ -138,6 +138,7 @@ class Farm:
     token: str
     dispatcher: Any
     server: Any
+    hosts: frozenset[str]
     fingerprint: str | None = None
 
 
@@ -176,7 +177,7 @@ def start_farm(home: Path, *, bind: str = "127.0.0.1", port: int = 8765, names: 
     server = ApiServer(app, sock, cert=cert, key=key)
     host = f"[{bind}]" if ":" in bind else ("127.0.0.1" if bind in ("0.0.0.0", "") else bind)
     url = f"{'https' if tls else 'http'}://{host}:{server.port}"
-    return Farm(home, url, token, dispatcher, server, fingerprint)
+    return Farm(home, url, token, dispatcher, server, hosts, fingerprint)
 
 
 def join(address: str, home: Path, *, options: dict[str, Any], num_cpus: int | None,

@@ -115,6 +115,7 @@ def cmd_farm_serve(args: argparse.Namespace) -> int:
         farm = start_farm(home, bind=args.bind, port=args.port, names=tuple(args.name), tls=args.tls,
                           max_upload_bytes=int(args.max_upload_mb * (1 << 20)), keep_days=args.keep_days)
         print(f"farm: serving {farm.url}", flush=True)
+        print(f"farm: answers to the host names {', '.join(sorted(farm.hosts))} (add others with --name)", flush=True)
         print(f"farm: API token in {home / 'token'} (`shotloom farm token` prints it)", flush=True)
         if farm.fingerprint:
             print(f"farm: certificate sha256 {farm.fingerprint}", flush=True)

@@ -83,6 +83,8 @@ class Dispatcher:
         self.loop_task: asyncio.Task[None] | None = None
         self.last_gc = 0.0
         self.nodes: list[dict[str, Any]] = []
+        self.spawn_failures: dict[str, tuple[int, float]] = {}
+        """Per node: GPU actors that died before they answered, and when the last one did (backoff)."""
         self.store.requeue_running("queued again: the farm restarted")
 
     # -- the loop -------------------------------------------------------------------------------
@@ -108,6 +110,9 @@ class Dispatcher:
                 if now - self.last_gc > 600:
                     self.last_gc = now
                     await asyncio.to_thread(self.store.collect_garbage, keep_seconds=self.keep_seconds)
+                    known = {j.id for j in self.store.list()}
+                    for job_id in [j for j in self.events if j not in known]:
+                        del self.events[job_id]
             except Exception as exc:  # noqa: BLE001 — the dispatcher must outlive any one bad step
                 print(f"shotloom farm: dispatcher loop: {type(exc).__name__}: {exc}", flush=True)
             assert self.changed is not None
@@ -134,6 +139,9 @@ class Dispatcher:
             have = [w for w in self.workers.values() if w.node == node_id and w.state != "lost"]
             gpus = float(resources.get("GPU", 0))
             vram = resources.get(VRAM_RESOURCE)
+            failures, last = self.spawn_failures.get(node_id, (0, 0.0))
+            if failures and time.monotonic() - last < min(60.0, 2.0 ** failures):
+                continue  # its last actors died at once (a broken install there?): try again later
             for _ in range(slots - len(have)):
                 self._spawn(node_id, node.get("NodeManagerHostname", ""), gpu=gpus >= slots > 0,
                             vram_bytes=int(vram * MIB) if vram else None)
@@ -152,10 +160,15 @@ class Dispatcher:
     async def _warm(self, worker: _Worker) -> None:
         try:
             info = await worker.actor.describe.remote()
-        except RayError:
+        except RayError as exc:
             worker.state = "lost"
             self.workers.pop(worker.id, None)
+            count = self.spawn_failures.get(worker.node, (0, 0.0))[0] + 1
+            self.spawn_failures[worker.node] = (count, time.monotonic())
+            print(f"shotloom farm: a GPU worker on {worker.host or worker.node[:8]} did not start "
+                  f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})", flush=True)
             return
+        self.spawn_failures.pop(worker.node, None)
         worker.host = info.get("host") or worker.host
         worker.state = "idle"
         self._poke()
