@@ -271,17 +271,19 @@ class ScanRecord:
 
 
 def build_table(rec: ScanRecord, rate_hints: list[Fraction], *, declared_frames: int = 0,
-                stream_end: int | None = None) -> FrameTable:
+                stream_end: int | None = None, decode_order_times: bool = False) -> FrameTable:
     """Turn a scan's record into a FrameTable: best-effort times, nominal rate, VFR, end.
 
     stream_end: where the container says the stream ends (MP4: its packet durations are
     decode-order deltas, so the last shown frame's length comes from the stream's duration).
+    decode_order_times: the container stores no presentation times (AVI: a frame counter, its
+    "pts" are a parser's guesses), so frames are timed by the decode timestamps they come out at.
     """
     n = len(rec.frame_packet)
     if n == 0:
         raise ValueError("no frames")
     tb = rec.time_base
-    times = _best_effort_times(rec, rate_hints)
+    times = _best_effort_times(rec, rate_hints, decode_order_times)
     rate, vfr, frame_ticks = _rate_of(times, tb, rate_hints)
     last_packet = rec.frame_packet[-1]
     last_duration = rec.pkt_duration[last_packet] if 0 <= last_packet < len(rec.pkt_duration) else 0
@@ -307,11 +309,25 @@ def _usable(values: list[int | None]) -> bool:
     return all(v is not None for v in values) and len(set(values)) == len(values)
 
 
-def _best_effort_times(rec: ScanRecord, rate_hints: list[Fraction]) -> list[int]:
+def _edges_filled(values: list[int | None]) -> list[int | None]:
+    """A decoder's last (flushed) frames may come without a timestamp: continue the steps before."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2 or values[0] is None:
+        return values
+    step = sorted(b - a for a, b in zip(known, known[1:]))[(len(known) - 1) // 2]
+    out = list(values)
+    for k in range(1, len(out)):
+        if out[k] is None and all(v is None for v in out[k:]):
+            out[k] = out[k - 1] + step
+    return out
+
+
+def _best_effort_times(rec: ScanRecord, rate_hints: list[Fraction], decode_order: bool) -> list[int]:
     """A strictly increasing time per frame. The decoder gives frames in presentation order, so
     their timestamps, sorted, are their times, even when a packed or damaged stream attaches them
     to the wrong frames; without usable timestamps, frames follow each other at the nominal rate."""
-    for values in (rec.frame_pts, rec.frame_dts):
+    candidates = [_edges_filled(rec.frame_dts), rec.frame_pts] if decode_order else [rec.frame_pts, rec.frame_dts]
+    for values in candidates:
         if _usable(values):
             return sorted(values)  # type: ignore[arg-type]
     rate = rate_hints[0] if rate_hints else Fraction(24)

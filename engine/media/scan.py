@@ -23,7 +23,6 @@ from pathlib import Path
 import av
 import numpy as np
 
-from engine.errors import MediaError
 from engine.media._common import PacketNumber, ffmpeg_reason, media_error, open_input
 from engine.media.audio import AudioPacketDecoder
 from engine.media.index import NO_TS, FrameTable, ScanRecord, build_table
@@ -158,10 +157,15 @@ def scan_media(path: Path | str, container: av.container.InputContainer | None =
     if own:
         container = open_input(path)
     try:
-        scan = _decode_all(path, container, progress, cancel)
+        scan = _decode_all(path, container, progress, cancel, threaded=True)
     finally:
         if own:
             container.close()
+    if scan.video is not None and scan.video.errors:
+        # Damaged data: how a frame-threaded decoder reports it depends on thread timing (it may
+        # even drop the frame before a truncated last packet). One thread sees what FFmpeg sees.
+        with contextlib.closing(open_input(path)) as again:
+            scan = _decode_all(path, again, progress, cancel, threaded=False)
     _store(key, scan)
     return scan
 
@@ -182,7 +186,8 @@ def _ts(value) -> int:
     return int(value) if value is not None else int(NO_TS)
 
 
-def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: CancelToken | None) -> MediaScan:
+def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: CancelToken | None, *,
+                threaded: bool) -> MediaScan:
     video = container.streams.video[0] if container.streams.video else None
     audio = container.streams.audio[0] if container.streams.audio else None
     streams = [s for s in (video, audio) if s is not None]
@@ -190,8 +195,11 @@ def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: Canc
         return MediaScan(None)
     rec = None
     if video is not None:
-        video.thread_type = "AUTO"
         ctx = video.codec_context
+        if threaded:
+            video.thread_type = "AUTO"
+        else:
+            ctx.thread_count = 1
         ctx.copy_opaque = True  # each frame carries the number of the packet it came from
         ctx.options = {"skip_loop_filter": "all"}
         rec = ScanRecord(Fraction(video.time_base.numerator, video.time_base.denominator))
@@ -228,8 +236,8 @@ def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: Canc
         stream_end = None
         if "mov" in container.format.name and video.duration and video.start_time is not None:
             stream_end = int(video.start_time) + int(video.duration)
-        table = build_table(rec, _rate_hints(video), declared_frames=_declared_frames(container, video),
-                            stream_end=stream_end)
+        table = build_table(rec, _rate_hints(video), declared_frames=_expected_frames(container, video),
+                            stream_end=stream_end, decode_order_times=container.format.name == "avi")
         if len(table.good) == 0:
             raise media_error(path, "has no frame that decodes cleanly",
                               "the file is damaged; re-export it from its source")
@@ -245,6 +253,8 @@ def _scan_video_packet(stream, packet, rec: ScanRecord) -> None:
     if packet is not None:
         if packet.size == 0:
             return
+        if packet.is_corrupt:
+            rec.errors += 1  # the demuxer knows this packet is damaged or cut short
         packet.opaque = PacketNumber(len(rec.pkt_pos))
         rec.pkt_pos.append(packet.pos if packet.pos is not None else -1)
         rec.pkt_dts.append(_ts(packet.dts))
@@ -269,6 +279,7 @@ def _scan_video_packet(stream, packet, rec: ScanRecord) -> None:
 
 
 def _expected_frames(container, video) -> int:
+    """Frames the container claims: AVI and MP4 headers count them, Matroska states a duration."""
     if video is None:
         return 0
     if video.frames:
@@ -278,9 +289,6 @@ def _expected_frames(container, video) -> int:
     return 0
 
 
-def _declared_frames(container, video) -> int:
-    """Frames the container claims: AVI and MP4 headers count them, Matroska states a duration."""
-    return _expected_frames(container, video)
 
 
-__all__ = ["MediaError", "MediaScan", "cached_scan", "file_key", "remember_copy", "scan_media"]
+__all__ = ["MediaScan", "cached_scan", "file_key", "remember_copy", "scan_media"]
