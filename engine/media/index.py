@@ -267,6 +267,7 @@ class ScanRecord:
     frame_dts: list[int | None] = field(default_factory=list)
     frame_key: list[bool] = field(default_factory=list)
     frame_corrupt: list[bool] = field(default_factory=list)
+    first_size: tuple[int, int] | None = None
     errors: int = 0
 
 

@@ -1,4 +1,4 @@
-"""Child-process entry: probe a file (decoding it all) and decode its first frame; JSON lines out.
+"""Child-process entry: probe a file, decoding all of it; JSON lines out.
 
 Run as `python -m engine.media.probe_child PATH`. While it reads it prints {"progress": [done,
 total]} lines; then exit 0 with {"info": {...}}, or exit 3 with {"error": "one line"}. A crash of
@@ -22,16 +22,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from engine.errors import MediaError
     from engine.media.info import probe
-    from engine.media.reader import FrameReader
 
     path = args[0]
     try:
+        # The probe's scan decodes every frame here, so a file that crashes FFmpeg crashes this
+        # process, and the scan it leaves on disk spares the parent a second read.
         info = probe(path, progress=lambda done, total, message="": _say({"progress": [done, total]}))
-        if info.has_video:
-            with FrameReader(path) as reader:
-                frame = reader.frame(0)
-                if frame.shape[:2] != (reader.size[1], reader.size[0]):
-                    raise MediaError(f"{path}: the first frame has the wrong size; re-export the file")
     except MediaError as exc:
         _say({"error": str(exc)})
         return 3

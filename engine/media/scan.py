@@ -196,6 +196,7 @@ def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: Canc
     rec = None
     if video is not None:
         ctx = video.codec_context
+        declared_size = (ctx.width, ctx.height)
         if threaded:
             video.thread_type = "AUTO"
         else:
@@ -233,6 +234,9 @@ def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: Canc
         if not rec.frame_packet:
             raise media_error(path, "has a video stream where no frame decodes",
                               "the file is damaged or uses an unsupported codec; re-export it")
+        if rec.first_size != declared_size:
+            raise media_error(path, f"its first frame is {rec.first_size[0]}x{rec.first_size[1]}, not the "
+                              f"{declared_size[0]}x{declared_size[1]} it declares", "re-export the file")
         stream_end = None
         if "mov" in container.format.name and video.duration and video.start_time is not None:
             stream_end = int(video.start_time) + int(video.duration)
@@ -276,6 +280,8 @@ def _scan_video_packet(stream, packet, rec: ScanRecord) -> None:
         rec.frame_dts.append(frame.dts)
         rec.frame_key.append(bool(frame.key_frame))
         rec.frame_corrupt.append(bool(frame.is_corrupt))
+        if rec.first_size is None:
+            rec.first_size = (frame.width, frame.height)
 
 
 def _expected_frames(container, video) -> int:
