@@ -75,6 +75,8 @@ class MediaInfo(BaseModel):
         rate = Fraction(rate)
         if self.is_image:
             return 1
+        if self.container == "image_sequence":
+            return self.frame_count  # one picture per frame at any rate
         if not self.has_video:
             return max(0, math.floor(Fraction(self.duration) * rate))
         if rate == self.fps:
