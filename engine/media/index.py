@@ -68,8 +68,8 @@ class FrameTable:
     Per frame (presentation order): `times` (ticks of `time_base`, strictly increasing),
     `packets` (decode-order number of the packet it came from), `keys` (a keyframe: decoding can
     start at its packet), `corrupt` (the decoder flagged it damaged). Per packet (decode order, as
-    the demuxer gives them, empty packets left out): `pkt_pos`, `pkt_dts`, `pkt_pts`, which
-    identify a packet again after a seek.
+    the demuxer gives them, empty packets left out): `pkt_pos`, `pkt_dts`, `pkt_pts`, `pkt_size`,
+    which identify a packet again after a seek.
     """
 
     time_base: Fraction
@@ -83,6 +83,7 @@ class FrameTable:
     pkt_pos: np.ndarray
     pkt_dts: np.ndarray
     pkt_pts: np.ndarray
+    pkt_size: np.ndarray
     errors: int = 0
     """Decode errors the scan met (damaged data); 0 for a clean file."""
     declared_frames: int = 0
@@ -208,22 +209,31 @@ class FrameTable:
         return out
 
     def packet_matcher(self):
-        """A function from a demuxed packet to its number in this table (-1: not found), by byte
-        position when the demuxer gives unique positions, else by (dts, pts)."""
+        """A function from a demuxed packet to its number in this table, -1 when it is not one
+        the scan saw: found by byte position when the demuxer gives unique positions, else by
+        (dts, pts), and only if its size agrees too (after a seek, an MPEG program stream's parser
+        may cut its first packets differently, with the next packet's timestamps)."""
         def make():
+            sizes = self.pkt_size.tolist()
             pos = self.pkt_pos
             if len(pos) and (pos >= 0).all() and len(np.unique(pos)) == len(pos):
                 table = {int(p): k for k, p in enumerate(pos)}
-                return lambda packet: table.get(packet.pos if packet.pos is not None else -1, -1)
-            table = {}
-            for k, (d, p) in enumerate(zip(self.pkt_dts.tolist(), self.pkt_pts.tolist())):
-                table.setdefault((d, p), k)
 
-            def by_time(packet) -> int:
-                d = packet.dts if packet.dts is not None else int(NO_TS)
-                p = packet.pts if packet.pts is not None else int(NO_TS)
-                return table.get((d, p), -1)
-            return by_time
+                def key(packet):
+                    return packet.pos if packet.pos is not None else -1
+            else:
+                table = {}
+                for k, (d, p) in enumerate(zip(self.pkt_dts.tolist(), self.pkt_pts.tolist())):
+                    table.setdefault((d, p), k)
+
+                def key(packet):
+                    return (packet.dts if packet.dts is not None else int(NO_TS),
+                            packet.pts if packet.pts is not None else int(NO_TS))
+
+            def number(packet) -> int:
+                k = table.get(key(packet), -1)
+                return k if k >= 0 and sizes[k] == packet.size else -1
+            return number
         return self._cached("matcher", make)
 
     # -- storage --------------------------------------------------------------------------------
@@ -233,7 +243,7 @@ class FrameTable:
                          self.declared_frames], dtype=np.int64)
         return {"meta": meta, "times": self.times, "packets": self.packets, "keys": self.keys,
                 "corrupt": self.corrupt, "pkt_pos": self.pkt_pos, "pkt_dts": self.pkt_dts,
-                "pkt_pts": self.pkt_pts}
+                "pkt_pts": self.pkt_pts, "pkt_size": self.pkt_size}
 
     @classmethod
     def from_arrays(cls, arrays) -> FrameTable:
@@ -242,7 +252,8 @@ class FrameTable:
                    packets=_frozen(arrays["packets"]), keys=_frozen(arrays["keys"]),
                    corrupt=_frozen(arrays["corrupt"]), end=end, rate=Fraction(r_n, r_d), vfr=bool(vfr),
                    pkt_pos=_frozen(arrays["pkt_pos"]), pkt_dts=_frozen(arrays["pkt_dts"]),
-                   pkt_pts=_frozen(arrays["pkt_pts"]), errors=errors, declared_frames=declared)
+                   pkt_pts=_frozen(arrays["pkt_pts"]), pkt_size=_frozen(arrays["pkt_size"]), errors=errors,
+                   declared_frames=declared)
 
 
 def _frozen(array) -> np.ndarray:
@@ -261,6 +272,7 @@ class ScanRecord:
     pkt_pos: list[int] = field(default_factory=list)
     pkt_dts: list[int] = field(default_factory=list)
     pkt_pts: list[int] = field(default_factory=list)
+    pkt_size: list[int] = field(default_factory=list)
     pkt_duration: list[int] = field(default_factory=list)
     frame_packet: list[int] = field(default_factory=list)
     frame_pts: list[int | None] = field(default_factory=list)
@@ -283,10 +295,11 @@ def build_table(rec: ScanRecord, rate_hints: list[Fraction], *, declared_frames:
     n = len(rec.frame_packet)
     if n == 0:
         raise ValueError("no frames")
-    tb = rec.time_base
-    times = _best_effort_times(rec, rate_hints, decode_order_times)
+    tb, times = _best_effort_times(rec, rate_hints, decode_order_times)
     rate, vfr, frame_ticks = _rate_of(times, tb, rate_hints)
-    last_packet = rec.frame_packet[-1]
+    if tb != rec.time_base:  # timed in frames: the container's durations do not apply
+        stream_end = None
+    last_packet = rec.frame_packet[-1] if tb == rec.time_base else -1
     last_duration = rec.pkt_duration[last_packet] if 0 <= last_packet < len(rec.pkt_duration) else 0
     if last_duration <= 0 or last_duration > 4 * frame_ticks:
         last_duration = max(1, round(frame_ticks))
@@ -302,6 +315,7 @@ def build_table(rec: ScanRecord, rate_hints: list[Fraction], *, declared_frames:
         pkt_pos=_frozen(np.asarray(rec.pkt_pos, dtype=np.int64)),
         pkt_dts=_frozen(np.asarray(rec.pkt_dts, dtype=np.int64)),
         pkt_pts=_frozen(np.asarray(rec.pkt_pts, dtype=np.int64)),
+        pkt_size=_frozen(np.asarray(rec.pkt_size, dtype=np.int64)),
         errors=rec.errors, declared_frames=declared_frames,
     )
 
@@ -323,18 +337,20 @@ def _edges_filled(values: list[int | None]) -> list[int | None]:
     return out
 
 
-def _best_effort_times(rec: ScanRecord, rate_hints: list[Fraction], decode_order: bool) -> list[int]:
-    """A strictly increasing time per frame. The decoder gives frames in presentation order, so
-    their timestamps, sorted, are their times, even when a packed or damaged stream attaches them
-    to the wrong frames; without usable timestamps, frames follow each other at the nominal rate."""
+def _best_effort_times(rec: ScanRecord, rate_hints: list[Fraction], decode_order: bool) -> tuple[Fraction, list[int]]:
+    """(time base, a strictly increasing time per frame). The decoder gives frames in presentation
+    order, so their timestamps, sorted, are their times, even when a packed or damaged stream
+    attaches them to the wrong frames; without usable timestamps, frames follow each other at the
+    nominal rate (ticked in frames)."""
     candidates = [_edges_filled(rec.frame_dts), rec.frame_pts] if decode_order else [rec.frame_pts, rec.frame_dts]
     for values in candidates:
         if _usable(values):
-            return sorted(values)  # type: ignore[arg-type]
+            return rec.time_base, sorted(values)  # type: ignore[arg-type]
     rate = rate_hints[0] if rate_hints else Fraction(24)
-    step = 1 / (rate * rec.time_base)
+    tick = Fraction(rate.denominator, rate.numerator)
     first = next((v for v in rec.frame_pts if v is not None), 0)
-    return [first + round(k * step) for k in range(len(rec.frame_packet))]
+    start = round(first * rec.time_base / tick)
+    return tick, [start + k for k in range(len(rec.frame_packet))]
 
 
 def _rate_of(times: list[int], tb: Fraction, hints: list[Fraction]) -> tuple[Fraction, bool, float]:

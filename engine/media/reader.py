@@ -31,6 +31,8 @@ _FORWARD_SLACK = 8
 # each side are tried before giving up: preview and export show a neighbour, never an error.
 _CONCEAL_REACH = 4
 _SKIPPABLE = frozenset({"h264", "hevc"})
+# After a seek, packets read before giving up on finding a keyframe the scan knows.
+_RESYNC_PACKETS = 2000
 
 
 def _rgb_size_check(size: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -273,8 +275,9 @@ class FrameReader:
         return self._decode_forward(src)
 
     def _seek(self, ts: int, packet: int) -> bool:
-        """Seek the demuxer to `ts`; True when it landed on a keyframe packet no later than `packet`
-        (or on the first packet of the file)."""
+        """Seek the demuxer to `ts` and find the first packet the scan knows that decoding can
+        start at; True when it is no later than `packet`. Packets before it are not decoded (after
+        a seek a demuxer may hand out pieces of packets first)."""
         self.seeks += 1
         self._frames = None
         self._cur = -1
@@ -286,15 +289,21 @@ class FrameReader:
             return False
         self._stream.codec_context.flush_buffers()
         packets = self._container.demux(self._stream)
+        number = self.index.packet_matcher()
         try:
-            first = next((p for p in packets if p.size), None)
+            for _ in range(_RESYNC_PACKETS):
+                first = next(packets, None)
+                if first is None:
+                    return False
+                landed = number(first) if first.size else -1
+                if landed > packet:
+                    return False
+                if landed == 0 or landed > 0 and _is_seek_point(self.index, landed):
+                    self._frames = self._frame_iter(packets, first)
+                    return True
         except av.error.FFmpegError:
             return False
-        landed = self.index.packet_matcher()(first) if first is not None else -1
-        if landed < 0 or landed > packet or not (landed == 0 or _is_seek_point(self.index, landed)):
-            return False
-        self._frames = self._frame_iter(packets, first)
-        return True
+        return False
 
     def _rewind(self) -> None:
         """Decode from the very start of the file (reopening it unless it is still there)."""

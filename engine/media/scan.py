@@ -28,7 +28,7 @@ from engine.media.audio import AudioPacketDecoder
 from engine.media.index import NO_TS, FrameTable, ScanRecord, build_table
 from engine.progress import CancelToken, ProgressFn
 
-SCAN_VERSION = 1
+SCAN_VERSION = 2
 """Bump when the scan or FrameTable changes meaning: older cached scans are then ignored."""
 CACHE_FOLDER = "media-scans"
 MAX_CACHED_FILES = 4000
@@ -263,6 +263,7 @@ def _scan_video_packet(stream, packet, rec: ScanRecord) -> None:
         rec.pkt_pos.append(packet.pos if packet.pos is not None else -1)
         rec.pkt_dts.append(_ts(packet.dts))
         rec.pkt_pts.append(_ts(packet.pts))
+        rec.pkt_size.append(packet.size)
         rec.pkt_duration.append(int(packet.duration or 0))
     try:
         frames = stream.decode(packet)

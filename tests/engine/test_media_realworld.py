@@ -70,6 +70,19 @@ def test_mpeg4_avi_with_b_frames_reads_exactly_as_ffmpeg(avis, kind):
         assert all(np.array_equal(a, theirs[i]) for a, i in zip(backward, reversed(range(len(theirs)))))
 
 
+@pytest.mark.parametrize(("name", "codec", "fmt"), [("dvd.vob", "mpeg2video", "vob"), ("camcorder.mts", "libx264", "mpegts"),
+                                                  ("stream.h264", "libx264", "h264"), ("old.m4v", "mpeg4", "m4v")])
+def test_dvd_camcorder_and_bare_streams_read_exactly_as_ffmpeg(master, tmp_path, name, codec, fmt):
+    path = tmp_path / name
+    ffmpeg("-i", master, "-c:v", codec, "-bf", "2", "-g", "12", "-an", "-f", fmt, path)
+    theirs = ffmpeg_frames(path)
+    with FrameReader(path) as reader:
+        assert reader.frame_count == len(theirs) == FRAMES
+        order = list(range(FRAMES))
+        random.Random(name).shuffle(order)
+        assert all(np.array_equal(reader.frame(i), theirs[i]) for i in order)
+
+
 def test_packed_b_frames_make_a_proxy_with_every_frame(avis, tmp_path):
     theirs = ffmpeg_frames(avis["packed"])
     proxy = build_proxy(avis["packed"], tmp_path / "proxy.mp4")
