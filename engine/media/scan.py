@@ -126,6 +126,52 @@ def remember_copy(src: Path | str, dst: Path | str) -> None:
             _store(file_key(dst), scan)
 
 
+def remember_written(path: Path | str) -> None:
+    """`path` was just written by our own encoder (VideoWriter): one picture per packet, nothing
+    damaged, so its frames are its packets in timestamp order. Keep that scan, read by demuxing
+    alone, so reading the new file back (probe, preview, proxies) never decodes it all first."""
+    path = Path(path)
+    with contextlib.suppress(OSError, av.error.FFmpegError, ValueError), \
+            contextlib.closing(open_input(path)) as container:
+        video = container.streams.video[0] if container.streams.video else None
+        rec = ScanRecord(Fraction(video.time_base.numerator, video.time_base.denominator)) if video else None
+        keys: list[bool] = []
+        audio_packets = 0
+        for packet in container.demux():
+            if not packet.size:
+                continue
+            if packet.stream is not video:
+                audio_packets += packet.stream.type == "audio"
+                continue
+            rec.pkt_pos.append(packet.pos if packet.pos is not None else -1)
+            rec.pkt_dts.append(_ts(packet.dts))
+            rec.pkt_pts.append(_ts(packet.pts))
+            rec.pkt_size.append(packet.size)
+            rec.pkt_duration.append(int(packet.duration or 0))
+            keys.append(bool(packet.is_keyframe))
+        table = None
+        if rec is not None:
+            if not rec.pkt_pts or int(NO_TS) in rec.pkt_pts:
+                return  # not one of ours after all: a real scan will read it when needed
+            order = sorted(range(len(rec.pkt_pts)), key=rec.pkt_pts.__getitem__)
+            rec.frame_packet = order
+            rec.frame_pts = [rec.pkt_pts[k] for k in order]
+            rec.frame_key = [keys[k] for k in order]
+            rec.frame_corrupt = [False] * len(order)
+            rec.frame_dts = list(rec.frame_pts)
+            table = build_table(rec, _rate_hints(video), declared_frames=_expected_frames(container, video),
+                                stream_end=_stream_end(container, video))
+        _store(file_key(path), MediaScan(table, audio_packets))
+
+
+def _stream_end(container, video) -> int | None:
+    """Where an MP4/MOV says the video ends: its packet durations are decode-order deltas, so the
+    last shown frame's length comes from the stream's duration."""
+    if "mov" in container.format.name and video.duration and video.start_time is not None:
+        return int(video.start_time) + int(video.duration)
+    return None
+
+
 def _to_arrays(scan: MediaScan) -> dict[str, np.ndarray]:
     arrays = {"audio": np.array([scan.audio_packets, scan.audio_lost_packets,
                                  round(scan.audio_lost_seconds * 1e6)], dtype=np.int64)}
@@ -222,11 +268,11 @@ def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: Canc
                 audio_decoder.decode(packet if packet.size else None)
     except av.error.FFmpegError as exc:
         # A demuxer error ends the file here (a damaged tail): what was read so far counts.
-        if rec is not None:
-            rec.errors += 1
-        if rec is not None and not rec.frame_packet or rec is None and not audio_decoder.packets:
+        if not (rec.frame_packet if rec is not None else audio_decoder.packets):
             raise media_error(path, f"cannot be read ({ffmpeg_reason(exc)})",
                               "the file may be damaged; re-export it") from None
+        if rec is not None:
+            rec.errors += 1
     if rec is not None:
         _scan_video_packet(video, None, rec)  # drain the decoder's delayed frames
     table = None
@@ -237,11 +283,9 @@ def _decode_all(path: Path, container, progress: ProgressFn | None, cancel: Canc
         if rec.first_size != declared_size:
             raise media_error(path, f"its first frame is {rec.first_size[0]}x{rec.first_size[1]}, not the "
                               f"{declared_size[0]}x{declared_size[1]} it declares", "re-export the file")
-        stream_end = None
-        if "mov" in container.format.name and video.duration and video.start_time is not None:
-            stream_end = int(video.start_time) + int(video.duration)
         table = build_table(rec, _rate_hints(video), declared_frames=_expected_frames(container, video),
-                            stream_end=stream_end, decode_order_times=container.format.name == "avi")
+                            stream_end=_stream_end(container, video),
+                            decode_order_times=container.format.name == "avi")
         if len(table.good) == 0:
             raise media_error(path, "has no frame that decodes cleanly",
                               "the file is damaged; re-export it from its source")
@@ -298,4 +342,4 @@ def _expected_frames(container, video) -> int:
 
 
 
-__all__ = ["MediaScan", "cached_scan", "file_key", "remember_copy", "scan_media"]
+__all__ = ["MediaScan", "cached_scan", "file_key", "remember_copy", "remember_written", "scan_media"]

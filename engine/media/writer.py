@@ -468,6 +468,10 @@ class VideoWriter:
         except (av.error.FFmpegError, OSError) as exc:
             self._discard()
             raise self._write_error(exc) from None
+        if not self.preset.is_sequence:
+            from engine.media.scan import remember_written
+
+            remember_written(self.path)  # reading it back needs no decode pass
 
     def _publish_sequence(self) -> None:
         """Put the PNG folder in place: renamed as a whole when the name is free; into an existing

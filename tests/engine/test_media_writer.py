@@ -212,3 +212,25 @@ def test_gif_gets_a_palette_per_frame(tmp_path):
         error = np.abs(reader.frame(4).astype(int) - synthetic_frame(4, SIZE)).mean()
     # A fixed 3-3-2 palette is off by about 14 levels on this footage; a made palette by ~5.
     assert error < 8
+
+
+FIELDS = ("times", "packets", "keys", "corrupt", "pkt_pos", "pkt_dts", "pkt_pts", "pkt_size")
+
+
+@pytest.mark.parametrize("preset", ["h264", "h265", "prores", "vp9", "gif"])
+def test_what_we_write_is_known_without_decoding_it_again(tmp_path, preset, monkeypatch):
+    from engine.media import scan
+
+    rate = Fraction(30000, 1001)
+    out = _write(tmp_path / f"o{PRESETS[preset].extension}", preset, rate, frames=20,
+                 audio=PRESETS[preset].supports_audio)
+    remembered = scan.cached_scan(out)
+    assert remembered is not None  # the writer left its scan behind, read by demuxing alone
+    # ... and it is exactly what decoding the whole file finds.
+    scan._memory.clear()
+    monkeypatch.setattr(scan, "cached_scan", lambda path: None)
+    decoded = scan.scan_media(out)
+    a, b = remembered.video, decoded.video
+    assert all(np.array_equal(getattr(a, n), getattr(b, n)) for n in FIELDS)
+    assert (a.end, a.rate, a.vfr, a.time_base) == (b.end, b.rate, b.vfr, b.time_base)
+    assert remembered.audio_packets == decoded.audio_packets
