@@ -16,7 +16,6 @@ from desktop.models.storyboard import MEDIA_MIME
 from desktop.views.dialogs import TransitionDialog
 
 VIDEO_FILTER = "Media (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.mxf *.mts *.png *.jpg *.jpeg *.tif *.tiff *.webp)"
-STILL_SECONDS = 2
 
 
 class EditingMixin:
@@ -160,32 +159,36 @@ class EditingMixin:
                 name=name, n=done + 1, total=total))
 
     def _on_imported(self, good: list, errors: list, row: int) -> None:
-        from engine.project import Composite, InsertShot
+        from engine.project import Composite
 
         if not self.importer.busy:
             self.import_label.hide()
             self.import_bar.hide()
         project = self.document.project
-        edits = []
-        rate = project.fps if project is not None else 24
-        for k, (path, info) in enumerate(good):
-            still = bool(getattr(info, "is_image", False))
-            edits.append(InsertShot(row + k, path.stem, media_path=path,
-                                    frames=int(round(rate * STILL_SECONDS)) if still else None, kind="imported"))
+        # import_as_shot built each edit (length, stills' length, insert position) off this thread.
+        edits = [imported.edit for _path, imported in good]
+        warnings = [line for _path, imported in good for line in imported.warnings]
         if edits and project is not None:
             text = tr("Import {n} Files").format(n=len(edits)) if len(edits) > 1 else tr("Import {name}").format(
                 name=good[0][0].name)
             if self.apply(edits[0] if len(edits) == 1 else Composite(edits), text):
-                for path, info in good:
-                    self.bin_model.add(path, info)
+                for path, imported in good:
+                    self.bin_model.add(path, imported.info)
                 self._ensure_proxies()
                 self.statusBar().showMessage(text.replace("&", ""), 4000)
+        self.import_warnings = warnings
         if errors:
             self.import_errors = errors
             box = QMessageBox(QMessageBox.Icon.Warning, tr("Some Files Were Not Imported"),
-                              "\n".join(errors), QMessageBox.StandardButton.Ok, self)
+                              "\n".join(errors + warnings), QMessageBox.StandardButton.Ok, self)
             box.setObjectName("importErrorBox")
             self.import_error_box = box
+            box.open()
+        elif warnings:  # imported, but the user should know what they will see (and not hear)
+            box = QMessageBox(QMessageBox.Icon.Information, tr("Some Files Are Damaged"), "\n".join(warnings),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("importWarningBox")
+            self.import_warning_box = box
             box.open()
 
     # ------------------------------------------------------------------------------------------

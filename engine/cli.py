@@ -12,10 +12,6 @@ from pathlib import Path
 from engine.cliutil import open_project, parse_rate, parse_size, progress_bar, resolve_shot
 from engine.errors import Canceled, ShotloomError
 
-STILL_SECONDS = 3
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-
-
 # ---------------------------------------------------------------- project
 
 def cmd_new(args) -> int:
@@ -28,48 +24,76 @@ def cmd_new(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from engine.media import probe_isolated
-    from engine.project.edits import InsertShot
-
+    """One shot per file, all or nothing per file: prints the ids of the shots it added, a warning
+    line for each file with damage, and an error line (exit 1) for each file it could not add."""
     project = open_project(args.project, writer="shotloom import")
-    added = []
-    with progress_bar("import", unit="file") as progress:
-        for n, name in enumerate(args.media):
-            path = Path(name).expanduser().absolute()
-            if path.suffix.lower() == ".otio":
-                from engine.project.otio_io import import_otio
+    added: list[str] = []
+    applied = []
+    failed: list[str] = []
+    warnings: list[str] = []
+    try:
+        with progress_bar("import", unit="file") as progress:
+            total = len(args.media)
+            for n, name in enumerate(args.media):
+                path = Path(name).expanduser().absolute()
 
-                report = import_otio(project, path)
-                for line in getattr(report, "lines", []) or []:
-                    print(f"{path.name}: {line}", file=sys.stderr)
-                added.extend(getattr(report, "shot_ids", []) or [])
-                continue
-            info = probe_isolated(path)
-            if not info.has_video and not info.is_image:
-                raise ShotloomError(f"{path}: has no video stream; import video or image files")
-            ref = project.import_media(path, copy=args.copy)
-            if info.is_image:
-                frames = int(project.fps * STILL_SECONDS)
-            else:
-                frames = media_frames(path, project.fps)
-            before = {s.id for s in project.shots()}
-            project.apply(InsertShot(index=len(project.shots()), name=path.stem, media_path=ref, frames=frames))
-            added.extend(s.id for s in project.shots() if s.id not in before)
-            progress(n + 1, len(args.media), path.name)
-    project.save()
-    if not args.no_proxy:
-        build_proxies(project)
+                def reading(done: int, frames: int, message: str = "", n=n, path=path) -> None:
+                    progress(n, total, f"{path.name}: frame {done}/{frames}")
+
+                try:
+                    if path.suffix.lower() == ".otio":
+                        added.extend(_import_timeline(project, path))
+                    else:
+                        ids, imported = _add_file(project, path, args.copy, reading)
+                        added.extend(ids)
+                        applied.append(imported)
+                        warnings.extend(imported.warnings)
+                except ShotloomError as exc:
+                    failed.append(str(exc))
+                    if total == 1:
+                        continue  # one file refused: its one-line reason is all there is to say
+                progress(n + 1, total, path.name)
+        if added:
+            project.save()
+    except BaseException:
+        for imported in applied:  # nothing was saved: leave no copies behind
+            imported.discard()
+        raise
+    for line in warnings:  # after the progress bar, which owns stderr's last line while it runs
+        print(f"shotloom: warning: {line}", file=sys.stderr)
+    if added and not args.no_proxy:
+        try:
+            build_proxies(project)
+        except ShotloomError as exc:  # the shots are in; scrub copies are a cache that can wait
+            print(f"shotloom: warning: the scrub copies were not built ({exc})", file=sys.stderr)
     for shot_id in added:
         print(shot_id)
-    return 0
+    for message in failed:
+        print(f"shotloom: {message}", file=sys.stderr)
+    return 1 if failed else 0
 
 
-def media_frames(path: Path, rate) -> int:
-    """Length of a probed media file in frames at `rate` (timestamp conform, as the renderer reads it)."""
-    from engine.media import FrameReader
+def _add_file(project, path: Path, copy: bool, progress):
+    """Import one file as a shot: (ids of the shots added, the import). All or nothing."""
+    from engine.project.importing import import_as_shot
 
-    with FrameReader(path, rate=rate) as reader:
-        return reader.frame_count
+    imported = import_as_shot(project, path, copy=copy, progress=progress)
+    before = {s.id for s in project.shots()}
+    try:
+        project.apply(imported.edit)
+    except BaseException:
+        imported.discard()
+        raise
+    return [s.id for s in project.shots() if s.id not in before], imported
+
+
+def _import_timeline(project, path: Path) -> list[str]:
+    from engine.project.otio_io import import_otio
+
+    report = import_otio(project, path)
+    for line in getattr(report, "lines", []) or []:
+        print(f"{path.name}: {line}", file=sys.stderr)
+    return list(getattr(report, "shot_ids", []) or [])
 
 
 def build_proxies(project) -> None:
@@ -155,8 +179,12 @@ def cmd_export(args) -> int:
         except ValueError:
             raise ShotloomError(f"range '{args.range}' is not IN:OUT in frames (for example 0:240)") from None
         frame_range = (a, b)
+    notes: list[str] = []
     with progress_bar("export") as progress:
-        out = export(project, Path(args.output), preset=args.preset, frame_range=frame_range, progress=progress)
+        out = export(project, Path(args.output), preset=args.preset, frame_range=frame_range, progress=progress,
+                     notes=notes)
+    for note in notes:
+        print(f"shotloom: {note}", file=sys.stderr)
     print(out)
     return 0
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up Shotloom in ./.venv: picks the PyTorch build (CUDA when nvidia-smi finds a GPU, CPU
 # otherwise), then installs the project. Usage: bash installer/install.sh [--dev] [--light] [--farm]
-#   --dev    add the test tools (pytest, pytest-qt, hypothesis, import-linter, ruff) and the farm's
-#            GPU side (the farm tests run a local Ray cluster)
+#   --dev    add the test tools (pytest, pytest-qt, hypothesis, import-linter, ruff; ffmpeg's tools via
+#            apt) and the farm's GPU side (the farm tests run a local Ray cluster)
 #   --light  editing and export only: no torch, no generation
 #   --farm   the GPU side of a render farm (`shotloom farm serve|join`: Ray); never needed to use one
 set -euo pipefail
@@ -33,6 +33,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { has_lib libxkbcomm
   (apt-get update -qq && apt-get install -y -qq libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
      libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
      >/dev/null) || echo "install.sh: could not install Qt's X libraries; the editor may only run offscreen" >&2
+fi
+
+# The media benchmarks compare against the ffmpeg tools (ffprobe -count_frames); the tests use the
+# ffmpeg binary that the dev extra's imageio-ffmpeg brings, so this is optional.
+if [ "$dev" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v ffprobe >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null) \
+    || echo "install.sh: could not install ffmpeg; tests/bench/bench_import.py needs ffprobe" >&2
 fi
 
 extras=""

@@ -4,6 +4,82 @@
 <context>
     <name>Shotloom</name>
     <message>
+        <source>Split Shot</source>
+        <translation>分割镜头</translation>
+    </message>
+    <message>
+        <source>Duplicate Shot</source>
+        <translation>复制镜头</translation>
+    </message>
+    <message>
+        <source>Clear Transition</source>
+        <translation>清除转场</translation>
+    </message>
+    <message>
+        <source>Set Transition</source>
+        <translation>设置转场</translation>
+    </message>
+    <message>
+        <source>Trim Shot</source>
+        <translation>修剪镜头</translation>
+    </message>
+    <message>
+        <source>Import Media</source>
+        <translation>导入素材</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Move Shot</source>
+        <translation>移动镜头</translation>
+    </message>
+    <message>
+        <source>Move Shots</source>
+        <translation>移动多个镜头</translation>
+    </message>
+    <message>
+        <source>The playhead is on a cut; move it inside a shot to split</source>
+        <translation>播放头位于剪切点上；请把它移到镜头内部再分割</translation>
+    </message>
+    <message>
+        <source>Delete Shot</source>
+        <translation>删除镜头</translation>
+    </message>
+    <message>
+        <source>Delete Shots</source>
+        <translation>删除多个镜头</translation>
+    </message>
+    <message>
+        <source>Select a shot after the first one to set its transition in</source>
+        <translation>请选择第一个之后的镜头来设置它的入点转场</translation>
+    </message>
+    <message>
+        <source>Some Files Were Not Imported</source>
+        <translation>部分文件未能导入</translation>
+    </message>
+    <message>
+        <source>Some Files Are Damaged</source>
+        <translation>部分文件已损坏</translation>
+    </message>
+    <message>
+        <source>Importing {name} ({n} of {total})</source>
+        <translation>正在导入 {name}（第 {n}/{total} 个）</translation>
+    </message>
+    <message>
+        <source>Import {n} Files</source>
+        <translation>导入 {n} 个文件</translation>
+    </message>
+    <message>
+        <source>Import {name}</source>
+        <translation>导入 {name}</translation>
+    </message>
+    <message>
+        <source>{name} copy</source>
+        <translation>{name} 副本</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -56,34 +132,6 @@
         <translation>项目另存为</translation>
     </message>
     <message>
-        <source>Set Transition</source>
-        <translation>设置转场</translation>
-    </message>
-    <message>
-        <source>Split Shot</source>
-        <translation>分割镜头</translation>
-    </message>
-    <message>
-        <source>Duplicate Shot</source>
-        <translation>复制镜头</translation>
-    </message>
-    <message>
-        <source>Clear Transition</source>
-        <translation>清除转场</translation>
-    </message>
-    <message>
-        <source>Trim Shot</source>
-        <translation>修剪镜头</translation>
-    </message>
-    <message>
-        <source>Import Media</source>
-        <translation>导入素材</translation>
-    </message>
-    <message>
-        <source>Importing…</source>
-        <translation>正在导入…</translation>
-    </message>
-    <message>
         <source>About Shotloom</source>
         <translation>关于 Shotloom</translation>
     </message>
@@ -132,34 +180,6 @@
         <translation>硬切（无转场）</translation>
     </message>
     <message>
-        <source>Move Shot</source>
-        <translation>移动镜头</translation>
-    </message>
-    <message>
-        <source>Move Shots</source>
-        <translation>移动多个镜头</translation>
-    </message>
-    <message>
-        <source>The playhead is on a cut; move it inside a shot to split</source>
-        <translation>播放头位于剪切点上；请把它移到镜头内部再分割</translation>
-    </message>
-    <message>
-        <source>Delete Shot</source>
-        <translation>删除镜头</translation>
-    </message>
-    <message>
-        <source>Delete Shots</source>
-        <translation>删除多个镜头</translation>
-    </message>
-    <message>
-        <source>Select a shot after the first one to set its transition in</source>
-        <translation>请选择第一个之后的镜头来设置它的入点转场</translation>
-    </message>
-    <message>
-        <source>Some Files Were Not Imported</source>
-        <translation>部分文件未能导入</translation>
-    </message>
-    <message>
         <source>Autosaved</source>
         <translation>已自动保存</translation>
     </message>
@@ -204,24 +224,8 @@
         <translation>编辑转场…</translation>
     </message>
     <message>
-        <source>Importing {name} ({n} of {total})</source>
-        <translation>正在导入 {name}（第 {n}/{total} 个）</translation>
-    </message>
-    <message>
-        <source>Import {n} Files</source>
-        <translation>导入 {n} 个文件</translation>
-    </message>
-    <message>
-        <source>Import {name}</source>
-        <translation>导入 {name}</translation>
-    </message>
-    <message>
         <source>The key {key} is used by two commands ({a}, {b}); change one in Settings › Keyboard</source>
         <translation>按键 {key} 同时用于两个命令（{a}、{b}）；请在 设置 › 键盘 中修改其中一个</translation>
-    </message>
-    <message>
-        <source>{name} copy</source>
-        <translation>{name} 副本</translation>
     </message>
     <message>
         <source>&amp;Undo {what}</source>

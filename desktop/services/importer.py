@@ -1,6 +1,7 @@
-"""Imports run in the background: each file is probed (and its first frame decoded) in a child
-process, because a broken file can crash PyAV. A file that fails gets a clear message and nothing
-changes; files that pass become shots in one undo step."""
+"""Imports run in the background through the engine's import_as_shot: each file is probed once in
+a child process (a broken file can crash PyAV), which also measures its length, off the UI thread.
+A file that fails gets a clear message and nothing changes; files that pass become shots in one
+undo step, with a warning for the ones that have damaged frames or lost sound."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from engine.errors import ShotloomError
 
 class ImportJob(QObject):
     progress = Signal(int, int, str)  # done, total, file name
-    probed = Signal(object, list, list)  # job, [(path, MediaInfo)], [one-line errors]
+    probed = Signal(object, list, list)  # job, [(path, ImportedShot)], [one-line errors]
 
-    def __init__(self, paths: list[Path], row: int, parent: QObject | None = None) -> None:
+    def __init__(self, paths: list[Path], row: int, project, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.paths = [Path(p) for p in paths]
         self.row = row
+        self.project = project
         self.canceled = False
         self.started_at = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="shotloom-import", daemon=True)
@@ -32,7 +34,7 @@ class ImportJob(QObject):
         self.canceled = True
 
     def _run(self) -> None:
-        from engine.media import probe_isolated
+        from engine.project.importing import import_as_shot
 
         good, errors = [], []
         total = len(self.paths)
@@ -41,12 +43,7 @@ class ImportJob(QObject):
                 break
             self.progress.emit(i, total, path.name)
             try:
-                if not path.is_file():
-                    raise ShotloomError(f"{path}: not a file; drop video or image files")
-                info = probe_isolated(path)
-                if not getattr(info, "has_video", True) and not getattr(info, "is_image", False):
-                    raise ShotloomError(f"{path}: has no picture; import a video or image file")
-                good.append((path, info))
+                good.append((path, import_as_shot(self.project, path, index=self.row + len(good))))
             except ShotloomError as exc:
                 errors.append(str(exc))
             except Exception as exc:  # noqa: BLE001 - whatever the child reports, name the file
@@ -59,14 +56,16 @@ class ImportService(QObject):
     """Starts ImportJobs and hands their results to the UI thread."""
 
     started = Signal(object)  # ImportJob
-    finished = Signal(list, list, int)  # good [(path, info)], errors, insert row
+    finished = Signal(list, list, int)  # good [(path, ImportedShot)], errors, insert row
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs: list[ImportJob] = []
 
     def import_files(self, paths: list[Path], row: int) -> ImportJob:
-        job = ImportJob(paths, row, self)
+        # The window's open project: its rate sets the shots' lengths.
+        project = self.parent().document.project
+        job = ImportJob(paths, row, project, self)
         job.probed.connect(self._done, Qt.ConnectionType.QueuedConnection)
         self.jobs.append(job)
         self.started.emit(job)

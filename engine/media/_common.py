@@ -25,6 +25,14 @@ av.logging.set_level(None)
 av.logging.set_libav_level(av.logging.PANIC)
 
 
+class PacketNumber(int):
+    """A packet's number in decode order, handed to FFmpeg as the packet's `opaque` (copied to the
+    frames it produces). A fresh object per packet: PyAV files opaque values by identity, so two
+    readers that both tagged a packet with the plain int 5 would drop each other's tag."""
+
+    __slots__ = ()
+
+
 def display(path: Path | str) -> str:
     return str(path)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import errno
 from pathlib import Path
 
 import cv2
@@ -35,29 +34,28 @@ def load_image(path: Path | str) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def save_png(frame: np.ndarray, path: Path | str) -> Path:
-    """Write an RGB uint8 frame as PNG: temp file in the same folder, then rename."""
-    path = Path(path)
+def encode_png(frame: np.ndarray) -> bytes:
+    """An RGB (or RGBA) uint8 frame as PNG bytes."""
     frame = np.asarray(frame)
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
         raise ValueError(f"frame must be uint8 (h, w, 3) RGB, got {frame.dtype} {frame.shape}")
     code = cv2.COLOR_RGB2BGR if frame.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
     ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, code), [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:
-        raise media_error(path, "could not be encoded as PNG", "check the frame")
-    folder = path.parent
+        raise ValueError("the frame could not be encoded as PNG")
+    return buf.tobytes()
+
+
+def save_png(frame: np.ndarray, path: Path | str) -> Path:
+    """Write an RGB uint8 frame as PNG, atomically (a partial beside it, then renamed)."""
+    from engine.fsutil import write_bytes_atomic
+
+    path = Path(path)
+    data = encode_png(frame)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        return write_bytes_atomic(path, data)
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise media_error(path, "the disk is full", "free some space and try again") from None
         raise media_error(path, f"cannot be written ({exc.strerror})",
                           "check the folder exists and is writable") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.tobytes())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if exc.errno == 28:
-            raise media_error(path, "the disk is full", "free some space and try again") from None
-        raise media_error(path, f"cannot be written ({exc.strerror})", "check the disk") from None
-    return path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -29,27 +27,20 @@ def proxy_size(source: tuple[int, int], height: int | None) -> tuple[int, int]:
 def build_proxy(src: Path | str, dst: Path | str, *, height: int | None = None,
                 progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Path:
     """Write an all-intra H.264 copy of `src` at `dst`: same frame count and rate, every frame a
-    keyframe, VFR and odd sizes conformed. Written under a temp name, renamed when complete."""
+    keyframe, VFR and odd sizes conformed, damaged frames concealed. Written under a partial
+    name, put in place when complete."""
     src, dst = Path(src), Path(dst)
-    tmp = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial{dst.suffix or '.mp4'}")
     with FrameReader(src) as reader:
         size = proxy_size(reader.size, height)
         total = reader.frame_count
-        writer = VideoWriter(tmp, preset="h264", rate=reader.rate, size=size, all_intra=True,
-                             options=PROXY_OPTIONS)
-        try:
+        with VideoWriter(dst, preset="h264", rate=reader.rate, size=size, all_intra=True,
+                         options=PROXY_OPTIONS) as writer:
             for i in range(total):
                 if cancel is not None:
                     cancel.raise_if_canceled()
                 writer.write(reader.frame(i, size=size))
                 if progress is not None:
                     progress(i + 1, total, f"proxy {src.name}")
-            writer.close()
-            os.replace(tmp, dst)
-        except BaseException:
-            writer.abort()
-            tmp.unlink(missing_ok=True)
-            raise
     return dst
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 from collections.abc import Iterator
 from fractions import Fraction
@@ -16,6 +15,7 @@ from av.video.reformatter import VideoReformatter
 from engine.errors import MediaError
 from engine.media._common import (
     IMAGE_SUFFIXES,
+    PacketNumber,
     check_readable,
     ffmpeg_reason,
     frame_to_rgb,
@@ -23,10 +23,16 @@ from engine.media._common import (
     rate_of,
 )
 from engine.media.conform import conform_frame
-from engine.media.index import VideoIndex, build_index
+from engine.media.index import FrameTable
 
-# Decoding forward through this many frames is cheaper than a seek plus decoding from the keyframe.
+# Decoding forward through this many packets is cheaper than a seek plus decoding from the keyframe.
 _FORWARD_SLACK = 8
+# When a frame cannot be reached after all (a file changed under us), this many good frames on
+# each side are tried before giving up: preview and export show a neighbour, never an error.
+_CONCEAL_REACH = 4
+_SKIPPABLE = frozenset({"h264", "hevc"})
+# After a seek, packets read before giving up on finding a keyframe the scan knows.
+_RESYNC_PACKETS = 2000
 
 
 def _rgb_size_check(size: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -41,10 +47,12 @@ def _rgb_size_check(size: tuple[int, int] | None) -> tuple[int, int] | None:
 class FrameReader:
     """Read frame i (0-based, presentation order) of a video, a still image or a PNG sequence folder.
 
-    When `rate` differs from the source rate, or the source has a variable frame rate, frame i
-    is the source frame on screen at time i / rate from the first frame (timestamp conform).
-    Forward stepping reuses the decoder; a jump backwards or past the next keyframe seeks to the
-    keyframe before the target and decodes forward. One reader per thread.
+    A video's frames are the frames FFmpeg's decoder gives (see engine/media/index.py); the file is
+    scanned once, then remembered. When `rate` differs from the source rate, or the source has a
+    variable frame rate or missing pictures, frame i is the source frame on screen at time i / rate
+    from the first frame (timestamp conform). Frames the decoder flagged as damaged show the
+    nearest good frame. Forward stepping reuses the decoder; a jump backwards or past the next
+    keyframe seeks to the keyframe before the target and decodes forward. One reader per thread.
     """
 
     def __init__(self, path: Path | str, *, rate: Fraction | int | str | None = None) -> None:
@@ -52,8 +60,9 @@ class FrameReader:
         self._container: av.container.InputContainer | None = None
         self._still: np.ndarray | None = None
         self._sequence: list[Path] | None = None
-        self._frames: Iterator[av.VideoFrame] | None = None
-        self._cur_src = -1            # source index of the last frame the decoder produced
+        self._frames: Iterator[tuple[int, av.VideoFrame]] | None = None
+        self._cur = -1                # decoded frame the decoder produced last
+        self._fed = -1                # packet the decoder was given last
         self._cache_src = -1
         self._cache_key: tuple | None = None
         self._cache: np.ndarray | None = None
@@ -99,33 +108,37 @@ class FrameReader:
 
     def _open_video(self, requested: Fraction | None) -> None:
         from engine.media._common import open_input
+        from engine.media.scan import cached_scan, scan_media
 
-        container = open_input(self.path)
-        self._container = container
+        self._container = open_input(self.path)
         try:
-            if not container.streams.video:
+            stream = self._container.streams.video[0] if self._container.streams.video else None
+            if stream is None:
                 raise media_error(self.path, "has no video stream", "choose a video or image file")
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            self._stream = stream
-            self._reformatter = VideoReformatter()
-            self._target_pts: int | None = None
-            self._skipping = False
-            self.index: VideoIndex = build_index(container, stream, self.path)
             w, h = stream.codec_context.width, stream.codec_context.height
             if not w or not h:
                 raise media_error(self.path, "has a video stream without a frame size",
                                   "the file may be damaged; re-export it")
+            scan = cached_scan(self.path)
+            fresh = scan is None
+            if fresh:
+                scan = scan_media(self.path, self._container)
+            if scan.video is None:
+                raise media_error(self.path, "has no video stream", "choose a video or image file")
+            self.index: FrameTable = scan.video
+            if fresh:
+                self._reopen()  # the scan read the container to its end
+            else:
+                self._setup_stream()
             self.size = (w, h)
             self.source_rate = self.index.rate
             self.vfr = self.index.vfr
             self.rate = requested or self.source_rate
-            if self.vfr or self.rate != self.source_rate:
-                self._map = self._build_conform_map()
-                self.frame_count = len(self._map)
-            else:
-                self._map = None
-                self.frame_count = self.index.frame_count
+            frame_map = self.index.frame_map(self.rate)
+            self.frame_count = len(frame_map)
+            identity = len(frame_map) == self.index.frame_count and bool(
+                (frame_map == np.arange(len(frame_map))).all())
+            self._map = None if identity else frame_map
         except MediaError:
             self.close()
             raise
@@ -134,24 +147,37 @@ class FrameReader:
             raise media_error(self.path, f"cannot be read ({ffmpeg_reason(exc)})",
                               "the file may be damaged; re-export it") from None
 
-    def _build_conform_map(self) -> list[int]:
-        """Source frame on screen at each output time i / rate (drop/duplicate by timestamp)."""
-        idx = self.index
-        tb = idx.time_base
-        start = idx.pts[0]
-        # Tolerance for timestamps rounded to the container's tick (e.g. 1 ms in Matroska).
-        eps = min(tb, 1 / (4 * self.rate), 1 / (4 * idx.rate))
-        duration = idx.duration
-        count = max(1, int(-((-duration * self.rate) // 1)))  # ceil
-        # An output frame whose time is within eps of the end has nothing left to show.
-        while count > 1 and Fraction(count - 1) / self.rate >= duration - eps:
-            count -= 1
-        times = [(p - start) * tb for p in idx.pts]
-        mapping = []
-        for i in range(count):
-            t = Fraction(i) / self.rate + eps
-            mapping.append(max(0, bisect.bisect_right(times, t) - 1))
-        return mapping
+    def _reopen(self) -> None:
+        """A fresh container, positioned at the start of the file."""
+        from engine.media._common import open_input
+
+        if self._container is not None:
+            self._container.close()
+        self._container = open_input(self.path)
+        self._setup_stream()
+
+    def _setup_stream(self) -> None:
+        stream = self._container.streams.video[0]
+        damaged = bool(self.index.errors or self.index.corrupt.any())
+        if damaged:
+            # How a decoder conceals damage depends on thread timing and on what it skipped: one
+            # thread, every frame decoded, keeps the frames after a damaged one the same however
+            # they are reached (preview equals export).
+            stream.codec_context.thread_count = 1
+        else:
+            stream.thread_type = "AUTO"
+        stream.codec_context.copy_opaque = True  # frames carry their packet's number
+        self._stream = stream
+        # Skipping the non-reference frames before a target is safe where each picture has its
+        # own packet; MPEG-4 Part 2 may pack two pictures in one (DivX), so it decodes them all.
+        self._skippable = stream.codec_context.name in _SKIPPABLE and not damaged
+        self._reformatter = VideoReformatter()
+        self._target: int | None = None
+        self._skipping = False
+        self._frames = None
+        self._cur = -1
+        self._fed = -1
+        self._at_start = True
 
     # -- access ------------------------------------------------------------------------------
     def source_index(self, i: int) -> int:
@@ -169,16 +195,7 @@ class FrameReader:
         if self._container is not None:
             # The decoded frame is kept (not the array handed out, which the caller may change),
             # so asking again, or for another size, converts without decoding.
-            if self._cache_src != src or self._cache is None:
-                try:
-                    self._cache = self._decode(src)
-                except av.error.FFmpegError as exc:
-                    self._frames = None
-                    self._cur_src = -1
-                    raise media_error(self.path, f"frame {i} could not be decoded ({ffmpeg_reason(exc)})",
-                                      "the file may be damaged; re-export it") from None
-                self._cache_src = src
-            return frame_to_rgb(self._cache, size, self._reformatter)
+            return frame_to_rgb(self._decoded(src), size, self._reformatter)
         key = (src, size)
         if self._cache is not None and self._cache_key == key:
             return self._cache.copy()
@@ -202,96 +219,149 @@ class FrameReader:
         image sequences. Lets export hand an unchanged frame straight to the encoder."""
         if self._container is None:
             return None
-        src = self.source_index(i)
-        if self._cache_src != src or self._cache is None:
-            self._cache = self._decode(src)
-            self._cache_src = src
-        return self._cache
+        return self._decoded(self.source_index(i))
 
-    def _decode(self, src: int) -> av.VideoFrame:
+    def _decoded(self, src: int) -> av.VideoFrame:
+        if self._cache_src == src and self._cache is not None:
+            return self._cache
+        frame = self._decode_or_neighbour(src)
+        self._cache = frame
+        self._cache_src = src
+        return frame
+
+    def _decode_or_neighbour(self, src: int) -> av.VideoFrame:
+        """Decode `src`; should it fail now although the scan found it good, show the nearest
+        good frame that does decode (concealment, never an error in the middle of an export)."""
+        good = self.index.good
+        pos = int(np.searchsorted(good, src))
+        near = good[max(0, pos - _CONCEAL_REACH):pos + _CONCEAL_REACH + 1].tolist()
+        order = [src] + sorted((g for g in near if g != src), key=lambda g: (abs(g - src), g))
+        for candidate in order:
+            try:
+                frame = self._decode(candidate)
+            except av.error.FFmpegError:
+                self._frames = None
+                frame = None
+            if frame is not None:
+                return frame
+        raise media_error(self.path, f"frame {src} could not be decoded",
+                          "the file may be damaged or was changed; re-import it")
+
+    def _decode(self, src: int) -> av.VideoFrame | None:
         if self._container is None:
             raise media_error(self.path, "the reader is closed", "open a new FrameReader")
         idx = self.index
-        key_pos = idx.key_position(src)
-        key_src = bisect.bisect_left(idx.pts, idx.key_pts[key_pos])
-        forward = (
-            self._frames is not None
-            and self._cur_src < src
-            and key_src <= self._cur_src + _FORWARD_SLACK
-        )
-        if forward:
+        start = idx.seek_packet(src)
+        fresh = self._frames is None and self._at_start and start <= _FORWARD_SLACK
+        if fresh:
+            self._rewind()  # a fresh reader: decode from the start without a seek
+        if self._frames is not None and self._cur < src and (fresh or start <= self._fed + _FORWARD_SLACK):
             frame = self._decode_forward(src)
             if frame is not None:
                 return frame
-        # Seek to the keyframe before the target; if the container lands late, step back further.
-        # Demuxers index by pts (Matroska) or dts (MP4); the keyframe's pts is tried first, then
-        # its dts, then earlier keyframes.
-        tried: set[int] = set()
-        for pos in range(key_pos, -1, -1):
-            for ts in (idx.key_pts[pos], idx.key_seek[pos]):
-                if ts in tried:
-                    continue
-                tried.add(ts)
-                self._seek(ts)
-                frame = self._decode_forward(src)
-                if frame is not None:
-                    return frame
-        raise media_error(self.path, f"frame {src} could not be decoded",
-                          "the file may be damaged; re-export it or build a proxy")
+        # Seek to the keyframe before the target; if the container lands elsewhere than on a
+        # keyframe at or before it, try the next timestamp, then earlier keyframes, then the start.
+        points = idx.seek_points
+        k = int(np.searchsorted(points, start)) if start >= 0 else -1
+        while k >= 0:
+            packet = int(points[k])
+            for ts in idx.seek_timestamps(packet):
+                if self._seek(ts, packet):
+                    frame = self._decode_forward(src)
+                    if frame is not None:
+                        return frame
+            k -= 1
+        self._rewind()
+        return self._decode_forward(src)
 
-    def _seek(self, ts: int) -> None:
+    def _seek(self, ts: int, packet: int) -> bool:
+        """Seek the demuxer to `ts` and find the first packet the scan knows that decoding can
+        start at; True when it is no later than `packet`. Packets before it are not decoded (after
+        a seek a demuxer may hand out pieces of packets first)."""
         self.seeks += 1
+        self._frames = None
+        self._cur = -1
+        self._fed = -1
+        self._at_start = False
         try:
             self._container.seek(ts, stream=self._stream, backward=True)
         except av.error.FFmpegError:
-            self._container.seek(0, backward=True)
-        self._frames = self._frame_iter()
-        self._cur_src = -1
+            return False
+        self._stream.codec_context.flush_buffers()
+        packets = self._container.demux(self._stream)
+        number = self.index.packet_matcher()
+        try:
+            for _ in range(_RESYNC_PACKETS):
+                first = next(packets, None)
+                if first is None:
+                    return False
+                landed = number(first) if first.size else -1
+                if landed > packet:
+                    return False
+                if landed == 0 or landed > 0 and _is_seek_point(self.index, landed):
+                    self._frames = self._frame_iter(packets, first)
+                    return True
+        except av.error.FFmpegError:
+            return False
+        return False
 
-    def _frame_iter(self) -> Iterator[av.VideoFrame]:
-        """Decoded frames from the current position; damaged packets are skipped, not fatal."""
+    def _rewind(self) -> None:
+        """Decode from the very start of the file (reopening it unless it is still there)."""
+        if not (self._at_start and self._frames is None):
+            self._reopen()
+            self.seeks += 1
+        self._at_start = False
+        self._frames = self._frame_iter(self._container.demux(self._stream), None)
+
+    def _frame_iter(self, packets, first) -> Iterator[tuple[int, av.VideoFrame]]:
+        """(decoded frame number, frame) from the current position; damaged packets are skipped."""
         stream = self._stream
         ctx = stream.codec_context
-        for packet in self._container.demux(stream):
-            # Frames shown before the target that nothing refers to need not be decoded at all.
-            skip = (self._target_pts is not None and packet.pts is not None
-                    and packet.pts < self._target_pts)
-            if skip != self._skipping:
-                ctx.skip_frame = "NONREF" if skip else "DEFAULT"
-                self._skipping = skip
+        match = self.index.packet_matcher()
+        frame_of_packet = self.index.frame_of_packet
+
+        def all_packets():
+            if first is not None:
+                yield first
+            yield from packets
+
+        for packet in all_packets():
+            if packet.size:
+                number = match(packet)
+                packet.opaque = PacketNumber(number)
+                self._fed = max(self._fed, number)
+                # Frames shown before the target that nothing refers to need not be decoded at all.
+                produces = int(frame_of_packet[number]) if number >= 0 else -1
+                skip = self._skippable and self._target is not None and 0 <= produces < self._target
+                if skip != self._skipping:
+                    ctx.skip_frame = "NONREF" if skip else "DEFAULT"
+                    self._skipping = skip
             try:
-                frames = stream.decode(packet)
-            except av.error.InvalidDataError:
+                frames = stream.decode(packet if packet.size else None)
+            except av.error.EOFError:
+                return
+            except av.error.FFmpegError:
                 continue
-            except av.error.FFmpegError as exc:
-                if isinstance(exc, av.error.EOFError):
-                    return
-                continue
-            yield from frames
+            for frame in frames:
+                number = frame.opaque
+                index = int(frame_of_packet[number]) if isinstance(number, int) and number >= 0 else -1
+                yield index, frame
 
     def _decode_forward(self, src: int) -> av.VideoFrame | None:
-        """Decode until the frame with the target pts; None if it is passed or the file ends."""
-        target = self.index.pts[src]
-        self._target_pts = target
-        pts_list = self.index.pts
-        for frame in self._frames:
+        """Decode until frame `src`; None if it is passed or the file ends."""
+        self._target = src
+        for index, frame in self._frames:
             self.decoded += 1
-            pts = frame.pts
-            if pts is None:
+            if index < 0:
                 continue
-            if pts < target:
-                pos = bisect.bisect_left(pts_list, pts)
-                if pos < len(pts_list) and pts_list[pos] == pts:
-                    self._cur_src = pos
+            self._cur = index
+            if index < src:
                 continue
-            if pts == target:
-                self._cur_src = src
+            if index == src:
                 return frame
-            self._frames = None
-            self._cur_src = -1
-            return None
+            break
         self._frames = None
-        self._cur_src = -1
+        self._cur = -1
         return None
 
     # -- lifetime ----------------------------------------------------------------------------
@@ -316,3 +386,9 @@ class FrameReader:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown: modules may be gone
             self.close()
+
+
+def _is_seek_point(index: FrameTable, packet: int) -> bool:
+    points = index.seek_points
+    k = int(np.searchsorted(points, packet))
+    return k < len(points) and int(points[k]) == packet

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -88,11 +90,13 @@ PRESETS: dict[str, Preset] = {
     "gif": Preset(
         name="gif", extension=".gif", codec="gif", options=_frozen({}), supports_audio=False,
         pix_fmt="pal8", container_format="gif", container_options=_frozen({"loop": "0"}),
-        description="Animated GIF, looping, a 256-colour palette made for each frame, no audio",
+        description="Animated GIF, looping, a 256-colour palette made for each frame; "
+                    "the sound goes beside it as NAME.wav",
     ),
     "png": Preset(
         name="png", extension="", codec="png", options=_frozen({}), supports_audio=False,
-        pix_fmt="rgb24", description="PNG image sequence in a folder (NAME_000000.png ...), lossless",
+        pix_fmt="rgb24", description="PNG image sequence in a folder (NAME_000000.png ...), lossless; "
+                                     "the sound goes in the folder as NAME.wav",
     ),
 }
 
@@ -107,6 +111,7 @@ def get_preset(name: str) -> Preset:
 
 
 _AUDIO_FRAME_SIZE = {"aac": 1024, "libopus": 960, "opus": 960}
+WAV_CODEC = "pcm_s16le"
 _OPUS_RATES = (48000, 24000, 16000, 12000, 8000)
 
 
@@ -192,8 +197,11 @@ class _PaletteGraph:
 class VideoWriter:
     """Write RGB frames (and optional audio) to a file with a preset.
 
-    Frame k gets pts k at time base 1/rate, so timestamps are exact. The writer writes exactly
-    where it is told; callers that need atomic results write to a temp name and rename.
+    Frame k gets pts k at time base 1/rate, so timestamps are exact. Everything is written to a
+    partial beside `path` (engine/fsutil's names) and put in place by close(): a cancel, a crash or
+    a full disk never leaves half a file under `path`, and abort() leaves nothing. Presets that
+    hold no sound (GIF, a PNG folder) write the audio as a WAV: NAME.wav beside a GIF, inside the
+    PNG folder; `audio_path` says where the sound went (None without audio).
     """
 
     def __init__(self, path: Path | str, *, preset: str, rate: Fraction | int, size: tuple[int, int],
@@ -204,10 +212,14 @@ class VideoWriter:
         self.rate = rate_of(rate)
         self.size = (int(size[0]), int(size[1]))
         self.frames_written = 0
+        self.audio_path: Path | None = None
         self._closed = False
         self._container: av.container.OutputContainer | None = None
         self._audio: AudioTrack | None = None
+        self._wav: av.container.OutputContainer | None = None
         self._palette: _PaletteGraph | None = None
+        self._outputs = contextlib.ExitStack()  # the partial files, published on close in reverse
+        self._partial_dir: Path | None = None
         # One swscale context for the whole file; sliced across cores for large frames.
         self._reformatter = VideoReformatter()
         self._sws_threads = 0 if self.size[0] * self.size[1] >= 640 * 360 else 1
@@ -220,9 +232,6 @@ class VideoWriter:
                 f"frame size {w}x{h} is odd but {self.preset.name} needs even width and height",
                 f"use {w - w % 2}x{h - h % 2} (conform_frame pads or crops to it)",
             )
-        if audio_rate is not None and not self.preset.supports_audio:
-            raise media_error(self.path, f"the {self.preset.name} preset cannot hold audio",
-                              "export without audio or choose h264, h265, prores or vp9")
         opts = dict(self.preset.options)
         if options:
             opts.update({str(k): str(v) for k, v in options.items()})
@@ -231,34 +240,54 @@ class VideoWriter:
         if self.preset.is_sequence:
             self._open_sequence()
         else:
-            self._open_container(audio_rate, audio_channels)
+            self._open_container(audio_rate if self.preset.supports_audio else None, audio_channels)
+        if audio_rate is not None and not self.preset.supports_audio:
+            self._open_wav(int(audio_rate), audio_channels)
+        elif audio_rate is not None:
+            self.audio_path = self.path
 
     # -- setup -------------------------------------------------------------------------------
     def _open_sequence(self) -> None:
+        from engine.fsutil import make_partial_dir
+
         if self.path.exists() and not self.path.is_dir():
             raise media_error(self.path, "exists and is not a folder",
                               "a PNG sequence is written into a folder; choose a new name")
-        self._made_folder = not self.path.exists()
+        self._stem = self.path.name
+        self._check_folder(self.path.parent)
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self._partial_dir = make_partial_dir(self.path)
         except OSError as exc:
             raise media_error(self.path, f"cannot create the folder ({exc.strerror})",
                               "check the location") from None
-        self._stem = self.path.name
 
     def sequence_path(self, index: int) -> Path:
-        return self.path / f"{self._stem}_{index:06d}.png"
+        """Where frame `index` of a PNG sequence is once the writer is closed."""
+        return self.path / self._sequence_name(index)
 
-    def _open_container(self, audio_rate: int | None, audio_channels: int) -> None:
-        p = self.preset
-        folder = self.path.parent
+    def _sequence_name(self, index: int) -> str:
+        return f"{self._stem}_{index:06d}.png"
+
+    def _is_sequence_file(self, name: str) -> bool:
+        """A file this preset writes for this name (a previous export's frames or sound)."""
+        return name == f"{self._stem}.wav" or re.fullmatch(rf"{re.escape(self._stem)}_\d{{6}}\.png", name) is not None
+
+    def _check_folder(self, folder: Path) -> None:
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             raise media_error(self.path, "cannot be written (the folder is missing or read-only)",
                               "choose a folder that exists and is writable")
+
+    def _open_container(self, audio_rate: int | None, audio_channels: int) -> None:
+        from engine.fsutil import atomic_output
+
+        p = self.preset
+        self._check_folder(self.path.parent)
+        partial = self._outputs.enter_context(atomic_output(self.path))
         try:
-            self._container = av.open(str(self.path), mode="w", format=p.container_format,
+            self._container = av.open(str(partial), mode="w", format=p.container_format,
                                       options=dict(p.container_options))
         except (av.error.FFmpegError, OSError) as exc:
+            self._discard()
             raise media_error(self.path, f"cannot be written ({ffmpeg_reason(exc)})",
                               "check the folder exists and is writable") from None
         try:
@@ -308,6 +337,24 @@ class VideoWriter:
             raise media_error(self.path, f"cannot set up the {p.name} encoder ({ffmpeg_reason(exc)})",
                               "check the preset options") from None
 
+    def _open_wav(self, audio_rate: int, audio_channels: int) -> None:
+        """The sound of a preset without audio, as 16-bit PCM WAV (beside a GIF, in a PNG folder)."""
+        from engine.fsutil import atomic_output
+
+        if self._partial_dir is not None:
+            self.audio_path = self.path / f"{self._stem}.wav"
+            partial = self._partial_dir / self.audio_path.name
+        else:
+            self.audio_path = self.path.with_suffix(".wav")
+            partial = self._outputs.enter_context(atomic_output(self.audio_path))
+        try:
+            self._wav = av.open(str(partial), mode="w", format="wav")
+            self._audio = AudioTrack(self._wav, WAV_CODEC, in_rate=audio_rate, channels=audio_channels)
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            self._discard()
+            raise media_error(self.audio_path, f"cannot be written ({ffmpeg_reason(exc)})",
+                              "check the folder exists and is writable") from None
+
     # -- writing -----------------------------------------------------------------------------
     def _check_frame(self, frame: np.ndarray) -> np.ndarray:
         w, h = self.size
@@ -323,9 +370,13 @@ class VideoWriter:
         frame = self._check_frame(frame)
         k = self.frames_written
         if self.preset.is_sequence:
-            from engine.media.images import save_png
+            from engine.media.images import encode_png
 
-            save_png(frame, self.sequence_path(k))
+            try:
+                with open(self._partial_dir / self._sequence_name(k), "xb") as fh:
+                    fh.write(encode_png(frame))
+            except OSError as exc:
+                raise self._write_error(exc) from None
             self.frames_written += 1
             return
         vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
@@ -395,46 +446,70 @@ class VideoWriter:
         return media_error(self.path, f"writing failed ({ffmpeg_reason(exc)})", "check the disk and folder")
 
     def close(self) -> None:
-        """Flush the encoders and finish the file."""
+        """Flush the encoders, finish the files and put them in place."""
         if self._closed:
             return
         self._closed = True
-        if self._container is None:
-            return
         try:
-            if self._palette is not None:
-                for out in self._palette.push(None):
-                    self._container.mux(self._stream.encode(out))
-            self._container.mux(self._stream.encode(None))
+            if self._container is not None:
+                if self._palette is not None:
+                    for out in self._palette.push(None):
+                        self._container.mux(self._stream.encode(out))
+                self._container.mux(self._stream.encode(None))
             if self._audio is not None:
                 self._audio.flush()
-            self._container.close()
+            for container in (self._container, self._wav):
+                if container is not None:
+                    container.close()
+            self._container = self._wav = None
+            self._outputs.close()  # fsync and rename each partial into place (the sound first)
+            if self._partial_dir is not None:
+                self._publish_sequence()
         except (av.error.FFmpegError, OSError) as exc:
             self._discard()
             raise self._write_error(exc) from None
-        self._container = None
+        if not self.preset.is_sequence:
+            from engine.media.scan import remember_written
+
+            remember_written(self.path)  # reading it back needs no decode pass
+
+    def _publish_sequence(self) -> None:
+        """Put the PNG folder in place: renamed as a whole when the name is free; into an existing
+        folder, its files replace a previous export of this name and leave all others alone."""
+        from engine.fsutil import fsync_dir, publish_dir
+
+        partial, final = self._partial_dir, self.path
+        if not final.exists() or (final.is_dir() and not any(final.iterdir())):
+            publish_dir(partial, final)
+        else:
+            new = sorted(p.name for p in partial.iterdir())
+            for name in new:
+                with open(partial / name, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(partial / name, final / name)
+            for old in final.iterdir():
+                if old.name not in new and self._is_sequence_file(old.name):
+                    old.unlink()
+            fsync_dir(final)
+            partial.rmdir()
+        self._partial_dir = None
 
     def abort(self) -> None:
-        """Stop and delete whatever was written."""
+        """Stop and delete whatever was written (the user's files are never touched)."""
         self._closed = True
         self._discard()
 
     def _discard(self) -> None:
-        if self._container is not None:
-            with contextlib.suppress(Exception):  # a broken container is removed anyway
-                self._container.close()
-            self._container = None
-        if self.preset.is_sequence:
-            # Only what this writer made: the folder may hold the user's files.
-            for k in range(self.frames_written):
-                self.sequence_path(k).unlink(missing_ok=True)
-            if self._made_folder:
-                try:
-                    self.path.rmdir()
-                except OSError:
-                    pass
-        else:
-            self.path.unlink(missing_ok=True)
+        for container in (self._container, self._wav):
+            if container is not None:
+                with contextlib.suppress(Exception):  # a broken container is removed anyway
+                    container.close()
+        self._container = self._wav = None
+        # Leaving the partials' contexts with an error removes them instead of publishing.
+        self._outputs.__exit__(MediaError, MediaError("discarded"), None)
+        if self._partial_dir is not None:
+            shutil.rmtree(self._partial_dir, ignore_errors=True)
+            self._partial_dir = None
 
     def __enter__(self) -> Self:
         return self

@@ -1,15 +1,15 @@
 """Export the cut as a real video file (or an image sequence, or an OTIO timeline).
 
 Frames stream through: one frame composited while the previous one encodes, memory flat in the
-length of the cut. Output goes to a hidden temporary name beside the target and is renamed into
+length of the cut. The writer works on a partial beside the target (engine/fsutil) and puts it in
 place only when complete, so a cancel, Ctrl-C or a full disk never leaves a partial file under
-the name the user asked for.
+the name the user asked for. GIF and PNG hold no sound: the mix goes beside them as a WAV, and
+a note says where.
 """
 
 from __future__ import annotations
 
 import errno
-import os
 import queue
 import shutil
 import threading
@@ -102,8 +102,10 @@ def export(
     frame_range: tuple[int, int] | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
-    """Export the project's cut to `out`; `.otio` writes the timeline instead of a video."""
+    """Export the project's cut to `out`; `.otio` writes the timeline instead of a video. One-line
+    notes for the user (where the sound of a GIF went) are appended to `notes`."""
     out = Path(out).expanduser().absolute()
     if out.suffix.lower() == ".otio":
         from engine.project.otio_io import export_otio
@@ -112,7 +114,7 @@ def export(
         return out
     return export_plan(
         build_plan(project), out, audio_clips=project.audio_clips(), preset=preset,
-        frame_range=frame_range, progress=progress, cancel=cancel,
+        frame_range=frame_range, progress=progress, cancel=cancel, notes=notes,
     )
 
 
@@ -125,8 +127,9 @@ def export_plan(
     frame_range: tuple[int, int] | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
-    from engine.media import PRESETS, VideoWriter
+    from engine.media import VideoWriter
 
     cancel = cancel or CancelToken()
     preset = preset_for(out, preset)
@@ -138,10 +141,9 @@ def export_plan(
     check_free_space(out, preset, plan.size, total)
 
     mixer = AudioMixer(plan, audio_clips, sample_rate=AUDIO_RATE)
-    with_audio = PRESETS[preset].supports_audio and mixer.has_audio()
-    tmp = out.with_name(f".{out.stem}.partial-{os.getpid()}{out.suffix}")
+    with_audio = mixer.has_audio()
     writer = VideoWriter(
-        tmp, preset=preset, rate=plan.rate, size=plan.size, audio_rate=AUDIO_RATE if with_audio else None
+        out, preset=preset, rate=plan.rate, size=plan.size, audio_rate=AUDIO_RATE if with_audio else None
     )
     frames: queue.Queue = queue.Queue(maxsize=PREFETCH_FRAMES)
     stop = threading.Event()
@@ -168,12 +170,10 @@ def export_plan(
                 audio_done = t + 1
             progress(done + 1, total, f"frame {t + 1}/{end}")
         writer.close()
-        _move_into_place(tmp, out)
     except BaseException as exc:
         stop.set()
         _drain(frames)
         writer.abort()
-        _remove(tmp)
         if isinstance(exc, KeyboardInterrupt):
             raise Canceled(f"{out}: export canceled; nothing was written") from None
         if isinstance(exc, Canceled):
@@ -185,6 +185,8 @@ def export_plan(
         stop.set()
         _drain(frames)
         producer.join(timeout=5)
+    if notes is not None and writer.audio_path is not None and writer.audio_path != out:
+        notes.append(f"{out}: the {preset} preset holds no sound; the audio mix is in {writer.audio_path}")
     return out
 
 
@@ -222,23 +224,3 @@ def _drain(frames: queue.Queue) -> None:
 
 def _is_disk_full(exc: BaseException) -> bool:
     return getattr(exc, "errno", None) == errno.ENOSPC or "No space left" in str(exc)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists():
-        path.unlink(missing_ok=True)
-
-
-def _move_into_place(tmp: Path, out: Path) -> None:
-    if tmp.is_dir():  # image sequence folder: swap the whole folder
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    else:
-        os.replace(tmp, out)

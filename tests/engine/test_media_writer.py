@@ -106,9 +106,50 @@ def test_odd_size_is_refused_clearly(tmp_path):
     _write(tmp_path / "oddpng", "png", Fraction(24), frames=2, size=(161, 97))
 
 
-def test_audio_on_a_silent_preset_is_refused(tmp_path):
-    with pytest.raises(MediaError, match="cannot hold audio"):
-        VideoWriter(tmp_path / "a.gif", preset="gif", rate=24, size=SIZE, audio_rate=48000)
+@pytest.mark.parametrize(("preset", "name", "wav"), [("gif", "clip.gif", "clip.wav"),
+                                                     ("png", "frames", "frames/frames.wav")])
+def test_silent_presets_write_the_sound_as_wav(tmp_path, preset, name, wav):
+    rate = Fraction(24)
+    with VideoWriter(tmp_path / name, preset=preset, rate=rate, size=SIZE, audio_rate=48000) as writer:
+        assert writer.audio_path == tmp_path / wav
+        for k in range(FRAMES):
+            writer.write(synthetic_frame(k, SIZE))
+        writer.write_audio(synthetic_audio(FRAMES, rate))
+    info = probe(tmp_path / wav)
+    assert info.audio_codec == "pcm_s16le" and info.audio_rate == 48000 and not info.has_video
+    heard = read_audio(tmp_path / wav)
+    # 16-bit PCM: the very samples that went in, not just the length.
+    assert heard.shape[1] == FRAMES * 2000
+    assert np.abs(heard - synthetic_audio(FRAMES, rate)).max() < 1e-3
+
+
+def test_png_sequence_files_are_named_after_the_folder_and_readable_by_all(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = _write(tmp_path / "shots", "png", Fraction(24), frames=3)
+    finally:
+        os.umask(old)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["shots_000000.png", "shots_000001.png", "shots_000002.png"]
+    for path in out.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["shots"]  # no partial left beside it
+
+
+def test_partials_use_the_projects_name_scheme_and_vanish(tmp_path):
+    from engine.fsutil import parse_partial
+
+    writer = VideoWriter(tmp_path / "film.mp4", preset="h264", rate=24, size=SIZE)
+    for k in range(40):  # past the encoder's look-ahead, so the muxer has written
+        writer.write(synthetic_frame(k, SIZE))
+    (partial,) = tmp_path.iterdir()
+    assert parse_partial(partial).final_name == "film.mp4"
+    assert not (tmp_path / "film.mp4").exists()  # nothing under the final name before close
+    writer.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["film.mp4"]
 
 
 def test_unknown_preset_names_the_choices(tmp_path):
@@ -143,9 +184,21 @@ def test_png_sequence_abort_keeps_the_users_files(tmp_path):
     writer = VideoWriter(folder, preset="png", rate=24, size=SIZE)
     writer.write(synthetic_frame(0, SIZE))
     writer.write(synthetic_frame(1, SIZE))
-    assert len(list(folder.glob("*.png"))) == 2
+    assert list(folder.glob("*.png")) == []  # written beside it until complete
     writer.abort()
     assert sorted(p.name for p in folder.iterdir()) == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shots"]
+
+
+def test_png_sequence_into_an_existing_folder_replaces_only_its_own_files(tmp_path):
+    folder = tmp_path / "shots"
+    _write(folder, "png", Fraction(24), frames=5)
+    (folder / "keep.txt").write_text("mine")
+    (folder / "shots_notes.png").write_bytes(b"not a frame of ours")
+    _write(folder, "png", Fraction(24), frames=2)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "keep.txt", "shots_000000.png", "shots_000001.png", "shots_notes.png"]
+    assert (folder / "keep.txt").read_text() == "mine"
 
 
 def test_unwritable_location_is_a_media_error(tmp_path):
@@ -159,3 +212,25 @@ def test_gif_gets_a_palette_per_frame(tmp_path):
         error = np.abs(reader.frame(4).astype(int) - synthetic_frame(4, SIZE)).mean()
     # A fixed 3-3-2 palette is off by about 14 levels on this footage; a made palette by ~5.
     assert error < 8
+
+
+FIELDS = ("times", "packets", "keys", "corrupt", "pkt_pos", "pkt_dts", "pkt_pts", "pkt_size")
+
+
+@pytest.mark.parametrize("preset", ["h264", "h265", "prores", "vp9", "gif"])
+def test_what_we_write_is_known_without_decoding_it_again(tmp_path, preset, monkeypatch):
+    from engine.media import scan
+
+    rate = Fraction(30000, 1001)
+    out = _write(tmp_path / f"o{PRESETS[preset].extension}", preset, rate, frames=20,
+                 audio=PRESETS[preset].supports_audio)
+    remembered = scan.cached_scan(out)
+    assert remembered is not None  # the writer left its scan behind, read by demuxing alone
+    # ... and it is exactly what decoding the whole file finds.
+    scan._memory.clear()
+    monkeypatch.setattr(scan, "cached_scan", lambda path: None)
+    decoded = scan.scan_media(out)
+    a, b = remembered.video, decoded.video
+    assert all(np.array_equal(getattr(a, n), getattr(b, n)) for n in FIELDS)
+    assert (a.end, a.rate, a.vfr, a.time_base) == (b.end, b.rate, b.vfr, b.time_base)
+    assert remembered.audio_packets == decoded.audio_packets

@@ -110,10 +110,15 @@ def test_crossfade_frames_are_the_mix_of_the_two_right_frames(tmp_path, clips):
                                            ("gif", ".gif"), ("png", "")])
 def test_every_preset_writes_the_whole_cut(tmp_path, clips, preset, suffix):
     project = make_project(tmp_path, clips[:2], [(1, "crossfade", 6)])
-    out = export(project, tmp_path / f"out{suffix}", preset=preset)
+    notes: list[str] = []
+    out = export(project, tmp_path / f"out{suffix}", preset=preset, notes=notes)
     if preset == "png":
-        files = sorted(out.iterdir())
-        assert len(files) == project.duration
+        pngs = sorted(p.name for p in out.glob("*.png"))
+        assert pngs == [f"out_{k:06d}.png" for k in range(project.duration)]
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+        with FrameReader(out) as reader:
+            assert [decode_index(reader.frame(k)) for k in (3, FRAMES + 2)] == [3, 2 + 6]
+        assert notes == [f"{out}: the png preset holds no sound; the audio mix is in {out / 'out.wav'}"]
         return
     with FrameReader(out) as reader:
         assert reader.frame_count == project.duration
@@ -121,6 +126,28 @@ def test_every_preset_writes_the_whole_cut(tmp_path, clips, preset, suffix):
         if preset != "gif":
             assert decode_index(reader.frame(3)) == 3
             assert decode_index(reader.frame(FRAMES + 2)) == 2 + 6
+
+
+@pytest.mark.parametrize(("preset", "name", "wav"), [("gif", "cut.gif", "cut.wav"), ("png", "cut", "cut/cut.wav")])
+def test_gif_and_png_write_the_mix_beside_them_and_say_so(tmp_path, clips, preset, name, wav):
+    project = make_project(tmp_path, clips[:2])
+    notes: list[str] = []
+    span = (FRAMES - 3, FRAMES + 3)  # across the cut
+    out = export(project, tmp_path / name, preset=preset, frame_range=span, notes=notes)
+    assert notes == [f"{out}: the {preset} preset holds no sound; the audio mix is in {tmp_path / wav}"]
+    heard = read_audio(tmp_path / wav, sample_rate=48000)
+    expected = AudioMixer(build_plan(project)).frames(*span)
+    assert heard.shape == expected.shape
+    assert np.abs(heard - expected).max() < 1e-3  # 16-bit PCM of the very mix
+
+
+def test_silent_cut_as_gif_writes_no_wav(tmp_path):
+    silent = make_test_clip(tmp_path / "silent.mp4", frames=8, rate=RATE, size=SIZE)
+    project = Project.create(tmp_path / "s.shotloom", fps=RATE, size=SIZE)
+    project.apply(InsertShot(index=0, name="s", media_path=project.import_media(silent), frames=8))
+    notes: list[str] = []
+    export(project, tmp_path / "quiet.gif", notes=notes)
+    assert notes == [] and not (tmp_path / "quiet.wav").exists()
 
 
 def test_range_export(tmp_path, clips):

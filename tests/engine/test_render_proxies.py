@@ -26,7 +26,7 @@ def test_preview_through_proxies_is_frame_exact(tmp_path):
         assert proxy.is_relative_to(project.path / "cache")
         with FrameReader(proxy) as reader:
             assert reader.frame_count == 40
-            assert len(reader.index.key_pts) == reader.frame_count  # every frame a keyframe
+            assert reader.index.keyframes == list(range(reader.frame_count))  # every frame a keyframe
     plan = build_plan(project)
     with Compositor(plan, source_for=proxy_source(project.path)) as comp:
         order = [70, 3, 39, 12, 0, 45, 20]
