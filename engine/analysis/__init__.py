@@ -11,11 +11,29 @@ adds undoable repairs; ``engine.analysis.commands`` is the CLI; the worker runs 
 ``analyze`` (``engine.analysis.jobs``).
 """
 
-from engine.analysis.check import check_frames, check_series, seams_between
-from engine.analysis.features import AnalysisConfig, FrameAnalyzer, FrameSeries, measure_frames
-from engine.analysis.report import CheckReport, DriftReport, EventReport, SceneReport, SeamReport
-from engine.analysis.seams import SeamSpec, ShotSpan, drift_curve, find_events, score_seams
-from engine.analysis.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.lazy import lazy_names
+
+_HOMES = {
+    **dict.fromkeys(("check_frames", "check_series", "seams_between"), "engine.analysis.check"),
+    **dict.fromkeys(("AnalysisConfig", "FrameAnalyzer", "FrameSeries", "measure_frames"), "engine.analysis.features"),
+    **dict.fromkeys(("CheckReport", "DriftReport", "EventReport", "SceneReport", "SeamReport"),
+                    "engine.analysis.report"),
+    **dict.fromkeys(("SeamSpec", "ShotSpan", "drift_curve", "find_events", "score_seams"), "engine.analysis.seams"),
+    **dict.fromkeys(("DEFAULT_THRESHOLDS", "Thresholds"), "engine.analysis.thresholds"),
+}
+
+if TYPE_CHECKING:
+    from engine.analysis.check import check_frames, check_series, seams_between
+    from engine.analysis.features import AnalysisConfig, FrameAnalyzer, FrameSeries, measure_frames
+    from engine.analysis.report import CheckReport, DriftReport, EventReport, SceneReport, SeamReport
+    from engine.analysis.seams import SeamSpec, ShotSpan, drift_curve, find_events, score_seams
+    from engine.analysis.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
 
 
 def analyze_project(project, progress=None, cancel=None, **kwargs) -> CheckReport:

@@ -6,8 +6,9 @@ does not pay for the encoders, OpenCV and the rest at start-up.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from engine.lazy import lazy_names
 
 _HOMES = {
     "read_audio": "engine.media.audio",
@@ -36,13 +37,7 @@ if TYPE_CHECKING:
     from engine.media.writer import PRESETS, Preset, VideoWriter
 
 
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'engine.media' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
 
 
 __all__ = [
