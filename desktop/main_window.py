@@ -1,7 +1,7 @@
 """The main window: viewer in the middle, media bin on the left, storyboard and timeline below,
-the right dock area kept for the generation panels (`add_panel`). It wires widgets to the document,
-the transport, the frame server and the background services; it holds no editing logic of its own
-beyond turning commands into project edits."""
+the generation panels on the right. Layout and wiring only: the editor model (desktop.editor)
+holds the state, `ShotCommands` and `ImportController` do the edits, `ProjectService` opens and
+saves, and each view repaints what the model's refresh names."""
 
 from __future__ import annotations
 
@@ -18,23 +18,22 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QToolBar,
     QWidget,
 )
 
 from desktop import theme
 from desktop.actions import ActionRegistry
-from desktop.editing import EditingMixin
+from desktop.commands import ShotCommands
+from desktop.editor.model import EditorModel
 from desktop.i18n import install_language, tr
+from desktop.importing import ImportController, dropped_paths
 from desktop.models.document import Document
-from desktop.models.storyboard import StoryboardModel
-from desktop.models.transport import Transport
+from desktop.models.storyboard import MEDIA_MIME, StoryboardModel
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
-from desktop.services import autosave as autosave_mod
 from desktop.services.autosave import AutosaveService
-from desktop.services.importer import ImportService
+from desktop.services.project_io import ProjectChangedOutside, ProjectService
 from desktop.services.proxies import ProxyService
 from desktop.services.settings import Settings
 from desktop.services.thumbnails import ThumbnailService
@@ -65,7 +64,7 @@ class _KeyHold(QObject):
         return False
 
 
-class MainWindow(EditingMixin, QMainWindow):
+class MainWindow(QMainWindow):
     projectOpened = Signal(object)
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -77,32 +76,33 @@ class MainWindow(EditingMixin, QMainWindow):
         self.resize(1360, 860)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
-        self.document = Document(self)
-        self.transport = Transport(self)
+        self.model = EditorModel()
+        self.transport = self.model.transport
+        self.document = Document(self.model, self)
+        self.projects = ProjectService(self)
+        self.commands = ShotCommands(self.model, self.document, lambda msg: self.notify(msg, 6000))
         self.playback = Playback(self.transport, self)
         self.server = FrameServer(self.settings.cache_mb * 2**20, self)
         self.thumbnails = ThumbnailService(self)
-        self.importer = ImportService(self)
         self.proxies = ProxyService(self)
         self.autosave = AutosaveService(self.document, self.settings.autosave_seconds,
                                         self.settings.autosave_edits, self)
         self.registry = ActionRegistry(self, self.settings.keymap)
         self.actions = self.registry
-        self.plan = None
-        self.shots: list = []
         self._fullscreen_state: QByteArray | None = None
         self._closing_ok = False
 
         # central viewer and docks
         self.viewer = ViewerPanel(self.server, self.transport, self.registry, self)
         self.setCentralWidget(self.viewer)
-        self.storyboard_model = StoryboardModel(self.thumbnails, self)
+        self.storyboard_model = StoryboardModel(self.model, self.thumbnails, self)
         self.storyboard = StoryboardView(self)
         self.storyboard.setModel(self.storyboard_model)
         self.timeline = TimelineView(self.transport, self)
         self.bin_model = MediaBinModel(self.thumbnails, self)
         self.bin = MediaBinView(self)
         self.bin.setModel(self.bin_model)
+        self.imports = ImportController(self)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("storyboard", self.storyboard, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -127,6 +127,34 @@ class MainWindow(EditingMixin, QMainWindow):
         self._update_title()
         self._update_enabled()
 
+    # -- what tests and panels read ---------------------------------------------------------------
+    @property
+    def shots(self) -> list:
+        return self.model.shots
+
+    @property
+    def plan(self):
+        return self.model.plan
+
+    @property
+    def importer(self):
+        return self.imports
+
+    @property
+    def import_bar(self):
+        return self.imports.bar
+
+    @property
+    def import_error_box(self):
+        return self.imports.error_box
+
+    @property
+    def import_errors(self) -> list[str]:
+        return self.imports.errors
+
+    def notify(self, message: str, msecs: int = 6000) -> None:
+        self.statusBar().showMessage(message, msecs)
+
     # ------------------------------------------------------------------------------------------
     # construction
     def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -142,7 +170,7 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def add_panel(self, name: str, widget: QWidget, title: str,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """The place for later panels (shot inspector, takes, generation queue)."""
+        """Dock a panel (shot inspector, takes, generation queue) and list it in View › Panels."""
         dock = self._dock(name, widget, area)
         dock.setWindowTitle(title)
         self.menus["panels"].addAction(dock.toggleViewAction())
@@ -239,15 +267,9 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
-        self.import_label = QLabel(self)
-        self.import_bar = QProgressBar(self)
-        self.import_bar.setMaximumWidth(180)
-        self.import_bar.setTextVisible(False)
-        self.import_label.hide()
-        self.import_bar.hide()
         self.info_label = QLabel(self)
-        sb.addPermanentWidget(self.import_label)
-        sb.addPermanentWidget(self.import_bar)
+        sb.addPermanentWidget(self.imports.label)
+        sb.addPermanentWidget(self.imports.bar)
         sb.addPermanentWidget(self.info_label)
 
     def _connect(self) -> None:
@@ -257,7 +279,7 @@ class MainWindow(EditingMixin, QMainWindow):
         a["open"].triggered.connect(self.open_project_dialog)
         a["save"].triggered.connect(self.save)
         a["save_as"].triggered.connect(self.save_as_dialog)
-        a["import"].triggered.connect(self.import_dialog)
+        a["import"].triggered.connect(self.imports.dialog)
         a["export"].triggered.connect(self.export_dialog)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(d.undo_stack.undo)
@@ -265,11 +287,11 @@ class MainWindow(EditingMixin, QMainWindow):
         d.undo_stack.canUndoChanged.connect(lambda _: self._update_enabled())
         d.undo_stack.canRedoChanged.connect(lambda _: self._update_enabled())
         d.undo_stack.indexChanged.connect(lambda _: self._update_undo_texts())
-        a["split"].triggered.connect(self.split_at_playhead)
-        a["delete"].triggered.connect(self.delete_selected)
-        a["duplicate"].triggered.connect(self.duplicate_selected)
-        a["crossfade"].triggered.connect(lambda: self.set_transition_on_selected("crossfade"))
-        a["clear_transition"].triggered.connect(lambda: self.set_transition_on_selected("cut"))
+        a["split"].triggered.connect(self.commands.split_at_playhead)
+        a["delete"].triggered.connect(self.commands.delete_selected)
+        a["duplicate"].triggered.connect(self.commands.duplicate_selected)
+        a["crossfade"].triggered.connect(lambda: self.commands.set_transition_on_selected("crossfade"))
+        a["clear_transition"].triggered.connect(lambda: self.commands.set_transition_on_selected("cut"))
         a["settings"].triggered.connect(self.settings_dialog)
         a["about"].triggered.connect(self.about)
         # transport
@@ -304,31 +326,33 @@ class MainWindow(EditingMixin, QMainWindow):
         a["zoom_fit"].triggered.connect(canvas.zoom_fit)
         self.playback.stateChanged.connect(self._on_play_state)
         self.viewer.canvas.painted.connect(self.playback.painted)
-        # document
-        d.changed.connect(self._on_change)
-        d.opened.connect(self._on_opened)
+        # model and document
+        m = self.model
+        m.opened.connect(self._on_opened)
+        m.changed.connect(self._on_change)
+        m.selection.changed.connect(self._on_selection)
         d.dirtyChanged.connect(lambda _: self._update_title())
-        d.editRefused.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
-        self.autosave.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
-        self.autosave.saved.connect(lambda _p: self.statusBar().showMessage(tr("Autosaved"), 3000))
+        d.editRefused.connect(lambda msg: self.notify(msg, 8000))
+        self.autosave.failed.connect(lambda msg: self.notify(msg, 15000))
+        self.autosave.saved.connect(lambda _p: self.notify(tr("Autosaved"), 3000))
+        self.projects.changedOutside.connect(self._on_changed_outside)
         # storyboard and timeline
-        self.storyboard_model.moveRequested.connect(self.move_shots)
+        c = self.commands
+        self.storyboard_model.moveRequested.connect(c.move_shots)
         self.storyboard_model.filesDropped.connect(self.import_files)
         self.storyboard.contextRequested.connect(self._storyboard_menu)
-        self.storyboard.selectionIdsChanged.connect(self._on_storyboard_selection)
+        self.storyboard.selectionIdsChanged.connect(m.selection.set)
         self.storyboard.doubleClicked.connect(self._storyboard_activated)
         canvas.seekRequested.connect(self._seek)
         canvas.shotClicked.connect(self._on_timeline_click)
         canvas.trimDrag.connect(self._on_trim_drag)
-        canvas.transitionDrag.connect(self._on_transition_drag)
-        canvas.transitionEditRequested.connect(self.edit_transition)
+        canvas.transitionDrag.connect(c.transition_step)
+        canvas.transitionEditRequested.connect(lambda shot_id: c.edit_transition(shot_id, self))
         canvas.setAcceptDrops(True)
-        canvas.installEventFilter(self)
+        canvas.installEventFilter(self.imports)
         # services
-        self.importer.started.connect(self._on_import_started)
-        self.importer.finished.connect(self._on_imported)
         self.proxies.built.connect(lambda _p: self._use_proxies())
-        self.proxies.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.proxies.failed.connect(lambda msg: self.notify(msg, 8000))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
     # ------------------------------------------------------------------------------------------
@@ -387,10 +411,11 @@ class MainWindow(EditingMixin, QMainWindow):
 
     # ------------------------------------------------------------------------------------------
     # project lifecycle
-    def set_project(self, project) -> None:
+    def set_project(self, project, *, dirty: bool | None = None) -> None:
         self.playback.pause()
         self.autosave.timer.stop()
-        self.document.set_project(project)
+        self.projects.adopt(project)
+        self.document.set_project(project, dirty=dirty)
         self.autosave.timer.start()
         if project is not None:
             self.settings.add_recent(project.path)
@@ -398,21 +423,26 @@ class MainWindow(EditingMixin, QMainWindow):
         self.projectOpened.emit(project)
 
     def open_project(self, path: Path | str, *, check_recovery: bool = True) -> bool:
-        from engine.project import Project
-
         if not self.maybe_save():
             return False
+        if self.document.project is not None and Path(path).expanduser().absolute() == Path(
+                self.document.project.path):
+            return True  # already open here
         try:
-            project = Project.open(path)
+            project = self.projects.open(path)
         except ShotloomError as exc:
             QMessageBox.critical(self, tr("Cannot Open Project"), str(exc))
             return False
         self.set_project(project)
         if check_recovery:
-            for info in autosave_mod.pending_recovery(project.path, project.id):
+            for info in self.projects.pending_recovery(project):
                 self.offer_recovery(info)
                 break
         return True
+
+    def close_project(self) -> None:
+        self.set_project(None)
+        self.projects.close()
 
     def offer_recovery(self, info) -> str:
         dialog = RecoveryDialog(info, self)
@@ -421,38 +451,28 @@ class MainWindow(EditingMixin, QMainWindow):
         self.recovery_dialog = None
         if dialog.choice == "recover":
             try:
-                copy = autosave_mod.recover_as_copy(info)
+                copy = self.projects.recover_as_copy(info)
             except ShotloomError as exc:
                 QMessageBox.critical(self, tr("Recovery Failed"), str(exc))
                 return "failed"
-            autosave_mod.discard(info.project_id)
             self.open_project(copy, check_recovery=False)
-            self.statusBar().showMessage(tr("Opened the recovered copy {path}").format(path=copy), 10000)
+            self.notify(tr("Opened the recovered copy {path}").format(path=copy), 10000)
         elif dialog.choice == "discard":
-            autosave_mod.discard(info.project_id)
+            self.projects.discard_autosave(info.project_id)
         return dialog.choice
 
     def check_startup_recovery(self) -> None:
         """Autosaves left by a crash of a project that is not open now."""
-        for info in autosave_mod.pending_recovery():
-            if self.document.project is not None and info.project_id == self.document.project.id:
-                continue
-            if info.project_path.is_dir():
-                self.offer_recovery(info)
-                return
+        project = self.document.project
+        for info in self.projects.startup_recovery(project.id if project is not None else None):
+            self.offer_recovery(info)
+            return
 
     def new_project(self, path: Path | str, fps=None, size=None) -> bool:
-        from engine.project import Project
-
         if not self.maybe_save():
             return False
-        kwargs = {}
-        if fps is not None:
-            kwargs["fps"] = fps
-        if size is not None:
-            kwargs["size"] = size
         try:
-            project = Project.create(path, **kwargs)
+            project = self.projects.create(path, fps=fps, size=size)
         except ShotloomError as exc:
             QMessageBox.critical(self, tr("Cannot Create Project"), str(exc))
             return False
@@ -485,11 +505,18 @@ class MainWindow(EditingMixin, QMainWindow):
         if self.document.project is None:
             return True
         try:
-            self.document.save()
+            self.projects.save()
+        except ProjectChangedOutside as exc:
+            self.changed_outside_box = box = QMessageBox(QMessageBox.Icon.Warning, tr("Project Changed on Disk"),
+                                                         str(exc), QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("changedOutsideBox")
+            box.open()
+            return False
         except (ShotloomError, OSError) as exc:
             QMessageBox.critical(self, tr("Cannot Save"), str(exc))
             return False
-        self.statusBar().showMessage(tr("Saved {path}").format(path=self.document.project.path), 4000)
+        self.document.save_done()
+        self.notify(tr("Saved {path}").format(path=self.document.project.path), 4000)
         return True
 
     def save_as_dialog(self) -> None:
@@ -503,27 +530,13 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def save_as(self, path: Path) -> bool:
         """A copy of the bundle (without its cache) with the current document, then open it."""
-        import shutil
-
-        project = self.document.project
-        if not path.name.endswith(".shotloom"):
-            path = path.with_name(path.name + ".shotloom")
-        if path.exists():
-            QMessageBox.critical(self, tr("Cannot Save"), tr("{path} already exists; pick another name").format(
-                path=path))
-            return False
-        tmp = path.with_name(f".{path.name}.partial")
         try:
-            shutil.copytree(project.path, tmp, ignore=shutil.ignore_patterns("cache", "*.bak"))
-            project.save_to(tmp / "project.otio.new")
-            (tmp / "project.otio.new").replace(tmp / "project.otio")
-            tmp.rename(path)
-        except (OSError, ShotloomError) as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            QMessageBox.critical(self, tr("Cannot Save"), f"{path}: {exc}")
+            path = self.projects.save_as(path)
+        except ShotloomError as exc:
+            QMessageBox.critical(self, tr("Cannot Save"), str(exc))
             return False
         self.autosave.discard()
-        self.document.undo_stack.setClean()
+        self.document.discard_changes()
         return self.open_project(path, check_recovery=False)
 
     def maybe_save(self) -> bool:
@@ -535,9 +548,43 @@ class MainWindow(EditingMixin, QMainWindow):
             return self.save()
         if answer == answer.Discard:
             self.autosave.discard()
-            self.document.undo_stack.setClean()
+            self.document.discard_changes()
             return True
         return False
+
+    def _on_changed_outside(self, path: Path) -> None:
+        """Another program changed project.otio: offer to reload; never overwrite it silently."""
+        box = QMessageBox(self)
+        box.setObjectName("reloadBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(tr("Project Changed on Disk"))
+        box.setText(tr("{path} was changed by another program.").format(path=path))
+        box.setInformativeText(tr("Reload it? Your unsaved changes here are lost when you reload.")
+                               if self.document.dirty else tr("Reload it to see the changes?"))
+        self.reload_button = box.addButton(tr("Reload"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(tr("Keep Mine"), QMessageBox.ButtonRole.RejectRole)
+        self.reload_box = box
+        box.finished.connect(lambda _r: self.reload_from_disk() if box.clickedButton() is self.reload_button
+                             else None)
+        box.open()
+
+    def reload_from_disk(self) -> bool:
+        project = self.document.project
+        if project is None:
+            return False
+        path = project.path
+        frame = self.transport.frame
+        self.projects.close()
+        try:
+            fresh = self.projects.open(path)
+        except ShotloomError as exc:
+            QMessageBox.critical(self, tr("Cannot Open Project"), str(exc))
+            return False
+        self.set_project(fresh, dirty=False)
+        self.autosave.discard()
+        self.transport.seek(frame)
+        self.notify(tr("Reloaded {path}").format(path=path), 6000)
+        return True
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -552,7 +599,7 @@ class MainWindow(EditingMixin, QMainWindow):
         try:
             self.settings.save()
         except OSError as exc:
-            self.statusBar().showMessage(f"{Settings.file()}: {exc.strerror or exc}", 8000)
+            self.notify(f"{Settings.file()}: {exc.strerror or exc}", 8000)
 
     def closeEvent(self, event) -> None:
         if not self._closing_ok and not self.maybe_save():
@@ -574,56 +621,52 @@ class MainWindow(EditingMixin, QMainWindow):
         self.autosave.timer.stop()
         self.server.stop()
         self.thumbnails.stop()
+        self.projects.close()
 
     # ------------------------------------------------------------------------------------------
-    # refresh from the document
+    # refresh from the editor model: each view repaints what the refresh names
     def _on_opened(self) -> None:
         project = self.document.project
         self.bin_model.clear()
-        self.storyboard.clearSelection()
         if project is not None:
-            self.transport.reset(0, project.fps)
             self.viewer.project_size = tuple(project.size)
             self.server.set_source_for(self._proxy_source(project))
-        self._refresh()
+            self._add_to_bin(self.model.shots)
+        self.server.set_plan(self.model.plan)
+        self._refresh_timeline()
+        self.viewer.set_shots(self.model.shots)
+        self.viewer.request()
         self.timeline.canvas.zoom_fit()
         if project is not None:
-            self._ensure_proxies()
+            self.ensure_proxies()
+        self._update_info()
         self._update_enabled()
 
-    def _on_change(self, change) -> None:
-        self._refresh()
-        self._update_enabled()
-
-    def _refresh(self) -> None:
-        from engine.render import build_plan
-
-        project = self.document.project
-        if project is None:
-            self.plan, self.shots = None, []
-            self.storyboard_model.set_shots([], None)
-            self.timeline.canvas.set_data(TimelineData())
-            self.transport.set_length(0)
-            self.viewer.set_shots([])
-            self.viewer.request()
+    def _on_change(self, refresh) -> None:
+        self.server.set_plan(self.model.plan)
+        self._refresh_timeline()
+        if refresh.takes or refresh.order:
+            self.viewer.set_shots(self.model.shots)
+            self._add_to_bin([self.model.shot(i) for i in refresh.takes if self.model.shot(i) is not None])
+        self.viewer.request()
+        if refresh.order:
             self._update_info()
+            self._update_enabled()
+
+    def _refresh_timeline(self) -> None:
+        plan = self.model.plan
+        if plan is None:
+            self.timeline.canvas.set_data(TimelineData())
             return
-        self.shots = project.shots()
-        self.plan = build_plan(project)
-        self.server.set_plan(self.plan, project.revision)
-        self.transport.rate = project.fps
-        self.storyboard_model.set_shots(self.shots, project.fps)
-        mixes = [(m.start, m.frames, m.kind, m.b.shot_id) for m in self.plan.mixes]
-        self.timeline.canvas.set_data(TimelineData(project.fps, self.plan.frames, self.shots, mixes,
-                                                   project.audio_clips()))
-        self.transport.set_length(self.plan.frames)
-        self.viewer.set_shots(self.shots)
-        for shot in self.shots:
+        mixes = [(mx.start, mx.frames, mx.kind, mx.b.shot_id) for mx in plan.mixes]
+        self.timeline.canvas.set_data(TimelineData(self.model.project.fps, plan.frames, self.model.shots, mixes,
+                                                   self.model.audio, status=self.model.status))
+
+    def _add_to_bin(self, shots) -> None:
+        for shot in shots:
             for take in shot.takes:
                 if take.kind == "imported" and take.path is not None:
                     self.bin_model.add(Path(take.path))
-        self.viewer.request()
-        self._update_info()
 
     @staticmethod
     def _proxy_source(project):
@@ -637,16 +680,31 @@ class MainWindow(EditingMixin, QMainWindow):
             self.server.set_source_for(self._proxy_source(project))
             self.viewer.request()
 
-    def _ensure_proxies(self) -> None:
+    def ensure_proxies(self) -> None:
         project = self.document.project
         if project is None or not self.settings.proxies:
             return
         media = []
-        for shot in self.shots:
+        for shot in self.model.shots:
             if shot.media_path is not None and Path(shot.media_path).exists():
                 is_video = Path(shot.media_path).suffix.lower() not in theme.STILL_SUFFIXES
                 media.append((Path(shot.media_path), is_video))
         self.proxies.ensure(project.path, media, min(project.size[1], 1080))
+
+    # ------------------------------------------------------------------------------------------
+    # imports and drops (ImportController does the work)
+    def import_files(self, paths: list, row: int = -1) -> None:
+        self.imports.import_files(paths, row)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasFormat(MEDIA_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths, len(self.model.shots))
 
     # ------------------------------------------------------------------------------------------
     # transport helpers
@@ -716,32 +774,30 @@ class MainWindow(EditingMixin, QMainWindow):
         self.registry["fullscreen"].blockSignals(False)
 
     # ------------------------------------------------------------------------------------------
-    # selection
+    # selection (the editor model's; the storyboard and the timeline show it)
     def selected_shots(self) -> list:
-        ids = self.storyboard.selected_ids()
-        if ids:
-            return [s for s in self.shots if s.id in ids]
-        shot = self.shot_at(self.transport.frame)
-        return [shot] if shot is not None else []
+        return self.model.selected_shots()
 
     def shot_at(self, frame: int):
-        for shot in self.shots:
-            if shot.start <= frame < shot.start + shot.frames:
-                return shot
-        return None
+        return self.model.shot_at(frame)
 
-    def _on_storyboard_selection(self, ids: list) -> None:
+    def _on_selection(self, ids: list) -> None:
+        self.storyboard.select_ids(ids)
         self.timeline.canvas.selected = set(ids)
         self.timeline.canvas.update()
 
     def _on_timeline_click(self, shot_id: str, extend: bool) -> None:
-        ids = set(self.storyboard.selected_ids()) if extend else set()
-        ids.add(shot_id)
-        self.storyboard.select_ids(list(ids))
+        ids = list(self.model.selection.ids) if extend else []
+        ids.append(shot_id)
+        self.model.selection.set(ids)
+
+    def _on_trim_drag(self, shot_id: str, side: str, step: int, key) -> None:
+        if self.commands.trim_step(shot_id, side, step, key):
+            self.timeline.canvas.trim_accepted(step)
 
     def _storyboard_activated(self, index) -> None:
-        if 0 <= index.row() < len(self.shots):
-            self._seek(self.shots[index.row()].start)
+        if 0 <= index.row() < len(self.model.shots):
+            self._seek(self.model.shots[index.row()].start)
 
     def _storyboard_menu(self, pos) -> None:
         menu = QMenu(self)
@@ -750,10 +806,12 @@ class MainWindow(EditingMixin, QMainWindow):
         sub = menu.addMenu(tr("Set Transition"))
         for kind, label in (("crossfade", tr("Crossfade")), ("dip_black", tr("Dip to black")),
                             ("dip_white", tr("Dip to white")), ("cut", tr("Cut (no transition)"))):
-            sub.addAction(label).triggered.connect(lambda _=False, k=kind: self.set_transition_on_selected(k))
+            sub.addAction(label).triggered.connect(
+                lambda _=False, k=kind: self.commands.set_transition_on_selected(k))
         sub.addSeparator()
         sub.addAction(tr("Edit Transition…")).triggered.connect(
-            lambda: self.edit_transition(self.selected_shots()[0].id) if self.selected_shots() else None)
+            lambda: self.commands.edit_transition(self.selected_shots()[0].id, self)
+            if self.selected_shots() else None)
         self._context_menu = menu
         menu.popup(pos)
 
@@ -792,7 +850,7 @@ class MainWindow(EditingMixin, QMainWindow):
         conflicts = self.registry.conflicts()
         if conflicts:
             key, first, second = conflicts[0]
-            self.statusBar().showMessage(tr("The key {key} is used by two commands ({a}, {b}); change one in "
+            self.notify(tr("The key {key} is used by two commands ({a}, {b}); change one in "
                                             "Settings › Keyboard").format(key=key, a=first, b=second), 10000)
 
     def changeEvent(self, event) -> None:

@@ -4,6 +4,78 @@
 <context>
     <name>Shotloom</name>
     <message>
+        <source>Split Shot</source>
+        <translation>分割镜头</translation>
+    </message>
+    <message>
+        <source>Duplicate Shot</source>
+        <translation>复制镜头</translation>
+    </message>
+    <message>
+        <source>Clear Transition</source>
+        <translation>清除转场</translation>
+    </message>
+    <message>
+        <source>Set Transition</source>
+        <translation>设置转场</translation>
+    </message>
+    <message>
+        <source>Trim Shot</source>
+        <translation>修剪镜头</translation>
+    </message>
+    <message>
+        <source>Move Shot</source>
+        <translation>移动镜头</translation>
+    </message>
+    <message>
+        <source>Move Shots</source>
+        <translation>移动多个镜头</translation>
+    </message>
+    <message>
+        <source>The playhead is on a cut; move it inside a shot to split</source>
+        <translation>播放头位于剪切点上；请把它移到镜头内部再分割</translation>
+    </message>
+    <message>
+        <source>Delete Shot</source>
+        <translation>删除镜头</translation>
+    </message>
+    <message>
+        <source>Delete Shots</source>
+        <translation>删除多个镜头</translation>
+    </message>
+    <message>
+        <source>Select a shot after the first one to set its transition in</source>
+        <translation>请选择第一个之后的镜头来设置它的入点转场</translation>
+    </message>
+    <message>
+        <source>{name} copy</source>
+        <translation>{name} 副本</translation>
+    </message>
+    <message>
+        <source>Import Media</source>
+        <translation>导入素材</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
+        <source>Some Files Were Not Imported</source>
+        <translation>部分文件未能导入</translation>
+    </message>
+    <message>
+        <source>Importing {name} ({n} of {total})</source>
+        <translation>正在导入 {name}（第 {n}/{total} 个）</translation>
+    </message>
+    <message>
+        <source>Import {n} Files</source>
+        <translation>导入 {n} 个文件</translation>
+    </message>
+    <message>
+        <source>Import {name}</source>
+        <translation>导入 {name}</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -56,32 +128,16 @@
         <translation>项目另存为</translation>
     </message>
     <message>
-        <source>Set Transition</source>
-        <translation>设置转场</translation>
+        <source>Project Changed on Disk</source>
+        <translation>项目文件已在磁盘上更改</translation>
     </message>
     <message>
-        <source>Split Shot</source>
-        <translation>分割镜头</translation>
+        <source>Reload</source>
+        <translation>重新载入</translation>
     </message>
     <message>
-        <source>Duplicate Shot</source>
-        <translation>复制镜头</translation>
-    </message>
-    <message>
-        <source>Clear Transition</source>
-        <translation>清除转场</translation>
-    </message>
-    <message>
-        <source>Trim Shot</source>
-        <translation>修剪镜头</translation>
-    </message>
-    <message>
-        <source>Import Media</source>
-        <translation>导入素材</translation>
-    </message>
-    <message>
-        <source>Importing…</source>
-        <translation>正在导入…</translation>
+        <source>Keep Mine</source>
+        <translation>保留我的版本</translation>
     </message>
     <message>
         <source>About Shotloom</source>
@@ -112,8 +168,12 @@
         <translation>没有项目</translation>
     </message>
     <message>
-        <source>Cannot Save</source>
-        <translation>无法保存</translation>
+        <source>Reload it? Your unsaved changes here are lost when you reload.</source>
+        <translation>要重新载入吗？重新载入后，这里未保存的更改将丢失。</translation>
+    </message>
+    <message>
+        <source>Reload it to see the changes?</source>
+        <translation>要重新载入以查看这些更改吗？</translation>
     </message>
     <message>
         <source>Crossfade</source>
@@ -132,34 +192,6 @@
         <translation>硬切（无转场）</translation>
     </message>
     <message>
-        <source>Move Shot</source>
-        <translation>移动镜头</translation>
-    </message>
-    <message>
-        <source>Move Shots</source>
-        <translation>移动多个镜头</translation>
-    </message>
-    <message>
-        <source>The playhead is on a cut; move it inside a shot to split</source>
-        <translation>播放头位于剪切点上；请把它移到镜头内部再分割</translation>
-    </message>
-    <message>
-        <source>Delete Shot</source>
-        <translation>删除镜头</translation>
-    </message>
-    <message>
-        <source>Delete Shots</source>
-        <translation>删除多个镜头</translation>
-    </message>
-    <message>
-        <source>Select a shot after the first one to set its transition in</source>
-        <translation>请选择第一个之后的镜头来设置它的入点转场</translation>
-    </message>
-    <message>
-        <source>Some Files Were Not Imported</source>
-        <translation>部分文件未能导入</translation>
-    </message>
-    <message>
         <source>Autosaved</source>
         <translation>已自动保存</translation>
     </message>
@@ -176,8 +208,20 @@
         <translation>无法创建项目</translation>
     </message>
     <message>
+        <source>Cannot Save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
         <source>Saved {path}</source>
         <translation>已保存 {path}</translation>
+    </message>
+    <message>
+        <source>{path} was changed by another program.</source>
+        <translation>{path} 已被其他程序更改。</translation>
+    </message>
+    <message>
+        <source>Reloaded {path}</source>
+        <translation>已重新载入 {path}</translation>
     </message>
     <message>
         <source>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;A local AI video studio: storyboard, timeline and a frame-exact viewer over a local generation engine.&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</source>
@@ -192,10 +236,6 @@
         <translation>已打开恢复的副本 {path}</translation>
     </message>
     <message>
-        <source>{path} already exists; pick another name</source>
-        <translation>{path} 已存在；请换一个名称</translation>
-    </message>
-    <message>
         <source>No recent projects</source>
         <translation>没有最近的项目</translation>
     </message>
@@ -204,24 +244,8 @@
         <translation>编辑转场…</translation>
     </message>
     <message>
-        <source>Importing {name} ({n} of {total})</source>
-        <translation>正在导入 {name}（第 {n}/{total} 个）</translation>
-    </message>
-    <message>
-        <source>Import {n} Files</source>
-        <translation>导入 {n} 个文件</translation>
-    </message>
-    <message>
-        <source>Import {name}</source>
-        <translation>导入 {name}</translation>
-    </message>
-    <message>
         <source>The key {key} is used by two commands ({a}, {b}); change one in Settings › Keyboard</source>
         <translation>按键 {key} 同时用于两个命令（{a}、{b}）；请在 设置 › 键盘 中修改其中一个</translation>
-    </message>
-    <message>
-        <source>{name} copy</source>
-        <translation>{name} 副本</translation>
     </message>
     <message>
         <source>&amp;Undo {what}</source>

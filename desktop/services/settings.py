@@ -8,12 +8,11 @@ editor itself writes. A damaged file or a bad value falls back to the default, f
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine import paths
+from engine.fsutil import write_json_atomic
 
 THEMES = ("dark", "light")
 LANGUAGES = ("system", "en", "zh_CN")
@@ -71,17 +70,7 @@ class Settings:
         return cls.from_dict(data)
 
     def save(self) -> None:
-        path = self.file()
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(asdict(self), fh, indent=2)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(self.file(), asdict(self), indent=2)
 
     def add_recent(self, project_path: Path, limit: int = 10) -> None:
         text = str(Path(project_path).resolve())

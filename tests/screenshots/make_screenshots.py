@@ -61,8 +61,7 @@ def main() -> int:
     # A crossfade into the third shot, the timeline zoomed in on it.
     third = win.shots[2]
     win.storyboard.select_ids([third.id])
-    win.set_transition_on_selected("crossfade")
-    win.apply_transition = None
+    win.commands.set_transition_on_selected("crossfade")
     mix = win.plan.mixes[0]
     win.transport.seek(mix.start + mix.frames // 2)
     canvas = win.timeline.canvas
