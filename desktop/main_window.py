@@ -26,6 +26,7 @@ from desktop import theme
 from desktop.actions import ActionRegistry
 from desktop.commands import ShotCommands
 from desktop.editor.model import EditorModel
+from desktop.generation import GenerationController
 from desktop.i18n import install_language, tr
 from desktop.importing import ImportController, dropped_paths
 from desktop.models.document import Document
@@ -33,13 +34,17 @@ from desktop.models.storyboard import MEDIA_MIME, StoryboardModel
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
 from desktop.services.autosave import AutosaveService
+from desktop.services.engine import EngineService
 from desktop.services.project_io import ProjectChangedOutside, ProjectService
 from desktop.services.proxies import ProxyService
 from desktop.services.settings import Settings
 from desktop.services.thumbnails import ThumbnailService
 from desktop.views.dialogs import RecoveryDialog, ask_save
+from desktop.views.inspector import InspectorPanel
 from desktop.views.media_bin import MediaBinModel, MediaBinView
+from desktop.views.queue_panel import QueuePanel
 from desktop.views.storyboard import StoryboardView
+from desktop.views.takes_panel import TakesPanel
 from desktop.views.timeline import TimelineData, TimelineView
 from desktop.views.viewer import ViewerPanel
 from engine.errors import ShotloomError
@@ -87,10 +92,12 @@ class MainWindow(QMainWindow):
         self.proxies = ProxyService(self)
         self.autosave = AutosaveService(self.document, self.settings.autosave_seconds,
                                         self.settings.autosave_edits, self)
+        self.engine = EngineService(parent=self)
         self.registry = ActionRegistry(self, self.settings.keymap)
         self.actions = self.registry
         self._fullscreen_state: QByteArray | None = None
         self._closing_ok = False
+        self._replays: dict[str, Path] = {}  # shot id -> the take being replayed
 
         # central viewer and docks
         self.viewer = ViewerPanel(self.server, self.transport, self.registry, self)
@@ -103,6 +110,10 @@ class MainWindow(QMainWindow):
         self.bin = MediaBinView(self)
         self.bin.setModel(self.bin_model)
         self.imports = ImportController(self)
+        self.generation = GenerationController(self, self.engine)
+        self.inspector = InspectorPanel(self.model, self.document, self)
+        self.takes = TakesPanel(self.model, self.document, self.thumbnails, self)
+        self.queue_panel = QueuePanel(self.model, self.engine, self)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("storyboard", self.storyboard, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -111,7 +122,14 @@ class MainWindow(QMainWindow):
         # The storyboard and timeline run the full width of the window, under the media bin too.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.docks["media"]], [260], Qt.Orientation.Horizontal)
+        self._dock("inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("takes", self.takes, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("queue", self.queue_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        # One tab each, at the full height of the right side: the recipe form and the queue need it.
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["takes"])
+        self.tabifyDockWidget(self.docks["takes"], self.docks["queue"])
+        self.docks["inspector"].raise_()
+        self.resizeDocks([self.docks["media"], self.docks["inspector"]], [240, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["storyboard"], self.docks["timeline"]], [190, 190],
                          Qt.Orientation.Vertical)
 
@@ -210,6 +228,13 @@ class MainWindow(QMainWindow):
             edit.addAction(a[k])
         edit.addSeparator()
         edit.addAction(a["settings"])
+        gen = menu("generate")
+        for k in ("new_shot", "generate", "render_all", None, "extend_forward", "extend_backward", "bridge",
+                  "long_take", "new_seed", None, "models"):
+            if k is None:
+                gen.addSeparator()
+            else:
+                gen.addAction(a[k])
         view = menu("view")
         for k in ("fullscreen", "safe_area", "onion_skin"):
             view.addAction(a[k])
@@ -268,9 +293,15 @@ class MainWindow(QMainWindow):
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
         self.info_label = QLabel(self)
+        self.engine_label = QLabel(self)
+        self.engine_label.setObjectName("engineState")
+        self.device_label = QLabel(self)
+        self.device_label.setObjectName("engineDevice")
         sb.addPermanentWidget(self.imports.label)
         sb.addPermanentWidget(self.imports.bar)
         sb.addPermanentWidget(self.info_label)
+        sb.addPermanentWidget(self.engine_label)
+        sb.addPermanentWidget(self.device_label)
 
     def _connect(self) -> None:
         a = self.registry
@@ -326,8 +357,30 @@ class MainWindow(QMainWindow):
         a["zoom_fit"].triggered.connect(canvas.zoom_fit)
         self.playback.stateChanged.connect(self._on_play_state)
         self.viewer.canvas.painted.connect(self.playback.painted)
+        # generation
+        g = self.generation
+        a["new_shot"].triggered.connect(self.new_shot_dialog)
+        a["generate"].triggered.connect(lambda: g.generate())
+        a["render_all"].triggered.connect(g.render_all)
+        a["extend_forward"].triggered.connect(lambda: g.extend("forward"))
+        a["extend_backward"].triggered.connect(lambda: g.extend("backward"))
+        a["bridge"].triggered.connect(g.bridge_to_next)
+        a["long_take"].triggered.connect(lambda: g.long_take_from_here())
+        a["new_seed"].triggered.connect(g.regenerate_new_seed)
+        a["models"].triggered.connect(lambda: self.models_dialog())
+        self.engine.stateChanged.connect(self._show_engine_state)
+        self.engine.deviceChanged.connect(self._show_device)
+        self.engine.workerDied.connect(lambda msg: self.notify(msg, 15000))
+        self.engine.failedToStart.connect(lambda msg: self.notify(
+            tr("The engine could not start: {why}").format(why=msg), 20000))
+        g.previewReady.connect(self._on_preview)
+        g.takeApplied.connect(self._on_take_applied)
+        self.takes.compareRequested.connect(self.compare_takes)
+        self.takes.replayRequested.connect(self.replay_take)
         # model and document
         m = self.model
+        m.jobsChanged.connect(self._on_jobs)
+        self.transport.frameChanged.connect(self._on_playhead)
         m.opened.connect(self._on_opened)
         m.changed.connect(self._on_change)
         m.selection.changed.connect(self._on_selection)
@@ -348,6 +401,7 @@ class MainWindow(QMainWindow):
         canvas.trimDrag.connect(self._on_trim_drag)
         canvas.transitionDrag.connect(c.transition_step)
         canvas.transitionEditRequested.connect(lambda shot_id: c.edit_transition(shot_id, self))
+        canvas.contextRequested.connect(self._timeline_menu)
         canvas.setAcceptDrops(True)
         canvas.installEventFilter(self.imports)
         # services
@@ -359,13 +413,19 @@ class MainWindow(QMainWindow):
     # text and state
     def retranslate(self) -> None:
         self.registry.retranslate()
-        titles = {"file": tr("&File"), "recent": tr("Open &Recent"), "edit": tr("&Edit"), "view": tr("&View"),
+        titles = {"file": tr("&File"), "recent": tr("Open &Recent"), "edit": tr("&Edit"),
+                  "generate": tr("&Generate"), "view": tr("&View"),
                   "compare": tr("&Compare A/B"), "panels": tr("&Panels"), "playback": tr("&Playback"),
                   "help": tr("&Help")}
         for key, m in self.menus.items():
             m.setTitle(titles[key])
-        for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline"))):
+        for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline")),
+                           ("inspector", tr("Shot")), ("takes", tr("Takes")), ("queue", tr("Queue"))):
             self.docks[key].setWindowTitle(title)
+        for panel in (self.inspector, self.takes, self.queue_panel):
+            panel.retranslate()
+        self._show_engine_state(self.engine.state, self.engine.detail)
+        self._show_device(self.engine.device)
         self.toolbar.setWindowTitle(tr("Toolbar"))
         self.viewer.retranslate()
         self._update_undo_texts()
@@ -393,8 +453,11 @@ class MainWindow(QMainWindow):
     def _update_enabled(self) -> None:
         has = self.document.project is not None
         has_shots = bool(self.shots)
-        for k in ("save", "save_as", "export", "split", "delete", "duplicate", "crossfade", "clear_transition"):
+        for k in ("save", "save_as", "export", "split", "delete", "duplicate", "crossfade", "clear_transition",
+                  "generate", "new_seed", "extend_forward", "extend_backward", "bridge"):
             self.registry[k].setEnabled(has and (has_shots or k in ("save", "save_as")))
+        for k in ("new_shot", "render_all", "long_take"):
+            self.registry[k].setEnabled(has)
         self.registry["undo"].setEnabled(self.document.undo_stack.canUndo())
         self.registry["redo"].setEnabled(self.document.undo_stack.canRedo())
 
@@ -621,6 +684,7 @@ class MainWindow(QMainWindow):
         self.autosave.timer.stop()
         self.server.stop()
         self.thumbnails.stop()
+        self.engine.stop()
         self.projects.close()
 
     # ------------------------------------------------------------------------------------------
@@ -660,7 +724,8 @@ class MainWindow(QMainWindow):
             return
         mixes = [(mx.start, mx.frames, mx.kind, mx.b.shot_id) for mx in plan.mixes]
         self.timeline.canvas.set_data(TimelineData(self.model.project.fps, plan.frames, self.model.shots, mixes,
-                                                   self.model.audio, status=self.model.status))
+                                                   self.model.audio, status=self.model.status,
+                                                   jobs=self.model.jobs))
 
     def _add_to_bin(self, shots) -> None:
         for shot in shots:
@@ -799,10 +864,19 @@ class MainWindow(QMainWindow):
         if 0 <= index.row() < len(self.model.shots):
             self._seek(self.model.shots[index.row()].start)
 
+    def _timeline_menu(self, shot_id: str, pos) -> None:
+        if shot_id and shot_id not in self.model.selection.ids:
+            self.model.selection.set([shot_id])
+        self._storyboard_menu(pos)
+
     def _storyboard_menu(self, pos) -> None:
         menu = QMenu(self)
-        for k in ("duplicate", "delete", "split"):
-            menu.addAction(self.registry[k])
+        for k in ("generate", "new_seed", None, "extend_forward", "extend_backward", "bridge", "long_take", None,
+                  "duplicate", "delete", "split"):
+            if k is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.registry[k])
         sub = menu.addMenu(tr("Set Transition"))
         for kind, label in (("crossfade", tr("Crossfade")), ("dip_black", tr("Dip to black")),
                             ("dip_white", tr("Dip to white")), ("cut", tr("Cut (no transition)"))):
@@ -870,3 +944,123 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self.timeline.canvas.zoom_fit)
+        if self.settings.engine_autostart and self.engine.state == "off":
+            # After the first paint: the window is usable while the worker starts.
+            QTimer.singleShot(150, self.start_engine)
+
+    def start_engine(self) -> None:
+        self.engine.start()
+        if not self.settings.models_offered:
+            QTimer.singleShot(400, self._offer_models)
+
+    def _offer_models(self) -> None:
+        """First run without a real model: show the catalog once (downloads, local folders, test models)."""
+        from desktop.services.models import has_real_model
+
+        self.settings.models_offered = True
+        self._save_settings()
+        if not has_real_model():
+            self.models_dialog(first_run=True)
+
+    # ------------------------------------------------------------------------------------------
+    # generation
+    def _show_engine_state(self, state: str, detail: str) -> None:
+        text = {"off": tr("Engine off"), "starting": tr("Engine starting…"), "idle": tr("Engine idle"),
+                "busy": tr("Engine busy {n}").format(n=detail), "restarting": tr("Engine restarting…"),
+                "error": tr("Engine error")}.get(state, state)
+        if state == "idle" and detail == "paused":
+            text = tr("Engine idle (queue paused)")
+        self.engine_label.setText(text)
+        self.engine_label.setToolTip(detail if state == "error" else "")
+
+    def _show_device(self, device: str) -> None:
+        self.device_label.setText(device or tr("device: unknown until the first generation"))
+
+    def _on_jobs(self, ids: list) -> None:
+        self.timeline.canvas.update()
+        shot = self.model.shot_at(self.transport.frame)
+        if shot is not None and shot.id in ids:
+            self._show_generation_in_viewer(shot)
+
+    def _on_playhead(self, _frame: int) -> None:
+        shot = self.model.shot_at(self.transport.frame)
+        if shot is not None and shot.id in self.model.jobs:
+            self._show_generation_in_viewer(shot)
+        elif self.viewer.canvas.generation_text is not None:
+            self.viewer.show_generation(None, None)
+
+    def _on_preview(self, shot_id: str, path: str) -> None:
+        shot = self.model.shot_at(self.transport.frame)
+        if shot is not None and shot.id == shot_id:
+            self._show_generation_in_viewer(shot)
+
+    def _show_generation_in_viewer(self, shot) -> None:
+        job = self.model.jobs.get(shot.id)
+        if job is not None and job.status == "rendering":
+            self.viewer.show_generation(job.preview, tr("Generating “{name}” · {p}%").format(
+                name=shot.name, p=int(job.progress * 100)))
+        else:
+            self.viewer.show_generation(None, None)
+
+    def _on_take_applied(self, shot_id: str, take_id: str) -> None:
+        self.viewer.show_generation(None, None)
+        replay = self._replays.pop(shot_id, None)
+        if replay is not None:
+            from desktop.generation import take_frames_identical
+
+            shot = self.model.shot(shot_id)
+            new = next((t for t in shot.takes if t.id == take_id), None) if shot is not None else None
+            same = take_frames_identical(replay, new.path) if new is not None else None
+            text = {True: tr("Replay: the frames came out identical to the original take."),
+                    False: tr("Replay: the frames differ from the original take (another device, library "
+                              "version or memory tier can change them)."),
+                    None: tr("Replay finished; the two takes could not be compared (a recipe is missing).")}[same]
+            self.takes.show_report(text)
+            self.notify(text, 10000)
+
+    def compare_takes(self, a, b, mode: str) -> None:
+        self.viewer.compare_paths(a, b)
+        self.registry["compare_side" if mode == "side" else "compare_wipe"].trigger()
+
+    def replay_take(self, shot_id: str, take_id: str) -> None:
+        """Queue the take's recipe again (its spec becomes the shot's if it was edited since)."""
+        from engine.gen.takes import SPEC_KEY
+        from engine.project import SetRecipe
+
+        shot = self.model.shot(shot_id)
+        take = next((t for t in shot.takes if t.id == take_id), None) if shot is not None else None
+        if take is None:
+            return
+        spec = (take.recipe or {}).get(SPEC_KEY)
+        if spec is not None and (shot.recipe or {}).get(SPEC_KEY) != spec:
+            self.document.apply(SetRecipe(shot.id, {**(shot.recipe or {}), SPEC_KEY: spec}), tr("Replay Recipe"))
+        if self.generation.generate([self.model.shot(shot_id)]):
+            self._replays[shot_id] = take.path
+
+    def new_shot_dialog(self) -> None:
+        from desktop.views.dialogs import NewShotDialog
+        from engine.gen.catalog import load_catalog
+
+        if self.document.project is None:
+            return
+        models = [(e.id, e.name) for e in load_catalog() if "text_to_video" in e.tasks]
+        dialog = NewShotDialog(models, self.generation.default_model("text_to_video"), self)
+        self.new_shot_widget = dialog
+        if dialog.exec():
+            prompt = dialog.prompt.toPlainText().strip()
+            if not prompt:
+                self.notify(tr("A prompt is needed: describe what the shot shows"), 6000)
+                return
+            self.generation.new_shot(prompt, model=dialog.model.currentData(), seconds=dialog.seconds.value(),
+                                     generate=dialog.generate_now.isChecked())
+        self.new_shot_widget = None
+
+    def models_dialog(self, first_run: bool = False):
+        from desktop.services.models import available_ram
+        from desktop.views.models_dialog import ModelsDialog
+
+        free = self.engine.free_bytes if self.engine.free_bytes is not None else available_ram()
+        dialog = ModelsDialog(free, self.engine.device, self, first_run=first_run)
+        self.models_dialog_widget = dialog
+        dialog.open()
+        return dialog

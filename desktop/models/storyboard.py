@@ -81,7 +81,9 @@ class StoryboardModel(QAbstractListModel):
             return shot.name
         if role == Qt.ItemDataRole.ToolTipRole:
             media = shot.media_path.name if shot.media_path else "—"
-            return f"{shot.name}\n{media}\n{shot.frames} frames · {shot.status}"
+            job = self.editor.jobs.get(shot.id)
+            extra = f"\n{job.message}" if job is not None and job.message else ""
+            return f"{shot.name}\n{media}\n{shot.frames} frames · {self.editor.status(shot)}{extra}"
         if role == ShotRole:
             return shot
         if role == StatusRole:

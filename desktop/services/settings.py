@@ -33,6 +33,8 @@ CHECKS = {
     "autosave_edits": lambda v: _int_in(v, 1, 10000),
     "recent": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "proxies": lambda v: isinstance(v, bool),
+    "engine_autostart": lambda v: isinstance(v, bool),
+    "models_offered": lambda v: isinstance(v, bool),
 }
 
 
@@ -46,6 +48,8 @@ class Settings:
     autosave_edits: int = 25
     recent: list[str] = field(default_factory=list)
     proxies: bool = True  # build all-intra preview proxies of imported video
+    engine_autostart: bool = True  # start the generation engine's worker when the editor starts
+    models_offered: bool = False  # the first-run models dialog was shown
 
     @staticmethod
     def file() -> Path:

@@ -44,6 +44,7 @@ class TimelineData:
     audio: list = field(default_factory=list)  # AudioClipInfo
     seams: dict = field(default_factory=dict)  # cut frame -> defect bool
     status: object = None  # shot -> status shown (the engine's state while generating); None: shot.status
+    jobs: dict = field(default_factory=dict)  # shot id -> JobState (progress of a rendering shot)
 
 
 class TimelineCanvas(QWidget):
@@ -52,6 +53,7 @@ class TimelineCanvas(QWidget):
     transitionEditRequested = Signal(str)  # shot id of the later shot
     trimDrag = Signal(str, str, int, object)  # shot id, side, delta frames, merge key
     transitionDrag = Signal(str, str, int, object)  # shot id, kind, new length, merge key
+    contextRequested = Signal(str, object)  # shot id ("" for none), global QPoint
     viewChanged = Signal()
 
     _serial = itertools.count(1)
@@ -227,6 +229,11 @@ class TimelineCanvas(QWidget):
             if shot.index > 0:
                 self.transitionEditRequested.emit(shot.id)
 
+    def contextMenuEvent(self, event) -> None:
+        kind, target = self._hit(QPointF(event.pos()))
+        shot = target if kind == "shot" else target[0] if kind == "trim" else None
+        self.contextRequested.emit(shot.id if shot is not None else "", event.globalPos())
+
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -342,6 +349,11 @@ class TimelineCanvas(QWidget):
                            p.fontMetrics().elidedText(f"{shot.name}  ({shot.frames})",
                                                       Qt.TextElideMode.ElideRight,
                                                       int(rect.width() - 12)))
+            job = self.data.jobs.get(shot.id) if self.data.jobs else None
+            if job is not None and job.status == "rendering":
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor(110, 210, 230))
+                p.drawRect(QRectF(rect.left(), rect.bottom() - 4, rect.width() * job.progress, 4))
             # trim handles
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(255, 255, 255, 60))
