@@ -199,3 +199,70 @@ def test_render_from_a_terminal_while_the_editor_owns_the_project(qtbot, studio,
     from engine.project import Project
 
     assert len(Project.open(path).shots()[0].takes) == 1
+
+
+SUBMIT = """
+import sys
+from engine.jobs.commands import submit_shots
+from engine.jobs.queue import JobQueue
+from engine.project import Project
+
+project = Project.open(sys.argv[1])
+shot = project.shot(sys.argv[2])
+with JobQueue() as queue:
+    waiting, _ = submit_shots(project, queue, [shot])
+print(waiting[0].id)
+"""
+
+
+def test_queued_from_a_terminal_then_a_trimmed_source_marks_its_extension_stale(qtbot, studio, tmp_path,
+                                                                                   shotloom_home):
+    """A job of the open project submitted by another program (as `shotloom render --queue` does) is
+    run by the editor's worker and its take lands in the project as one undo step. Trimming the
+    shot it extends then marks the extension stale, and Ctrl+Shift+G queues it again."""
+    import os
+    import subprocess
+    from fractions import Fraction
+
+    from editor_helpers import import_and_wait
+    from studio_helpers import ROOT
+
+    from engine.media.synthetic import make_test_clip
+
+    win = studio
+    path = make_project(win, tmp_path, "stale")
+    clip = make_test_clip(tmp_path / "sea.mp4", frames=24, rate=Fraction(24), size=SIZE, seed=3, gop=1)
+    import_and_wait(qtbot, win, [clip])
+    focus_window(win)
+    click_card(qtbot, win, 0)
+    qtbot.keyClick(win, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    source, ext = win.shots[0], win.shots[1]
+    assert ext.status == "pending"
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+    env = dict(os.environ, SHOTLOOM_HOME=str(shotloom_home))
+    result = subprocess.run([sys.executable, "-c", SUBMIT, str(path), ext.id], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    wait_for(qtbot, lambda: len(win.model.shot(ext.id).takes) == 1, timeout=180)
+    assert win.model.shot(ext.id).status == "ready"
+    assert win.document.undo_stack.undoText().startswith("Generated Take for")
+
+    # Trim the source's tail by dragging its out edge: the extension no longer continues it.
+    from PySide6.QtCore import QEvent
+    from test_edit_refresh import mouse
+
+    canvas = win.timeline.canvas
+    canvas.set_zoom(8.0, 0)
+    canvas.scroll = 0
+    y = canvas.video_rect().center().y()
+    x = canvas.x_of(source.end)
+    mouse(canvas, QEvent.Type.MouseButtonPress, x, y)
+    for k in range(1, 5):
+        mouse(canvas, QEvent.Type.MouseMove, x - 8 * k, y)
+    mouse(canvas, QEvent.Type.MouseButtonRelease, x - 32, y, Qt.MouseButton.NoButton)
+    assert win.model.shot(source.id).frames == source.frames - 4
+    assert card_status(win, ext.id) == "stale"
+    focus_window(win)
+    qtbot.keyClick(win, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert card_status(win, ext.id) in ("queued", "rendering")
