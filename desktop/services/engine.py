@@ -183,6 +183,7 @@ class EngineService(QObject):
         kind = getattr(event, "type", "")
         if kind == "hello":
             self.worker_pid = event.pid
+            lower_priority(event.pid)
             device = _device_text(event)
             if device:
                 info = getattr(event, "device", None)
@@ -241,6 +242,21 @@ class EngineService(QObject):
         if device != self.device:
             self.device = device
             self.deviceChanged.emit(device)
+
+
+def lower_priority(pid: int) -> None:
+    """The worker yields the CPU to the editor: with generation on the CPU (no GPU) it would
+    otherwise take every core from the viewer and the UI thread; on a GPU it barely uses the CPU."""
+    import psutil  # the queue needs it too
+
+    try:
+        proc = psutil.Process(pid)
+        if hasattr(psutil, "BELOW_NORMAL_PRIORITY_CLASS"):
+            proc.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)  # Windows
+        else:
+            proc.nice(max(proc.nice(), 10))
+    except (OSError, psutil.Error):
+        pass  # not ours to change (another user's process) or already gone
 
 
 class _Started:
