@@ -107,6 +107,7 @@ class GenerationController(QObject):
         self.engine = engine
         self._shot_of: dict[str, str] = {}  # job id -> shot id (this project's jobs)
         self._started: dict[str, float] = {}  # job id -> when it was claimed (for the ETA)
+        self._caught_up = False  # results finished while the editor was away are applied once
         engine.event.connect(self._on_event)
         engine.jobsChanged.connect(self.sync)
         self.model.opened.connect(self._on_opened)
@@ -334,8 +335,8 @@ class GenerationController(QObject):
         for shot in self.model.shots:
             job = latest.get(shot.id)
             self.model.set_job(shot.id, self._state_of(job, shot))
-        if not hasattr(self, "_applied_once"):
-            self._applied_once = True
+        if not self._caught_up:
+            self._caught_up = True
             self.apply_finished()
 
     def _state_of(self, job: Any, shot: Any) -> JobState | None:

@@ -13,7 +13,6 @@ from PySide6.QtGui import QActionGroup, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -33,13 +32,14 @@ from desktop.models.document import Document
 from desktop.models.storyboard import MEDIA_MIME, StoryboardModel
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
+from desktop.project_flow import ProjectFlow
 from desktop.services.autosave import AutosaveService
 from desktop.services.engine import EngineService
-from desktop.services.project_io import ProjectChangedOutside, ProjectService
+from desktop.services.project_io import ProjectService
 from desktop.services.proxies import ProxyService
 from desktop.services.settings import Settings
 from desktop.services.thumbnails import ThumbnailService
-from desktop.views.dialogs import RecoveryDialog, ask_save
+from desktop.studio import StudioUi
 from desktop.views.inspector import InspectorPanel
 from desktop.views.media_bin import MediaBinModel, MediaBinView
 from desktop.views.queue_panel import QueuePanel
@@ -47,7 +47,6 @@ from desktop.views.storyboard import StoryboardView
 from desktop.views.takes_panel import TakesPanel
 from desktop.views.timeline import TimelineData, TimelineView
 from desktop.views.viewer import ViewerPanel
-from engine.errors import ShotloomError
 
 
 class _KeyHold(QObject):
@@ -85,6 +84,7 @@ class MainWindow(QMainWindow):
         self.transport = self.model.transport
         self.document = Document(self.model, self)
         self.projects = ProjectService(self)
+        self.flow = ProjectFlow(self)
         self.commands = ShotCommands(self.model, self.document, lambda msg: self.notify(msg, 6000))
         self.playback = Playback(self.transport, self)
         self.server = FrameServer(self.settings.cache_mb * 2**20, self)
@@ -97,7 +97,6 @@ class MainWindow(QMainWindow):
         self.actions = self.registry
         self._fullscreen_state: QByteArray | None = None
         self._closing_ok = False
-        self._replays: dict[str, Path] = {}  # shot id -> the take being replayed
 
         # central viewer and docks
         self.viewer = ViewerPanel(self.server, self.transport, self.registry, self)
@@ -111,6 +110,7 @@ class MainWindow(QMainWindow):
         self.bin.setModel(self.bin_model)
         self.imports = ImportController(self)
         self.generation = GenerationController(self, self.engine)
+        self.studio = StudioUi(self)
         self.inspector = InspectorPanel(self.model, self.document, self)
         self.takes = TakesPanel(self.model, self.document, self.thumbnails, self)
         self.queue_panel = QueuePanel(self.model, self.engine, self)
@@ -306,10 +306,10 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a = self.registry
         d = self.document
-        a["new"].triggered.connect(self.new_project_dialog)
-        a["open"].triggered.connect(self.open_project_dialog)
+        a["new"].triggered.connect(self.flow.new_project_dialog)
+        a["open"].triggered.connect(self.flow.open_project_dialog)
         a["save"].triggered.connect(self.save)
-        a["save_as"].triggered.connect(self.save_as_dialog)
+        a["save_as"].triggered.connect(self.flow.save_as_dialog)
         a["import"].triggered.connect(self.imports.dialog)
         a["export"].triggered.connect(self.export_dialog)
         a["quit"].triggered.connect(self.close)
@@ -359,7 +359,8 @@ class MainWindow(QMainWindow):
         self.viewer.canvas.painted.connect(self.playback.painted)
         # generation
         g = self.generation
-        a["new_shot"].triggered.connect(self.new_shot_dialog)
+        st = self.studio
+        a["new_shot"].triggered.connect(st.new_shot_dialog)
         a["generate"].triggered.connect(lambda: g.generate())
         a["render_all"].triggered.connect(g.render_all)
         a["extend_forward"].triggered.connect(lambda: g.extend("forward"))
@@ -367,20 +368,20 @@ class MainWindow(QMainWindow):
         a["bridge"].triggered.connect(g.bridge_to_next)
         a["long_take"].triggered.connect(lambda: g.long_take_from_here())
         a["new_seed"].triggered.connect(g.regenerate_new_seed)
-        a["models"].triggered.connect(lambda: self.models_dialog())
-        self.engine.stateChanged.connect(self._show_engine_state)
-        self.engine.deviceChanged.connect(self._show_device)
+        a["models"].triggered.connect(lambda: st.models_dialog())
+        self.engine.stateChanged.connect(st.show_engine_state)
+        self.engine.deviceChanged.connect(st.show_device)
         self.engine.workerDied.connect(lambda msg: self.notify(msg, 15000))
         self.engine.failedToStart.connect(lambda msg: self.notify(
             tr("The engine could not start: {why}").format(why=msg), 20000))
-        g.previewReady.connect(self._on_preview)
-        g.takeApplied.connect(self._on_take_applied)
-        self.takes.compareRequested.connect(self.compare_takes)
-        self.takes.replayRequested.connect(self.replay_take)
+        g.previewReady.connect(st.on_preview)
+        g.takeApplied.connect(st.on_take_applied)
+        self.takes.compareRequested.connect(st.compare_takes)
+        self.takes.replayRequested.connect(st.replay_take)
         # model and document
         m = self.model
-        m.jobsChanged.connect(self._on_jobs)
-        self.transport.frameChanged.connect(self._on_playhead)
+        m.jobsChanged.connect(st.on_jobs)
+        self.transport.frameChanged.connect(st.on_playhead)
         m.opened.connect(self._on_opened)
         m.changed.connect(self._on_change)
         m.selection.changed.connect(self._on_selection)
@@ -388,7 +389,7 @@ class MainWindow(QMainWindow):
         d.editRefused.connect(lambda msg: self.notify(msg, 8000))
         self.autosave.failed.connect(lambda msg: self.notify(msg, 15000))
         self.autosave.saved.connect(lambda _p: self.notify(tr("Autosaved"), 3000))
-        self.projects.changedOutside.connect(self._on_changed_outside)
+        self.projects.changedOutside.connect(self.flow.on_changed_outside)
         # storyboard and timeline
         c = self.commands
         self.storyboard_model.moveRequested.connect(c.move_shots)
@@ -407,7 +408,7 @@ class MainWindow(QMainWindow):
         # services
         self.proxies.built.connect(lambda _p: self._use_proxies())
         self.proxies.failed.connect(lambda msg: self.notify(msg, 8000))
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu.aboutToShow.connect(self.flow.fill_recent)
 
     # ------------------------------------------------------------------------------------------
     # text and state
@@ -424,8 +425,8 @@ class MainWindow(QMainWindow):
             self.docks[key].setWindowTitle(title)
         for panel in (self.inspector, self.takes, self.queue_panel):
             panel.retranslate()
-        self._show_engine_state(self.engine.state, self.engine.detail)
-        self._show_device(self.engine.device)
+        self.studio.show_engine_state(self.engine.state, self.engine.detail)
+        self.studio.show_device(self.engine.device)
         self.toolbar.setWindowTitle(tr("Toolbar"))
         self.viewer.retranslate()
         self._update_undo_texts()
@@ -473,190 +474,33 @@ class MainWindow(QMainWindow):
             w=w, h=h, rate=rate, n=len(self.shots)))
 
     # ------------------------------------------------------------------------------------------
-    # project lifecycle
+    # project lifecycle (ProjectFlow: dialogs over the project service)
     def set_project(self, project, *, dirty: bool | None = None) -> None:
-        self.playback.pause()
-        self.autosave.timer.stop()
-        self.projects.adopt(project)
-        self.document.set_project(project, dirty=dirty)
-        self.autosave.timer.start()
-        if project is not None:
-            self.settings.add_recent(project.path)
-            self._save_settings()
-        self.projectOpened.emit(project)
+        self.flow.set_project(project, dirty=dirty)
 
     def open_project(self, path: Path | str, *, check_recovery: bool = True) -> bool:
-        if not self.maybe_save():
-            return False
-        if self.document.project is not None and Path(path).expanduser().absolute() == Path(
-                self.document.project.path):
-            return True  # already open here
-        try:
-            project = self.projects.open(path)
-        except ShotloomError as exc:
-            QMessageBox.critical(self, tr("Cannot Open Project"), str(exc))
-            return False
-        self.set_project(project)
-        if check_recovery:
-            for info in self.projects.pending_recovery(project):
-                self.offer_recovery(info)
-                break
-        return True
-
-    def close_project(self) -> None:
-        self.set_project(None)
-        self.projects.close()
-
-    def offer_recovery(self, info) -> str:
-        dialog = RecoveryDialog(info, self)
-        self.recovery_dialog = dialog
-        dialog.exec()
-        self.recovery_dialog = None
-        if dialog.choice == "recover":
-            try:
-                copy = self.projects.recover_as_copy(info)
-            except ShotloomError as exc:
-                QMessageBox.critical(self, tr("Recovery Failed"), str(exc))
-                return "failed"
-            self.open_project(copy, check_recovery=False)
-            self.notify(tr("Opened the recovered copy {path}").format(path=copy), 10000)
-        elif dialog.choice == "discard":
-            self.projects.discard_autosave(info.project_id)
-        return dialog.choice
-
-    def check_startup_recovery(self) -> None:
-        """Autosaves left by a crash of a project that is not open now."""
-        project = self.document.project
-        for info in self.projects.startup_recovery(project.id if project is not None else None):
-            self.offer_recovery(info)
-            return
+        return self.flow.open_project(path, check_recovery=check_recovery)
 
     def new_project(self, path: Path | str, fps=None, size=None) -> bool:
-        if not self.maybe_save():
-            return False
-        try:
-            project = self.projects.create(path, fps=fps, size=size)
-        except ShotloomError as exc:
-            QMessageBox.critical(self, tr("Cannot Create Project"), str(exc))
-            return False
-        self.set_project(project)
-        return True
+        return self.flow.new_project(path, fps=fps, size=size)
 
-    def new_project_dialog(self) -> None:
-        folder = theme.projects_folder()
-        path, _ = QFileDialog.getSaveFileName(self, tr("New Project"), str(folder / "Untitled.shotloom"),
-                                              tr("Shotloom projects (*.shotloom)"))
-        if path:
-            self.new_project(path)
+    def close_project(self) -> None:
+        self.flow.close_project()
 
     def ensure_project(self) -> bool:
-        """Drops and imports into an empty window go into a new untitled project."""
-        if self.document.project is not None:
-            return True
-        folder = theme.projects_folder()
-        n = 1
-        while (folder / f"Untitled {n}.shotloom").exists():
-            n += 1
-        return self.new_project(folder / f"Untitled {n}.shotloom")
-
-    def open_project_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, tr("Open Project"), str(theme.projects_folder()))
-        if path:
-            self.open_project(path)
+        return self.flow.ensure_project()
 
     def save(self) -> bool:
-        if self.document.project is None:
-            return True
-        try:
-            self.projects.save()
-        except ProjectChangedOutside as exc:
-            self.changed_outside_box = box = QMessageBox(QMessageBox.Icon.Warning, tr("Project Changed on Disk"),
-                                                         str(exc), QMessageBox.StandardButton.Ok, self)
-            box.setObjectName("changedOutsideBox")
-            box.open()
-            return False
-        except (ShotloomError, OSError) as exc:
-            QMessageBox.critical(self, tr("Cannot Save"), str(exc))
-            return False
-        self.document.save_done()
-        self.notify(tr("Saved {path}").format(path=self.document.project.path), 4000)
-        return True
-
-    def save_as_dialog(self) -> None:
-        project = self.document.project
-        if project is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save Project As"), str(project.path),
-                                              tr("Shotloom projects (*.shotloom)"))
-        if path:
-            self.save_as(Path(path))
+        return self.flow.save()
 
     def save_as(self, path: Path) -> bool:
-        """A copy of the bundle (without its cache) with the current document, then open it."""
-        try:
-            path = self.projects.save_as(path)
-        except ShotloomError as exc:
-            QMessageBox.critical(self, tr("Cannot Save"), str(exc))
-            return False
-        self.autosave.discard()
-        self.document.discard_changes()
-        return self.open_project(path, check_recovery=False)
+        return self.flow.save_as(path)
 
     def maybe_save(self) -> bool:
-        """Ask to save unsaved changes; False when the user cancels."""
-        if not self.document.dirty:
-            return True
-        answer = ask_save(self, self.document.project.name)
-        if answer == answer.Save:
-            return self.save()
-        if answer == answer.Discard:
-            self.autosave.discard()
-            self.document.discard_changes()
-            return True
-        return False
+        return self.flow.maybe_save()
 
-    def _on_changed_outside(self, path: Path) -> None:
-        """Another program changed project.otio: offer to reload; never overwrite it silently."""
-        box = QMessageBox(self)
-        box.setObjectName("reloadBox")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(tr("Project Changed on Disk"))
-        box.setText(tr("{path} was changed by another program.").format(path=path))
-        box.setInformativeText(tr("Reload it? Your unsaved changes here are lost when you reload.")
-                               if self.document.dirty else tr("Reload it to see the changes?"))
-        self.reload_button = box.addButton(tr("Reload"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(tr("Keep Mine"), QMessageBox.ButtonRole.RejectRole)
-        self.reload_box = box
-        box.finished.connect(lambda _r: self.reload_from_disk() if box.clickedButton() is self.reload_button
-                             else None)
-        box.open()
-
-    def reload_from_disk(self) -> bool:
-        project = self.document.project
-        if project is None:
-            return False
-        path = project.path
-        frame = self.transport.frame
-        self.projects.close()
-        try:
-            fresh = self.projects.open(path)
-        except ShotloomError as exc:
-            QMessageBox.critical(self, tr("Cannot Open Project"), str(exc))
-            return False
-        self.set_project(fresh, dirty=False)
-        self.autosave.discard()
-        self.transport.seek(frame)
-        self.notify(tr("Reloaded {path}").format(path=path), 6000)
-        return True
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for entry in self.settings.recent:
-            action = self.recent_menu.addAction(entry)
-            action.setEnabled(Path(entry).is_dir())
-            action.triggered.connect(lambda _=False, p=entry: self.open_project(p))
-        if not self.settings.recent:
-            self.recent_menu.addAction(tr("No recent projects")).setEnabled(False)
+    def check_startup_recovery(self) -> None:
+        self.flow.check_startup_recovery()
 
     def _save_settings(self) -> None:
         try:
@@ -946,121 +790,5 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.timeline.canvas.zoom_fit)
         if self.settings.engine_autostart and self.engine.state == "off":
             # After the first paint: the window is usable while the worker starts.
-            QTimer.singleShot(150, self.start_engine)
+            QTimer.singleShot(150, self.studio.start_engine)
 
-    def start_engine(self) -> None:
-        self.engine.start()
-        if not self.settings.models_offered:
-            QTimer.singleShot(400, self._offer_models)
-
-    def _offer_models(self) -> None:
-        """First run without a real model: show the catalog once (downloads, local folders, test models)."""
-        from desktop.services.models import has_real_model
-
-        self.settings.models_offered = True
-        self._save_settings()
-        if not has_real_model():
-            self.models_dialog(first_run=True)
-
-    # ------------------------------------------------------------------------------------------
-    # generation
-    def _show_engine_state(self, state: str, detail: str) -> None:
-        text = {"off": tr("Engine off"), "starting": tr("Engine starting…"), "idle": tr("Engine idle"),
-                "busy": tr("Engine busy {n}").format(n=detail), "restarting": tr("Engine restarting…"),
-                "error": tr("Engine error")}.get(state, state)
-        if state == "idle" and detail == "paused":
-            text = tr("Engine idle (queue paused)")
-        self.engine_label.setText(text)
-        self.engine_label.setToolTip(detail if state == "error" else "")
-
-    def _show_device(self, device: str) -> None:
-        self.device_label.setText(device or tr("device: unknown until the first generation"))
-
-    def _on_jobs(self, ids: list) -> None:
-        self.timeline.canvas.update()
-        shot = self.model.shot_at(self.transport.frame)
-        if shot is not None and shot.id in ids:
-            self._show_generation_in_viewer(shot)
-
-    def _on_playhead(self, _frame: int) -> None:
-        shot = self.model.shot_at(self.transport.frame)
-        if shot is not None and shot.id in self.model.jobs:
-            self._show_generation_in_viewer(shot)
-        elif self.viewer.canvas.generation_text is not None:
-            self.viewer.show_generation(None, None)
-
-    def _on_preview(self, shot_id: str, path: str) -> None:
-        shot = self.model.shot_at(self.transport.frame)
-        if shot is not None and shot.id == shot_id:
-            self._show_generation_in_viewer(shot)
-
-    def _show_generation_in_viewer(self, shot) -> None:
-        job = self.model.jobs.get(shot.id)
-        if job is not None and job.status == "rendering":
-            self.viewer.show_generation(job.preview, tr("Generating “{name}” · {p}%").format(
-                name=shot.name, p=int(job.progress * 100)))
-        else:
-            self.viewer.show_generation(None, None)
-
-    def _on_take_applied(self, shot_id: str, take_id: str) -> None:
-        self.viewer.show_generation(None, None)
-        replay = self._replays.pop(shot_id, None)
-        if replay is not None:
-            from desktop.generation import take_frames_identical
-
-            shot = self.model.shot(shot_id)
-            new = next((t for t in shot.takes if t.id == take_id), None) if shot is not None else None
-            same = take_frames_identical(replay, new.path) if new is not None else None
-            text = {True: tr("Replay: the frames came out identical to the original take."),
-                    False: tr("Replay: the frames differ from the original take (another device, library "
-                              "version or memory tier can change them)."),
-                    None: tr("Replay finished; the two takes could not be compared (a recipe is missing).")}[same]
-            self.takes.show_report(text)
-            self.notify(text, 10000)
-
-    def compare_takes(self, a, b, mode: str) -> None:
-        self.viewer.compare_paths(a, b)
-        self.registry["compare_side" if mode == "side" else "compare_wipe"].trigger()
-
-    def replay_take(self, shot_id: str, take_id: str) -> None:
-        """Queue the take's recipe again (its spec becomes the shot's if it was edited since)."""
-        from engine.gen.takes import SPEC_KEY
-        from engine.project import SetRecipe
-
-        shot = self.model.shot(shot_id)
-        take = next((t for t in shot.takes if t.id == take_id), None) if shot is not None else None
-        if take is None:
-            return
-        spec = (take.recipe or {}).get(SPEC_KEY)
-        if spec is not None and (shot.recipe or {}).get(SPEC_KEY) != spec:
-            self.document.apply(SetRecipe(shot.id, {**(shot.recipe or {}), SPEC_KEY: spec}), tr("Replay Recipe"))
-        if self.generation.generate([self.model.shot(shot_id)]):
-            self._replays[shot_id] = take.path
-
-    def new_shot_dialog(self) -> None:
-        from desktop.views.dialogs import NewShotDialog
-        from engine.gen.catalog import load_catalog
-
-        if self.document.project is None:
-            return
-        models = [(e.id, e.name) for e in load_catalog() if "text_to_video" in e.tasks]
-        dialog = NewShotDialog(models, self.generation.default_model("text_to_video"), self)
-        self.new_shot_widget = dialog
-        if dialog.exec():
-            prompt = dialog.prompt.toPlainText().strip()
-            if not prompt:
-                self.notify(tr("A prompt is needed: describe what the shot shows"), 6000)
-                return
-            self.generation.new_shot(prompt, model=dialog.model.currentData(), seconds=dialog.seconds.value(),
-                                     generate=dialog.generate_now.isChecked())
-        self.new_shot_widget = None
-
-    def models_dialog(self, first_run: bool = False):
-        from desktop.services.models import available_ram
-        from desktop.views.models_dialog import ModelsDialog
-
-        free = self.engine.free_bytes if self.engine.free_bytes is not None else available_ram()
-        dialog = ModelsDialog(free, self.engine.device, self, first_run=first_run)
-        self.models_dialog_widget = dialog
-        dialog.open()
-        return dialog

@@ -180,40 +180,8 @@
         <translation>工具栏</translation>
     </message>
     <message>
-        <source>New Project</source>
-        <translation>新建项目</translation>
-    </message>
-    <message>
-        <source>Shotloom projects (*.shotloom)</source>
-        <translation>Shotloom 项目 (*.shotloom)</translation>
-    </message>
-    <message>
-        <source>Open Project</source>
-        <translation>打开项目</translation>
-    </message>
-    <message>
-        <source>Save Project As</source>
-        <translation>项目另存为</translation>
-    </message>
-    <message>
-        <source>Project Changed on Disk</source>
-        <translation>项目文件已在磁盘上更改</translation>
-    </message>
-    <message>
-        <source>Reload</source>
-        <translation>重新载入</translation>
-    </message>
-    <message>
-        <source>Keep Mine</source>
-        <translation>保留我的版本</translation>
-    </message>
-    <message>
         <source>About Shotloom</source>
         <translation>关于 Shotloom</translation>
-    </message>
-    <message>
-        <source>Engine idle (queue paused)</source>
-        <translation>引擎空闲（队列已暂停）</translation>
     </message>
     <message>
         <source>Media</source>
@@ -252,14 +220,6 @@
         <translation>没有项目</translation>
     </message>
     <message>
-        <source>Reload it? Your unsaved changes here are lost when you reload.</source>
-        <translation>要重新载入吗？重新载入后，这里未保存的更改将丢失。</translation>
-    </message>
-    <message>
-        <source>Reload it to see the changes?</source>
-        <translation>要重新载入以查看这些更改吗？</translation>
-    </message>
-    <message>
         <source>Crossfade</source>
         <translation>交叉溶解</translation>
     </message>
@@ -276,20 +236,72 @@
         <translation>硬切（无转场）</translation>
     </message>
     <message>
-        <source>device: unknown until the first generation</source>
-        <translation>设备：首次生成前未知</translation>
-    </message>
-    <message>
-        <source>Replay Recipe</source>
-        <translation>重放配方</translation>
-    </message>
-    <message>
         <source>Autosaved</source>
         <translation>已自动保存</translation>
     </message>
     <message>
         <source>{w}×{h} · {rate} fps · {n} shots</source>
         <translation>{w}×{h} · {rate} fps · {n} 个镜头</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;A local AI video studio: storyboard, timeline and a frame-exact viewer over a local generation engine.&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</source>
+        <translation>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;本地 AI 视频工作室：故事板、时间线和逐帧精确的预览器，基于本地生成引擎。&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</translation>
+    </message>
+    <message>
+        <source>Edit Transition…</source>
+        <translation>编辑转场…</translation>
+    </message>
+    <message>
+        <source>The key {key} is used by two commands ({a}, {b}); change one in Settings › Keyboard</source>
+        <translation>按键 {key} 同时用于两个命令（{a}、{b}）；请在 设置 › 键盘 中修改其中一个</translation>
+    </message>
+    <message>
+        <source>The engine could not start: {why}</source>
+        <translation>引擎无法启动：{why}</translation>
+    </message>
+    <message>
+        <source>&amp;Undo {what}</source>
+        <translation>撤销 {what}(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo {what}</source>
+        <translation>重做 {what}(&amp;R)</translation>
+    </message>
+    <message>
+        <source>New Project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <source>Shotloom projects (*.shotloom)</source>
+        <translation>Shotloom 项目 (*.shotloom)</translation>
+    </message>
+    <message>
+        <source>Open Project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Save Project As</source>
+        <translation>项目另存为</translation>
+    </message>
+    <message>
+        <source>Project Changed on Disk</source>
+        <translation>项目文件已在磁盘上更改</translation>
+    </message>
+    <message>
+        <source>Reload</source>
+        <translation>重新载入</translation>
+    </message>
+    <message>
+        <source>Keep Mine</source>
+        <translation>保留我的版本</translation>
+    </message>
+    <message>
+        <source>Reload it? Your unsaved changes here are lost when you reload.</source>
+        <translation>要重新载入吗？重新载入后，这里未保存的更改将丢失。</translation>
+    </message>
+    <message>
+        <source>Reload it to see the changes?</source>
+        <translation>要重新载入以查看这些更改吗？</translation>
     </message>
     <message>
         <source>Cannot Open Project</source>
@@ -316,8 +328,32 @@
         <translation>已重新载入 {path}</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;A local AI video studio: storyboard, timeline and a frame-exact viewer over a local generation engine.&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</source>
-        <translation>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;本地 AI 视频工作室：故事板、时间线和逐帧精确的预览器，基于本地生成引擎。&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</translation>
+        <source>Recovery Failed</source>
+        <translation>恢复失败</translation>
+    </message>
+    <message>
+        <source>Opened the recovered copy {path}</source>
+        <translation>已打开恢复的副本 {path}</translation>
+    </message>
+    <message>
+        <source>No recent projects</source>
+        <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <source>Engine idle (queue paused)</source>
+        <translation>引擎空闲（队列已暂停）</translation>
+    </message>
+    <message>
+        <source>The engine says which device it uses (GPU and free memory, or CPU) when it reports it</source>
+        <translation>引擎报告后会显示它使用的设备（GPU 及可用显存，或 CPU）</translation>
+    </message>
+    <message>
+        <source>Device: not reported yet</source>
+        <translation>设备：尚未报告</translation>
+    </message>
+    <message>
+        <source>Replay Recipe</source>
+        <translation>重放配方</translation>
     </message>
     <message>
         <source>Engine off</source>
@@ -356,44 +392,16 @@
         <translation>需要提示词：描述镜头里的内容</translation>
     </message>
     <message>
-        <source>Recovery Failed</source>
-        <translation>恢复失败</translation>
-    </message>
-    <message>
-        <source>Opened the recovered copy {path}</source>
-        <translation>已打开恢复的副本 {path}</translation>
-    </message>
-    <message>
-        <source>No recent projects</source>
-        <translation>没有最近的项目</translation>
-    </message>
-    <message>
-        <source>Edit Transition…</source>
-        <translation>编辑转场…</translation>
-    </message>
-    <message>
-        <source>The key {key} is used by two commands ({a}, {b}); change one in Settings › Keyboard</source>
-        <translation>按键 {key} 同时用于两个命令（{a}、{b}）；请在 设置 › 键盘 中修改其中一个</translation>
-    </message>
-    <message>
         <source>Generating “{name}” · {p}%</source>
         <translation>正在生成“{name}” · {p}%</translation>
-    </message>
-    <message>
-        <source>The engine could not start: {why}</source>
-        <translation>引擎无法启动：{why}</translation>
     </message>
     <message>
         <source>Engine busy {n}</source>
         <translation>引擎忙碌 {n}</translation>
     </message>
     <message>
-        <source>&amp;Undo {what}</source>
-        <translation>撤销 {what}(&amp;U)</translation>
-    </message>
-    <message>
-        <source>&amp;Redo {what}</source>
-        <translation>重做 {what}(&amp;R)</translation>
+        <source>noise generator (test model)</source>
+        <translation>噪声生成器（测试模型）</translation>
     </message>
     <message>
         <source>Unsaved Changes</source>
@@ -852,10 +860,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>“{text}”不是以秒为单位的时间</translation>
     </message>
     <message>
-        <source>noise generator (test model)</source>
-        <translation>噪声生成器（测试模型）</translation>
-    </message>
-    <message>
         <source>probing…</source>
         <translation>正在检测…</translation>
     </message>
@@ -1184,10 +1188,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>导入</translation>
     </message>
     <message>
-        <source>Select one shot to see its takes.</source>
-        <translation>选择一个镜头以查看它的镜次。</translation>
-    </message>
-    <message>
         <source>Replaying take… the result is compared frame by frame when it is done.</source>
         <translation>正在重放镜次… 完成后会逐帧比较结果。</translation>
     </message>
@@ -1200,12 +1200,20 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>种子 {seed}</translation>
     </message>
     <message>
+        <source>Select one shot to see its takes.</source>
+        <translation>选择一个镜头以查看它的镜次。</translation>
+    </message>
+    <message>
         <source>Use Take {n} of “{name}”</source>
         <translation>使用“{name}”的镜次 {n}</translation>
     </message>
     <message>
         <source>Delete Take {n} of “{name}”</source>
         <translation>删除“{name}”的镜次 {n}</translation>
+    </message>
+    <message>
+        <source>Select one shot to see its takes. Kept from deleted shots: {n}</source>
+        <translation>选择一个镜头以查看它的镜次。从已删除镜头保留的镜次：{n}</translation>
     </message>
     <message>
         <source>Takes of “{name}” ({n})</source>

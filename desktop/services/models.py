@@ -33,6 +33,12 @@ class ModelRow:
         return min(self.peak_bytes.values()) if self.peak_bytes else 0
 
 
+def model_label(entry: Any) -> str:
+    """The catalog name, without the English note the test models carry in it (the editor says
+    that in the user's language)."""
+    return entry.name.split(" (")[0] if entry.test_model else entry.name
+
+
 def installed(entry: Any) -> bool:
     """On disk and loadable without a download (tiny test models are built on first use)."""
     if entry.test_model:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
+from desktop.services.models import model_label
 
 TASKS = ("text_to_video", "image_to_video", "extend", "bridge", "long_take")
 
@@ -41,6 +42,13 @@ TASKS = ("text_to_video", "image_to_video", "extend", "bridge", "long_take")
 def task_label(task: str) -> str:
     return {"text_to_video": tr("Text to video"), "image_to_video": tr("Image to video"),
             "extend": tr("Extend"), "bridge": tr("Bridge"), "long_take": tr("Long take")}.get(task, task)
+
+
+def default_negative_prompt() -> str:
+    """What the engine avoids when the recipe says nothing (shown greyed in the empty field)."""
+    from engine.gen.requests import TextToVideoRequest
+
+    return str(TextToVideoRequest.model_fields["negative_prompt"].default)
 
 
 def tier_label(tier: str) -> str:
@@ -191,10 +199,12 @@ class InspectorPanel(QWidget):
         ml.addWidget(self.fit)
         row("model", model_row)
         duration = QWidget(self)
-        dl = QHBoxLayout(duration)
+        dl = QVBoxLayout(duration)
         dl.setContentsMargins(0, 0, 0, 0)
+        dl.setSpacing(2)
         dl.addWidget(self.seconds)
-        dl.addWidget(self.frames_label, 1)
+        dl.addWidget(self.frames_label)
+        self.frames_label.setWordWrap(True)
         row("seconds", duration)
         size = QWidget(self)
         zl = QHBoxLayout(size)
@@ -235,7 +245,13 @@ class InspectorPanel(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.editor)
+        self.scroll = scroll
+        for combo in (self.task, self.model_box, self.direction, self.tier, self.draft):
+            # Long model names must not make the panel wider than its dock.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
@@ -244,7 +260,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(scroll, 1)
 
         # edits
-        self.task.activated.connect(lambda _i: self._set("task", self.task.currentData()))
+        self.task.activated.connect(lambda _i: self._change_task(self.task.currentData()))
         self.prompt.committed.connect(lambda: self._set("prompt", self.prompt.toPlainText().strip()))
         self.negative.committed.connect(lambda: self._set("negative_prompt", self.negative.toPlainText().strip()))
         self.model_box.activated.connect(lambda _i: self._set("model", self.model_box.currentData()))
@@ -327,7 +343,7 @@ class InspectorPanel(QWidget):
             media = Path(shot.media_path).name if shot.media_path else "—"
             self.empty.setText(tr("Imported footage ({file}): it has no generation recipe.").format(file=media))
         self.empty.setVisible(shot is None or self.spec is None)
-        self.editor.setVisible(self.spec is not None)
+        self.scroll.setVisible(self.spec is not None)
         self.status.setVisible(shot is not None)
         if shot is not None:
             self._show_status()
@@ -358,14 +374,22 @@ class InspectorPanel(QWidget):
         try:
             task = spec.get("task", "text_to_video")
             self.task.setCurrentIndex(max(0, self.task.findData(task)))
+            # Extensions and bridges are made from their sources (Generate menu); the others switch.
+            switchable = task in ("text_to_video", "image_to_video", "long_take")
+            self.task.setEnabled(switchable)
+            for i, name in enumerate(TASKS):
+                item = self.task.model().item(i)
+                item.setEnabled(name in ("text_to_video", "image_to_video", "long_take") or name == task)
             if not self.prompt.hasFocus():
                 self.prompt.setPlainText(spec.get("prompt", ""))
             if not self.negative.hasFocus():
                 self.negative.setPlainText(spec.get("negative_prompt", ""))
+                self.negative.setPlaceholderText(default_negative_prompt())
             self.model_box.clear()
             for entry in load_catalog():
                 if task in entry.tasks:
-                    label = entry.name + (f" — {tr('noise generator (test model)')}" if entry.test_model else "")
+                    label = model_label(entry) + (f" — {tr('noise generator (test model)')}"
+                                                  if entry.test_model else "")
                     self.model_box.addItem(label, entry.id)
             self.model_box.setCurrentIndex(max(0, self.model_box.findData(spec.get("model"))))
             entry = self._entry()
@@ -554,6 +578,28 @@ class InspectorPanel(QWidget):
         text = tr("Change {what}").format(what=names.get(what, what))
         recipe = {**(self.shot.recipe or {}), SPEC_KEY: spec}
         return self.document.apply(SetRecipe(self.shot.id, recipe), text)
+
+    def _change_task(self, task: str) -> None:
+        """Text, image and long take switch into each other; fields the new task does not take go.
+        Image to video needs its image: it is asked for at once."""
+        if self._loading or self.spec is None or task == self.spec.get("task"):
+            return
+        spec = {k: v for k, v in self.spec.items() if k not in ("prompts", "direction", "context_frames")}
+        if task != "long_take":
+            spec.pop("prompts", None)
+        if task == "image_to_video" and not spec.get("image"):
+            path, _ = QFileDialog.getOpenFileName(self, tr("Pick an Image"), str(Path.home()),
+                                                  "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp)")
+            if not path:
+                self._fill()
+                return
+            spec["image"] = str(Path(path).resolve())
+        if task == "text_to_video":
+            spec.pop("image", None)
+        if task == "long_take":
+            spec.setdefault("seconds", round(self.seconds.value(), 3))
+        spec["task"] = task
+        self.apply_spec(spec, "task")
 
     def _lock_seed(self, on: bool) -> None:
         if self.shot is None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
-from desktop.services.models import DownloadTask, ModelRow, add_local_folder, catalog_rows, hub_cache
+from desktop.services.models import DownloadTask, ModelRow, add_local_folder, catalog_rows, hub_cache, model_label
 
 IdRole = Qt.ItemDataRole.UserRole + 30
 
@@ -96,7 +96,8 @@ class ModelsDialog(QDialog):
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             e = row.entry
-            name = e.name + (f"\n{tr('test model: a noise generator to try the workflow')}" if e.test_model else "")
+            name = model_label(e) + (f"\n{tr('test model: a noise generator to try the workflow')}"
+                                     if e.test_model else "")
             tasks = ", ".join(t.replace("_", " ") for t in e.tasks)
             if row.fit is None:
                 fits = "?"

@@ -28,16 +28,27 @@ from desktop.i18n import tr
 TakeRole = Qt.ItemDataRole.UserRole + 10
 
 
+def ordered_takes(shot) -> list:
+    """A shot's takes oldest first (Take 1 is the first one made), whatever their order in the file."""
+    def made(take) -> float:
+        try:
+            return Path(take.path).stat().st_mtime
+        except OSError:
+            return float("inf")
+
+    return sorted(shot.takes, key=made)
+
+
 def take_summary(take, number: int) -> str:
-    recipe = take.recipe or {}
+    recipe = getattr(take, "recipe", None) or {}
     model = (recipe.get("model") or {}).get("id") if isinstance(recipe.get("model"), dict) else recipe.get("model")
     seed = recipe.get("seed")
     try:
         when = datetime.datetime.fromtimestamp(Path(take.path).stat().st_mtime).strftime("%Y-%m-%d %H:%M")
     except OSError:
         when = tr("file missing")
-    first = tr("Take {n}").format(n=number) + (f"  ·  {tr('active')}" if take.active else "")
-    if take.kind == "imported":
+    first = tr("Take {n}").format(n=number) + (f"  ·  {tr('active')}" if getattr(take, "active", False) else "")
+    if getattr(take, "kind", "generated") == "imported":
         return f"{first}\n{tr('imported')} · {Path(take.path).name}\n{when}"
     parts = [str(model or "?"), tr("seed {seed}").format(seed=seed) if seed is not None else ""]
     return f"{first}\n{' · '.join(p for p in parts if p)}\n{when}"
@@ -120,9 +131,17 @@ class TakesPanel(QWidget):
         keep = {t.id for t in self.selected_takes()}
         self.list.clear()
         if self.shot is None:
-            self.title.setText(tr("Select one shot to see its takes."))
+            loose = self.loose_takes()
+            self.title.setText(tr("Select one shot to see its takes.") if not loose else
+                               tr("Select one shot to see its takes. Kept from deleted shots: {n}").format(
+                                   n=len(loose)))
+            for n, take in enumerate(loose, 1):
+                item = QListWidgetItem(take_summary(take, n))
+                item.setData(TakeRole, take)
+                self._set_icon(item, take)
+                self.list.addItem(item)
         else:
-            takes = self.shot.takes
+            takes = ordered_takes(self.shot)
             self.title.setText(tr("Takes of “{name}” ({n})").format(name=self.shot.name, n=len(takes)) if takes
                                else tr("“{name}” has no take yet; generate it (Ctrl+G)").format(name=self.shot.name))
             for n, take in enumerate(takes, 1):
@@ -136,6 +155,12 @@ class TakesPanel(QWidget):
                 self.list.addItem(item)
                 item.setSelected(take.id in keep)
         self._update_buttons()
+
+    def loose_takes(self) -> list:
+        """Takes whose shot was deleted while they were generated: kept in the bundle, listed here."""
+        project = self.model.project
+        loose = getattr(project, "loose_takes", None) if project is not None else None
+        return list(loose()) if callable(loose) else []
 
     def _set_icon(self, item: QListWidgetItem, take) -> None:
         image = self.thumbnails.get(Path(take.path), 0) if Path(take.path).exists() else None
@@ -153,7 +178,7 @@ class TakesPanel(QWidget):
         return [i.data(TakeRole) for i in self.list.selectedItems() if i.data(TakeRole) is not None]
 
     def _update_buttons(self) -> None:
-        takes = self.selected_takes()
+        takes = self.selected_takes() if self.shot is not None else []
         one = len(takes) == 1
         self.active_button.setEnabled(one and not takes[0].active)
         self.delete_button.setEnabled(one and not takes[0].active)
@@ -168,7 +193,7 @@ class TakesPanel(QWidget):
         takes = self.selected_takes()
         if self.shot is None or len(takes) != 1 or takes[0].active:
             return False
-        number = next(i for i, t in enumerate(self.shot.takes, 1) if t.id == takes[0].id)
+        number = next(i for i, t in enumerate(ordered_takes(self.shot), 1) if t.id == takes[0].id)
         return self.document.apply(SetActiveTake(self.shot.id, takes[0].id),
                                    tr("Use Take {n} of “{name}”").format(n=number, name=self.shot.name))
 
@@ -178,7 +203,7 @@ class TakesPanel(QWidget):
         takes = self.selected_takes()
         if self.shot is None or len(takes) != 1 or takes[0].active:
             return False
-        number = next(i for i, t in enumerate(self.shot.takes, 1) if t.id == takes[0].id)
+        number = next(i for i, t in enumerate(ordered_takes(self.shot), 1) if t.id == takes[0].id)
         return self.document.apply(RemoveTake(self.shot.id, takes[0].id),
                                    tr("Delete Take {n} of “{name}”").format(n=number, name=self.shot.name))
 

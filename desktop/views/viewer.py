@@ -353,12 +353,14 @@ class ViewerPanel(QWidget):
     def set_shots(self, shots: list) -> None:
         """Compare sources: every take of every shot (A/B compare of takes or of shots)."""
         self.shots = shots
+        from desktop.views.takes_panel import ordered_takes
+
         sources = []
         for shot in shots:
-            for take in getattr(shot, "takes", ()) or ():
+            for n, take in enumerate(ordered_takes(shot) if len(shot.takes) > 1 else shot.takes, 1):
                 if take.path is None:
                     continue
-                suffix = "" if len(shot.takes) == 1 else f" · {take.id[:6]}"
+                suffix = "" if len(shot.takes) == 1 else " · " + tr("Take {n}").format(n=n)
                 sources.append((f"{shot.name}{suffix}", take.path, shot.source_in, shot.id))
         if sources == self.compare_sources:
             return

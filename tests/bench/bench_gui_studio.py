@@ -92,13 +92,14 @@ def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 80
     subprocess.run([sys.executable, "-c", "from engine.gen.tiny import ensure_tiny_model; "
                     "ensure_tiny_model('tiny-ltx')"], check=True, cwd=ROOT)
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
     from desktop.app import build_window, create_app
     from desktop.services.settings import Settings
     from engine.gen.takes import SPEC_KEY
     from engine.media.synthetic import make_test_clip
     from engine.project import SetRecipe
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
 
     Settings(language="en", engine_autostart=True, models_offered=True, proxies=False).save()
     work = Path(tempfile.mkdtemp(prefix="shotloom-bench-"))
@@ -163,14 +164,8 @@ def main() -> None:
     probe.start()
     busy = random_frames(app, win, requests, while_running=lambda: not finished())
     busy_gaps = probe.stop()
-    previews = []
-    pump(app, lambda: finished() or len([1 for _, e in events if getattr(e, "type", "") == "preview"]) >= 6, 600)
-    for received, e in list(events):
-        if getattr(e, "type", "") == "preview":
-            steps = [x for x in events if getattr(x[1], "type", "") == "progress" and x[1].time <= e.time]
-            if steps:
-                previews.append((win.queue_panel.preview_painted_at, steps[-1][1].time, e))
-    win.generation.engine.cancel(win.model.jobs[shot_id].job_id) if shot_id in win.model.jobs else None
+    if shot_id in win.model.jobs:
+        win.engine.cancel(win.model.jobs[shot_id].job_id)
     pump(app, finished, 120)
     print(f"random frame -> painted, all-intra 768x512, engine idle: n={len(idle)} p50 {statistics.median(idle):.1f} "
           f"ms p95 {pct(idle, 0.95):.1f} ms; longest UI stall {max(idle_gaps):.1f} ms", flush=True)
@@ -204,7 +199,8 @@ def measure_preview(app, win, events, generate, finished) -> None:
     win.engine.event.connect(panel._on_event)
     generate(40)
     pump(app, lambda: finished() or len(painted) >= 10, 600)
-    win.engine.cancel(win.model.jobs[next(iter(win.model.jobs))].job_id) if win.model.jobs else None
+    for job in list(win.model.jobs.values()):
+        win.engine.cancel(job.job_id)
     pump(app, finished, 120)
     panel.show_preview = original
     if painted:

@@ -3,17 +3,8 @@ reset), and frames that did not change stay in the frame cache wherever they now
 
 from __future__ import annotations
 
-from editor_helpers import import_and_wait, make_project, shown_frame
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
-
-
-def mouse(widget, kind, x, y, buttons=Qt.MouseButton.LeftButton):
-    button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
-    pos = QPointF(x, y)
-    QApplication.sendEvent(widget, QMouseEvent(kind, pos, widget.mapToGlobal(pos), button, buttons,
-                                               Qt.KeyboardModifier.NoModifier))
+from editor_helpers import drag_out_edge, import_and_wait, make_project, shown_frame
+from PySide6.QtCore import Qt
 
 
 def test_trim_drag_repaints_one_card_and_keeps_cached_frames(qtbot, window, footage, tmp_path):
@@ -32,16 +23,7 @@ def test_trim_drag_repaints_one_card_and_keeps_cached_frames(qtbot, window, foot
     model.modelReset.connect(lambda: resets.append(1))
     model.dataChanged.connect(lambda a, b, *_: rows.update(range(a.row(), b.row() + 1)))
 
-    canvas = win.timeline.canvas
-    canvas.set_zoom(8.0, 0)
-    canvas.scroll = 0
-    first = win.shots[0]
-    y = canvas.video_rect().center().y()
-    x = canvas.x_of(first.end)
-    mouse(canvas, QEvent.Type.MouseButtonPress, x, y)
-    for k in range(1, 5):
-        mouse(canvas, QEvent.Type.MouseMove, x - 8 * k, y)
-    mouse(canvas, QEvent.Type.MouseButtonRelease, x - 32, y, Qt.MouseButton.NoButton)
+    drag_out_edge(win, win.shots[0], 4)
     assert win.shots[0].frames == 20
     assert resets == [] and rows == {0}  # one card repainted, four times; no reset
     assert win.storyboard_model.index(0).data(Qt.ItemDataRole.UserRole + 1).frames == 20

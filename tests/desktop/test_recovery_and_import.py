@@ -57,7 +57,7 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     seen = {}
 
     def answer():
-        dialog = second.recovery_dialog
+        dialog = second.flow.recovery_dialog
         seen["visible"] = dialog.isVisible()
         seen["names"] = "crashy" in dialog.findChild(QLabel).text()
         dialog.recover_button.click()

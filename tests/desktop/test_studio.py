@@ -126,8 +126,10 @@ def test_generate_extend_takes_cancel_and_recover(qtbot, studio, tmp_path):
     # Set the first take active in the takes panel, then undo it.
     click_card(qtbot, win, 0)
     assert win.takes.list.count() == 2
-    row = [t.id for t in win.model.shot(shot_id).takes].index(first_take)
-    click_list_item(qtbot, win.takes.list, row)
+    # Take 1 is the first one made; the second is active.
+    assert win.takes.list.item(0).data(Qt.ItemDataRole.UserRole + 10).id == first_take
+    assert win.takes.list.item(1).text().startswith("Take 2  ·  active")
+    click_list_item(qtbot, win.takes.list, 0)
     assert win.takes.active_button.isEnabled()
     qtbot.mouseClick(win.takes.active_button, Qt.MouseButton.LeftButton)
     assert win.model.shot(shot_id).take_id == first_take
@@ -192,8 +194,8 @@ def test_render_from_a_terminal_while_the_editor_owns_the_project(qtbot, studio,
         return
     assert result.returncode == 0, result.stderr[-2000:]
     # The take was written by the terminal: the editor offers to reload, and the take is not lost.
-    wait_for(qtbot, lambda: getattr(win, "reload_box", None) is not None and win.reload_box.isVisible(), 10)
-    qtbot.mouseClick(win.reload_button, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, lambda: win.flow.reload_box is not None and win.flow.reload_box.isVisible(), 10)
+    qtbot.mouseClick(win.flow.reload_button, Qt.MouseButton.LeftButton)
     wait_for(qtbot, lambda: win.model.shots and len(win.model.shots[0].takes) == 1, timeout=10)
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     from engine.project import Project
@@ -249,18 +251,9 @@ def test_queued_from_a_terminal_then_a_trimmed_source_marks_its_extension_stale(
     assert win.document.undo_stack.undoText().startswith("Generated Take for")
 
     # Trim the source's tail by dragging its out edge: the extension no longer continues it.
-    from PySide6.QtCore import QEvent
-    from test_edit_refresh import mouse
+    from editor_helpers import drag_out_edge
 
-    canvas = win.timeline.canvas
-    canvas.set_zoom(8.0, 0)
-    canvas.scroll = 0
-    y = canvas.video_rect().center().y()
-    x = canvas.x_of(source.end)
-    mouse(canvas, QEvent.Type.MouseButtonPress, x, y)
-    for k in range(1, 5):
-        mouse(canvas, QEvent.Type.MouseMove, x - 8 * k, y)
-    mouse(canvas, QEvent.Type.MouseButtonRelease, x - 32, y, Qt.MouseButton.NoButton)
+    drag_out_edge(win, source, 4)
     assert win.model.shot(source.id).frames == source.frames - 4
     assert card_status(win, ext.id) == "stale"
     focus_window(win)

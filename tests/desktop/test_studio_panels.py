@@ -36,7 +36,7 @@ def test_inspector_edits_are_undoable_and_bad_values_are_refused(qtbot, window, 
     shot_id = pending_shot(win)
     click_card(qtbot, win, 0)
     inspector = win.inspector
-    assert inspector.editor.isVisible() and inspector.title.text() == "a quiet harbour at dawn"
+    assert inspector.scroll.isVisible() and inspector.title.text() == "a quiet harbour at dawn"
     assert inspector.model_box.currentData() == "tiny-ltx"
     assert "noise" in inspector.fit.text().lower()
     assert "frames" in inspector.frames_label.text()
