@@ -427,6 +427,7 @@ class MainWindow(QMainWindow):
             panel.retranslate()
         self.studio.show_engine_state(self.engine.state, self.engine.detail)
         self.studio.show_device(self.engine.device)
+        self.studio.on_playhead(self.transport.frame)
         self.toolbar.setWindowTitle(tr("Toolbar"))
         self.viewer.retranslate()
         self._update_undo_texts()

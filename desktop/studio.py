@@ -42,6 +42,9 @@ class StudioUi(QObject):
         self.window.engine_label.setToolTip(detail if state == "error" else "")
 
     def show_device(self, device: str) -> None:
+        inspector = self.window.inspector
+        inspector.on_gpu = bool(device) and device != "CPU"
+        inspector.free_bytes = self.window.engine.free_bytes
         self.window.device_label.setText(device or tr("Device: not reported yet"))
         self.window.device_label.setToolTip(tr("The engine says which device it uses (GPU and free memory, or CPU) "
                                         "when it reports it"))

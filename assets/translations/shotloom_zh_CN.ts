@@ -592,8 +592,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>“用新种子重新生成”会保留锁定的种子</translation>
     </message>
     <message>
-        <source>Shuffle</source>
-        <translation>随机</translation>
+        <source>Shuffle: a new random seed</source>
+        <translation>随机：换一个新的随机种子</translation>
     </message>
     <message>
         <source>model default</source>
@@ -848,16 +848,20 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>至少需要 {need:.1f} GiB</translation>
     </message>
     <message>
+        <source>Fits this computer's memory (needs {need:.1f} GiB)</source>
+        <translation>本机内存足够（需要 {need:.1f} GiB）</translation>
+    </message>
+    <message>
+        <source>“{text}” is not a time in seconds</source>
+        <translation>“{text}”不是以秒为单位的时间</translation>
+    </message>
+    <message>
         <source>Fits this machine ({tier}; needs {need:.1f} GiB)</source>
         <translation>本机可以运行（{tier}；需要 {need:.1f} GiB）</translation>
     </message>
     <message>
         <source>Too big for this machine: needs {need:.1f} GiB, {free:.1f} GiB free</source>
         <translation>本机内存不足：需要 {need:.1f} GiB，可用 {free:.1f} GiB</translation>
-    </message>
-    <message>
-        <source>“{text}” is not a time in seconds</source>
-        <translation>“{text}”不是以秒为单位的时间</translation>
     </message>
     <message>
         <source>probing…</source>
@@ -894,6 +898,18 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Download canceled; what was downloaded is kept and resumes next time.</source>
         <translation>下载已取消；已下载的部分会保留，下次继续。</translation>
+    </message>
+    <message>
+        <source>on the GPU</source>
+        <translation>全部在 GPU 上</translation>
+    </message>
+    <message>
+        <source>offloading</source>
+        <translation>卸载到内存</translation>
+    </message>
+    <message>
+        <source>streaming layers</source>
+        <translation>逐层流式</translation>
     </message>
     <message>
         <source>Tasks</source>
@@ -940,8 +956,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>给这个模型起一个简短的 ID：</translation>
     </message>
     <message>
-        <source>too big</source>
-        <translation>太大</translation>
+        <source>fits in memory</source>
+        <translation>内存足够</translation>
     </message>
     <message>
         <source>ready</source>
@@ -968,8 +984,20 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>这台电脑上还没有视频模型。下载一个来生成镜头，添加你已有的模型文件夹，或者用微型测试模型试用工作流程（它生成的画面是噪声）。</translation>
     </message>
     <message>
-        <source>Memory: {what}.</source>
-        <translation>内存：{what}。</translation>
+        <source>This computer: {device}; {free}.</source>
+        <translation>本机：{device}；{free}。</translation>
+    </message>
+    <message>
+        <source>too big</source>
+        <translation>太大</translation>
+    </message>
+    <message>
+        <source>device not reported yet</source>
+        <translation>设备尚未报告</translation>
+    </message>
+    <message>
+        <source>free memory unknown</source>
+        <translation>可用内存未知</translation>
     </message>
     <message>
         <source>test model: a noise generator to try the workflow</source>
@@ -980,12 +1008,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>可以运行（{tier}）</translation>
     </message>
     <message>
-        <source>unknown until the engine reports its device</source>
-        <translation>引擎报告设备之前未知</translation>
-    </message>
-    <message>
-        <source>{free} free</source>
-        <translation>可用 {free}</translation>
+        <source>{free} of memory free</source>
+        <translation>可用内存 {free}</translation>
     </message>
     <message>
         <source>Retry</source>
@@ -1056,16 +1080,20 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>队列已暂停：正在运行的任务会完成，不会开始新任务。</translation>
     </message>
     <message>
-        <source>Denoising “{name}” (live preview)</source>
-        <translation>正在去噪“{name}”（实时预览）</translation>
-    </message>
-    <message>
         <source>No generations yet. Select a shot and press Ctrl+G.</source>
         <translation>还没有生成任务。选择一个镜头，按 Ctrl+G。</translation>
     </message>
     <message>
+        <source>Denoising “{name}” (live preview)</source>
+        <translation>正在去噪“{name}”（实时预览）</translation>
+    </message>
+    <message>
         <source>All done</source>
         <translation>全部完成</translation>
+    </message>
+    <message>
+        <source>Finished at {time}</source>
+        <translation>完成于 {time}</translation>
     </message>
     <message>
         <source>{n} waiting or rendering</source>

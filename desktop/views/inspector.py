@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -84,6 +85,7 @@ class InspectorPanel(QWidget):
         self.spec: dict | None = None
         self.locked_seeds: set[str] = set()
         self.free_bytes: int | None = None
+        self.on_gpu = False  # the engine's device is a GPU (memory tiers are about its memory)
         self._loading = False
 
         self.title = QLabel(self)
@@ -137,7 +139,7 @@ class InspectorPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
         self.seed_lock = QCheckBox(self)
-        self.shuffle = QPushButton(self)
+        self.shuffle = QToolButton(self)
         self.steps = QSpinBox(self)
         self.steps.setObjectName("stepsBox")
         self.steps.setRange(0, 500)
@@ -212,7 +214,6 @@ class InspectorPanel(QWidget):
         zl.addWidget(self.width_box)
         zl.addWidget(QLabel("×", self))
         zl.addWidget(self.height_box)
-        zl.addStretch(1)
         row("size", size)
         seed = QWidget(self)
         el = QHBoxLayout(seed)
@@ -285,6 +286,15 @@ class InspectorPanel(QWidget):
         self._hide_reason.setSingleShot(True)
         self._hide_reason.timeout.connect(self.reason.hide)
 
+        # The form follows the dock's width: fields shrink rather than push the panel wider.
+        for field in self.editor.findChildren(QWidget):
+            if isinstance(field, (QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit, QTableWidget)):
+                field.setMinimumWidth(48)
+                policy = field.sizePolicy()
+                policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+                field.setSizePolicy(policy)
+        for label in (self.fit, self.frames_label, self.source):
+            label.setMinimumWidth(40)
         model.selection.changed.connect(lambda _ids: self.show_shot())
         model.opened.connect(self.show_shot)
         model.changed.connect(self._on_change)
@@ -311,7 +321,8 @@ class InspectorPanel(QWidget):
         self.draft.setItemText(1, tr("Draft (faster)"))
         self.seed_lock.setText(tr("Lock"))
         self.seed_lock.setToolTip(tr("A locked seed is kept by “Regenerate with New Seed”"))
-        self.shuffle.setText(tr("Shuffle"))
+        self.shuffle.setText("⚄")
+        self.shuffle.setToolTip(tr("Shuffle: a new random seed"))
         self.browse.setText(tr("Browse…"))
         self.steps.setSpecialValueText(tr("model default"))
         self.guidance.setSpecialValueText(tr("model default"))
@@ -492,6 +503,8 @@ class InspectorPanel(QWidget):
             self.fit.setText(tr("Test model: its output is noise; use it to try the workflow"))
         elif tier is None:
             self.fit.setText(tr("Needs at least {need:.1f} GiB").format(need=need))
+        elif tier and not self.on_gpu:
+            self.fit.setText(tr("Fits this computer's memory (needs {need:.1f} GiB)").format(need=need))
         elif tier:
             self.fit.setText(tr("Fits this machine ({tier}; needs {need:.1f} GiB)").format(
                 tier=tier_label(tier), need=peaks[tier] / 2**30))

@@ -26,8 +26,14 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import tr
 from desktop.services.models import DownloadTask, ModelRow, add_local_folder, catalog_rows, hub_cache, model_label
+from desktop.views.inspector import task_label
 
 IdRole = Qt.ItemDataRole.UserRole + 30
+
+
+def tier_short(tier: str) -> str:
+    return {"gpu": tr("on the GPU"), "offload": tr("offloading"), "group_offload": tr("streaming layers")
+            }.get(tier, tier)
 
 
 def _gb(n: float) -> str:
@@ -46,6 +52,8 @@ class ModelsDialog(QDialog):
         self.setWindowTitle(tr("Models"))
         self.resize(860, 520)
         self.free_bytes = free_bytes
+        self.first_run = first_run
+        self.on_gpu = bool(device) and device != "CPU"
         self.rows: list[ModelRow] = []
         self.task: DownloadTask | None = None
         self.intro = QLabel(self)
@@ -54,9 +62,10 @@ class ModelsDialog(QDialog):
             (tr("No video model is on this computer yet. Download one to generate shots, add a model folder you "
                 "already have, or try the workflow with a tiny test model (its pictures are noise).") + "\n\n"
              if first_run else "")
-            + tr("Memory: {what}.").format(what=device or (
-                tr("{free} free").format(free=_bytes(free_bytes)) if free_bytes else tr("unknown until the engine "
-                                                                                         "reports its device"))))
+            + tr("This computer: {device}; {free}.").format(
+                device=device or tr("device not reported yet"),
+                free=tr("{free} of memory free").format(free=_bytes(free_bytes)) if free_bytes
+                else tr("free memory unknown")))
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("modelsTable")
         self.table.setHorizontalHeaderLabels([tr("Model"), tr("Tasks"), tr("Download"), tr("Needs"),
@@ -67,8 +76,11 @@ class ModelsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in range(1, 6):
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 200)
+        for c in range(2, 6):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
         self.progress = QProgressBar(self)
         self.progress.hide()
         self.message = QLabel(self)
@@ -93,16 +105,21 @@ class ModelsDialog(QDialog):
 
     def fill(self) -> None:
         self.rows = catalog_rows(self.free_bytes)
+        if self.first_run:
+            # Nothing real is on disk yet: the test models, which work at once, come first.
+            self.rows.sort(key=lambda row: not row.entry.test_model)
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             e = row.entry
             name = model_label(e) + (f"\n{tr('test model: a noise generator to try the workflow')}"
                                      if e.test_model else "")
-            tasks = ", ".join(t.replace("_", " ") for t in e.tasks)
+            tasks = ", ".join(task_label(t).lower() for t in e.tasks)
             if row.fit is None:
                 fits = "?"
+            elif row.fit and not self.on_gpu:
+                fits = tr("fits in memory")
             elif row.fit:
-                fits = tr("fits ({tier})").format(tier=row.fit)
+                fits = tr("fits ({tier})").format(tier=tier_short(row.fit))
             else:
                 fits = tr("too big")
             state = (tr("built on first use") if e.test_model else

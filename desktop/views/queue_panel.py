@@ -5,7 +5,6 @@ the engine adapter) and updates the running row from the worker's progress event
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
@@ -57,6 +56,7 @@ class QueuePanel(QWidget):
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("queueList")
         self.tree.setMinimumHeight(120)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tree.setColumnCount(4)
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -112,9 +112,10 @@ class QueuePanel(QWidget):
         self.up_button.setText(tr("Earlier"))
         self.down_button.setText(tr("Later"))
         self.clear_button.setText(tr("Clear Finished"))
-        self._update_buttons()
         if self.preview.pixmap() is None or self.preview.pixmap().isNull():
             self.preview.setText(tr("The picture of the shot being generated appears here"))
+        self._caption()
+        self.refresh()
 
     # -- rows ----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -146,6 +147,11 @@ class QueuePanel(QWidget):
                 item.setText(3, eta_text(job.progress, 1.0, time.time() - started) if job.progress else "")
             elif job.status == "failed":
                 item.setText(3, (job.error or "").split(";")[0][:60])
+            elif job.finished:
+                # When it ended, beside its state ("done 14:02"): the last column is time left.
+                item.setText(1, f"{job_status_text(job.status)} {time.strftime('%H:%M', time.localtime(job.finished))}")
+                item.setToolTip(1, tr("Finished at {time}").format(
+                    time=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.finished))))
             if job.id == keep:
                 item.setSelected(True)
         self._update_state()
@@ -242,6 +248,12 @@ class QueuePanel(QWidget):
         elif kind in ("succeeded", "canceled", "failed") and job_id == self.preview_job:
             self.preview_job = None
 
+    def _caption(self) -> None:
+        job = next((j for j in self.jobs if j.id == self.preview_job), None)
+        shot = self.model.shot(job.shot) if job is not None and job.shot else None
+        self.preview_caption.setText(tr("Denoising “{name}” (live preview)").format(name=shot.name)
+                                     if shot is not None else "")
+
     def show_preview(self, job_id: str, path: str) -> None:
         image = QImage(str(path))
         if image.isNull():
@@ -251,9 +263,6 @@ class QueuePanel(QWidget):
                                                  Qt.AspectRatioMode.KeepAspectRatio,
                                                  Qt.TransformationMode.SmoothTransformation)
         self.preview.setPixmap(pixmap)
-        job = next((j for j in self.jobs if j.id == job_id), None)
-        shot = self.model.shot(job.shot) if job is not None and job.shot else None
-        self.preview_caption.setText(tr("Denoising “{name}” (live preview)").format(
-            name=shot.name if shot is not None else Path(path).stem))
+        self._caption()
         self.preview.repaint()
         self.preview_painted_at = time.time()

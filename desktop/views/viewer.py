@@ -254,7 +254,7 @@ class ViewerPanel(QWidget):
         self.combo_a = QComboBox(bar)
         self.combo_b = QComboBox(bar)
         for combo in (self.combo_a, self.combo_b):
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(18)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(self._request_compare)
         row.addWidget(self.compare_label)
