@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine import paths
 from engine.errors import ShotloomError
-from engine.fsutil import write_json_atomic
 
 DOCUMENT = "project.otio"
 
@@ -151,6 +150,8 @@ class AutosaveService(QObject):
         return self.autosave()
 
     def autosave(self) -> Path | None:
+        from engine.fsutil import write_json_atomic  # not at start-up
+
         project = self.document.project
         folder = autosave_folder(project.id)
         folder.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from desktop.services import autosave as autosave_mod
 from engine.errors import ProjectError
-from engine.fsutil import make_partial_dir, publish_dir
 
 WRITER = "shotloom-gui"
 PROJECT_FILE = "project.otio"
@@ -140,6 +139,8 @@ class ProjectService(QObject):
     def save_as(self, path: Path) -> Path:
         """A copy of the bundle (without its cache) holding the current document; returns its path.
         The copy is complete before it gets its name."""
+        from engine.fsutil import make_partial_dir, publish_dir
+
         project = self.project
         if not path.name.endswith(".shotloom"):
             path = path.with_name(path.name + ".shotloom")

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine import paths
-from engine.fsutil import write_json_atomic
 
 THEMES = ("dark", "light")
 LANGUAGES = ("system", "en", "zh_CN")
@@ -74,6 +73,8 @@ class Settings:
         return cls.from_dict(data)
 
     def save(self) -> None:
+        from engine.fsutil import write_json_atomic  # not at start-up (it brings `secrets`)
+
         write_json_atomic(self.file(), asdict(self), indent=2)
 
     def add_recent(self, project_path: Path, limit: int = 10) -> None:

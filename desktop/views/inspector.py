@@ -340,12 +340,14 @@ class InspectorPanel(QWidget):
             self._show_status()
 
     def show_shot(self) -> None:
-        from engine.jobs.apply import shot_spec
-
         ids = self.model.selection.ids
         shot = self.model.shot(ids[0]) if len(ids) == 1 else None
         self.shot = shot
-        self.spec = shot_spec(shot) if shot is not None else None
+        self.spec = None
+        if shot is not None:
+            from engine.jobs.apply import shot_spec  # not at start-up: it brings pydantic and the queue
+
+            self.spec = shot_spec(shot)
         self.title.setText(shot.name if shot is not None else tr("Shot"))
         if shot is None:
             self.empty.setText(tr("Select one shot to see its recipe.") if not ids
