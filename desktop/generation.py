@@ -23,76 +23,12 @@ from desktop.services.engine import EngineService, project_key
 GENERATION_KINDS = ("generate", "extend", "bridge", "long_take")
 
 
-class _Recorder:
-    """The project as `add_generated_shot` sees it, except that edits are recorded, not applied:
-    the editor applies the recorded InsertShot itself, as one undo step."""
-
-    def __init__(self, project: Any) -> None:
-        self._project = project
-        self.edits: list = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._project, name)
-
-    def apply(self, edit: Any) -> Any:
-        self.edits.append(edit)
-        return edit
-
-
 def pending_shot_edit(project: Any, **spec: Any) -> tuple[Any, str]:
     """(InsertShot of a pending generation shot, its id), validated as `shotloom shot add` does."""
-    from engine.gen.takes import add_generated_shot
+    from engine.gen.takes import generated_shot_edit
 
-    recorder = _Recorder(project)
-    shot_id = add_generated_shot(recorder, **spec)
-    return recorder.edits[-1], shot_id
-
-
-def result_edit(project: Any, job: Any) -> Any | None:
-    """The one edit that brings a succeeded generation job into the project, or None when its take
-    is already there (or its shot is gone; its files stay in the bundle)."""
-    try:
-        from engine.jobs.apply import result_edit as engine_result_edit
-    except ImportError:
-        engine_result_edit = None
-    if engine_result_edit is not None:
-        return engine_result_edit(project, job)
-    # Until the engine offers it: the placement edit of engine.gen.takes on the job's shot.
-    from engine.errors import ProjectError
-    from engine.gen.takes import SPEC_KEY, placement_edit
-    from engine.jobs.apply import shot_spec, take_master
-
-    if job.kind not in GENERATION_KINDS or job.status != "succeeded" or not job.shot:
-        return None
-    try:
-        shot = project.shot(job.shot)
-    except ProjectError:
-        return None
-    result = job.result or {}
-    take_id = result.get("take_id") or job.params.get("take_id")
-    if any(t.id == take_id for t in shot.takes):
-        return None
-    take_recipe = dict(result.get("recipe") or {"request": job.params.get("request")})
-    spec = job.params.get("spec") or shot_spec(shot)
-    if spec is not None:
-        take_recipe[SPEC_KEY] = spec
-    return placement_edit(shot, take_id, take_master(job), int(result.get("frames") or 0), take_recipe)
-
-
-def unapplied_results(project: Any, queue: Any) -> list:
-    """Succeeded generation jobs of the project whose take is not in it yet, oldest first."""
-    try:
-        from engine.jobs.apply import unapplied_results as engine_unapplied
-    except ImportError:
-        engine_unapplied = None
-    if engine_unapplied is not None:
-        return list(engine_unapplied(project, queue))
-    takes = {t.id for s in project.shots() for t in s.takes}
-    shots = {s.id for s in project.shots()}
-    jobs = [j for j in queue.list(project=project_key(project.path), status="succeeded")
-            if j.kind in GENERATION_KINDS and j.shot in shots
-            and ((j.result or {}).get("take_id") or j.params.get("take_id")) not in takes]
-    return sorted(jobs, key=lambda j: j.finished or 0)
+    shot_id, edit = generated_shot_edit(project, **spec)
+    return edit, shot_id
 
 
 class GenerationController(QObject):
@@ -283,6 +219,7 @@ class GenerationController(QObject):
         """A succeeded job of this project becomes one undo step (never lost: a take whose shot is
         gone stays in the bundle and is listed as a loose take)."""
         from engine.errors import ShotloomError
+        from engine.jobs.apply import result_edit
 
         project = self.document.project
         if project is None or job.project != project_key(project.path):
@@ -293,13 +230,17 @@ class GenerationController(QObject):
             self.window.notify(str(exc), 10000)
             return False
         if edit is None:
-            if job.shot and self.model.shot(job.shot) is None:
-                self.window.notify(tr("A generated take was kept in the project; its shot had been deleted"), 8000)
             return False
         shot = self.model.shot(job.shot) if job.shot else None
-        name = shot.name if shot is not None else job.shot or ""
-        if not self.document.apply(edit, tr("Generated Take for “{name}”").format(name=name)):
+        if shot is None:
+            text = tr("Keep a Generated Take (its shot was deleted)")
+        else:
+            text = tr("Generated Take for “{name}”").format(name=shot.name)
+        if not self.document.apply(edit, text):
             return False
+        if shot is None:
+            self.window.notify(tr("A generated take was kept in the project (Takes panel); its shot had been "
+                                  "deleted"), 8000)
         if job.shot:
             self.model.set_job(job.shot, None)
         take_id = (job.result or {}).get("take_id") or job.params.get("take_id") or ""
@@ -309,10 +250,24 @@ class GenerationController(QObject):
     def apply_finished(self) -> int:
         """Every succeeded job of this project whose take is not in it yet (made while the editor
         was closed, or by `shotloom render --queue` in a terminal)."""
+        from engine.jobs.apply import unapplied_results
+
         project = self.document.project
         if project is None or self.engine.queue is None:
             return 0
         return sum(1 for job in unapplied_results(project, self.engine.queue) if self.apply_result(job))
+
+    def record_saved(self) -> None:
+        """After a save: the takes now in project.otio count as applied for good, so a take the user
+        deletes later is not brought back."""
+        from engine.errors import ShotloomError
+        from engine.jobs.apply import record_saved
+
+        if self.document.project is not None and self.engine.queue is not None:
+            try:
+                record_saved(self.document.project, self.engine.queue)
+            except ShotloomError as exc:  # the save itself is done; the queue catches up next time
+                self.window.notify(str(exc), 10000)
 
     # -- engine state of the shots ---------------------------------------------------------
     def _on_opened(self) -> None:

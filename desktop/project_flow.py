@@ -130,6 +130,7 @@ class ProjectFlow(QObject):
             QMessageBox.critical(self.window, tr("Cannot Save"), str(exc))
             return False
         self.window.document.save_done()
+        self.window.generation.record_saved()
         self.window.notify(tr("Saved {path}").format(path=self.window.document.project.path), 4000)
         return True
 

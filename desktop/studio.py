@@ -43,7 +43,7 @@ class StudioUi(QObject):
 
     def show_device(self, device: str) -> None:
         inspector = self.window.inspector
-        inspector.on_gpu = bool(device) and device != "CPU"
+        inspector.on_gpu = self.window.engine.device_kind not in ("", "cpu")
         inspector.free_bytes = self.window.engine.free_bytes
         self.window.device_label.setText(device or tr("Device: not reported yet"))
         self.window.device_label.setToolTip(tr("The engine says which device it uses (GPU and free memory, or CPU) "

@@ -60,6 +60,10 @@
         <translation>↤ {name}</translation>
     </message>
     <message>
+        <source>Keep a Generated Take (its shot was deleted)</source>
+        <translation>保留生成的镜次（其镜头已删除）</translation>
+    </message>
+    <message>
         <source>The engine is still starting; try again in a moment</source>
         <translation>引擎仍在启动，请稍后再试</translation>
     </message>
@@ -84,12 +88,16 @@
         <translation>新种子</translation>
     </message>
     <message>
+        <source>A generated take was kept in the project (Takes panel); its shot had been deleted</source>
+        <translation>生成的镜次已保留在项目中（见镜次面板）；它的镜头已被删除</translation>
+    </message>
+    <message>
         <source>Select one shot first</source>
         <translation>请先选择一个镜头</translation>
     </message>
     <message>
-        <source>A generated take was kept in the project; its shot had been deleted</source>
-        <translation>一个生成的镜次已保留在项目中；它的镜头已被删除</translation>
+        <source>Generated Take for “{name}”</source>
+        <translation>“{name}”的生成镜次</translation>
     </message>
     <message>
         <source>failed</source>
@@ -110,10 +118,6 @@
     <message>
         <source>Generate or import “{name}” before extending it</source>
         <translation>请先生成或导入“{name}”，再延长它</translation>
-    </message>
-    <message>
-        <source>Generated Take for “{name}”</source>
-        <translation>“{name}”的生成镜次</translation>
     </message>
     <message>
         <source>Import Media</source>
@@ -338,6 +342,14 @@
     <message>
         <source>No recent projects</source>
         <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <source>no generation (light install)</source>
+        <translation>无法生成（精简安装）</translation>
+    </message>
+    <message>
+        <source>{free} free</source>
+        <translation>可用 {free}</translation>
     </message>
     <message>
         <source>Engine idle (queue paused)</source>
@@ -1210,6 +1222,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Take {n}</source>
         <translation>镜次 {n}</translation>
+    </message>
+    <message>
+        <source>“{name}” (deleted shot)</source>
+        <translation>“{name}”（已删除的镜头）</translation>
     </message>
     <message>
         <source>imported</source>

@@ -18,12 +18,16 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.i18n import tr
+
 STATES = ("off", "starting", "idle", "busy", "restarting", "error")
 
 
 def project_key(path: Path | str) -> str:
-    """Jobs name their project by the bundle's absolute, resolved path (as the CLI does)."""
-    return str(Path(path).expanduser().resolve())
+    """How jobs name their project (the engine's rule)."""
+    from engine.jobs.apply import project_key as key
+
+    return key(path)
 
 
 class EngineService(QObject):
@@ -42,6 +46,8 @@ class EngineService(QObject):
         self.state = "off"
         self.detail = ""
         self.device = ""
+        self.generation_available = True
+        self.device_kind = ""  # "cuda", "mps" or "cpu" once the worker says
         self.free_bytes: int | None = None  # free memory of the worker's device, when it reports it
         self.worker_pid: int | None = None
         self._batch_done = 0
@@ -184,13 +190,12 @@ class EngineService(QObject):
         if kind == "hello":
             self.worker_pid = event.pid
             lower_priority(event.pid)
-            device = _device_text(event)
-            if device:
-                info = getattr(event, "device", None)
-                if isinstance(info, dict) and info.get("free_bytes"):
-                    self.free_bytes = int(info["free_bytes"])
-                self._set_device(device)
             self._refresh_state()
+        elif kind == "device":
+            self.free_bytes = event.free_bytes
+            self.device_kind = event.kind
+            self.generation_available = event.generation
+            self._set_device(device_text(event))
         elif kind == "_started":
             self.jobsChanged.emit()
             self._refresh_state()
@@ -211,10 +216,6 @@ class EngineService(QObject):
         elif kind in ("claimed", "succeeded", "failed", "canceled", "interrupted", "memory_tier"):
             if kind in ("succeeded", "failed", "canceled"):
                 self._batch_done += 1
-            if kind == "succeeded":
-                device = _device_of_result(event.result)
-                if device and not self.device:
-                    self._set_device(device)
             self.jobsChanged.emit()
             self._refresh_state()
 
@@ -270,30 +271,14 @@ class _StartFailed:
         self.message = message
 
 
-def _gib(n: Any) -> str:
-    try:
-        return f"{int(n) / 2**30:.0f} GiB"
-    except (TypeError, ValueError):
-        return ""
+def _gib(n: int | None) -> str:
+    return f"{n / 2**30:.0f} GiB" if n else ""
 
 
-def _device_text(event: Any) -> str:
-    """The device a worker reports in its hello (name and free memory), when it does."""
-    device = getattr(event, "device", None)
-    if not device:
-        return ""
-    if isinstance(device, dict):
-        name = device.get("name") or device.get("kind") or ""
-        free = device.get("free_bytes")
-        if str(device.get("kind", name)).lower() == "cpu":
-            return "CPU"
-        return f"{name} · {_gib(free)} free" if free else str(name)
-    return str(device) if str(device).lower() != "cpu" else "CPU"
-
-
-def _device_of_result(result: Any) -> str:
-    recipe = (result or {}).get("recipe") or {}
-    device = recipe.get("device")
-    if not device:
-        return ""
-    return "CPU" if device == "cpu" else str(device).upper()
+def device_text(event: Any) -> str:
+    """The status bar's device: "NVIDIA H200 · 131 GiB free", "CPU · 12 GiB free"."""
+    if not event.generation:
+        return tr("no generation (light install)")
+    name = "CPU" if event.kind == "cpu" else event.name
+    free = _gib(event.free_bytes)
+    return f"{name} · {tr('{free} free').format(free=free)}" if free else name

@@ -53,7 +53,7 @@ class ModelsDialog(QDialog):
         self.resize(860, 520)
         self.free_bytes = free_bytes
         self.first_run = first_run
-        self.on_gpu = bool(device) and device != "CPU"
+        self.on_gpu = bool(device) and not device.startswith("CPU")
         self.rows: list[ModelRow] = []
         self.task: DownloadTask | None = None
         self.intro = QLabel(self)

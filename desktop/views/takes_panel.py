@@ -48,6 +48,8 @@ def take_summary(take, number: int) -> str:
     except OSError:
         when = tr("file missing")
     first = tr("Take {n}").format(n=number) + (f"  ·  {tr('active')}" if getattr(take, "active", False) else "")
+    if getattr(take, "shot_name", None):
+        first = tr("“{name}” (deleted shot)").format(name=take.shot_name)
     if getattr(take, "kind", "generated") == "imported":
         return f"{first}\n{tr('imported')} · {Path(take.path).name}\n{when}"
     parts = [str(model or "?"), tr("seed {seed}").format(seed=seed) if seed is not None else ""]

@@ -26,6 +26,7 @@ def test_trim_drag_repaints_one_card_and_keeps_cached_frames(qtbot, window, foot
     drag_out_edge(win, win.shots[0], 4)
     assert win.shots[0].frames == 20
     assert resets == [] and rows == {0}  # one card repainted, four times; no reset
+    assert win.model.shots == win.document.project.shots()  # what the views show is the full read
     assert win.storyboard_model.index(0).data(Qt.ItemDataRole.UserRole + 1).frames == 20
 
     # The same picture now sits 4 frames earlier: it comes from the cache, not from a decode.

@@ -106,7 +106,7 @@ def test_generate_extend_takes_cancel_and_recover(qtbot, studio, tmp_path):
     assert win.document.undo_stack.undoText().startswith("Generated Take for")
     assert "progress" in events and "preview" in events
     first_take = shot.takes[0].id
-    assert win.device_label.text() == "CPU"
+    assert win.device_label.text().startswith("CPU · ") and "GiB free" in win.device_label.text()
 
     # Extend forward (Ctrl+]): a pending shot placed right after its source, recipe filled in.
     click_card(qtbot, win, 0)
@@ -256,6 +256,7 @@ def test_queued_from_a_terminal_then_a_trimmed_source_marks_its_extension_stale(
     drag_out_edge(win, source, 4)
     assert win.model.shot(source.id).frames == source.frames - 4
     assert card_status(win, ext.id) == "stale"
+    assert win.model.shots == win.document.project.shots()  # the incremental view is the full read
     focus_window(win)
     qtbot.keyClick(win, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert card_status(win, ext.id) in ("queued", "rendering")
