@@ -20,8 +20,6 @@ from desktop.i18n import tr
 from desktop.services.background import eta_text
 from desktop.services.engine import EngineService, project_key
 
-GENERATION_KINDS = ("generate", "extend", "bridge", "long_take")
-
 
 def pending_shot_edit(project: Any, **spec: Any) -> tuple[Any, str]:
     """(InsertShot of a pending generation shot, its id), validated as `shotloom shot add` does."""
@@ -278,12 +276,14 @@ class GenerationController(QObject):
 
     def sync(self) -> None:
         """Per-shot state from the queue (the durable truth): each shot's latest generation job."""
+        from engine.jobs.models import GENERATION_KINDS as generation_kinds
+
         project = self.document.project
         if project is None or not self.engine.ready:
             return
         latest: dict[str, Any] = {}
         for job in self.engine.jobs(project):
-            if job.kind in GENERATION_KINDS and job.shot:
+            if job.kind in generation_kinds and job.shot:
                 self._shot_of[job.id] = job.shot
                 if job.shot not in latest or job.created >= latest[job.shot].created:
                     latest[job.shot] = job
