@@ -996,24 +996,28 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>这台电脑上还没有视频模型。下载一个来生成镜头，添加你已有的模型文件夹，或者用微型测试模型试用工作流程（它生成的画面是噪声）。</translation>
     </message>
     <message>
-        <source>This computer: {device}; {free}.</source>
-        <translation>本机：{device}；{free}。</translation>
-    </message>
-    <message>
         <source>too big</source>
         <translation>太大</translation>
+    </message>
+    <message>
+        <source>This computer: {device}.</source>
+        <translation>本机：{device}。</translation>
+    </message>
+    <message>
+        <source>This computer: {device}; {free}.</source>
+        <translation>本机：{device}；{free}。</translation>
     </message>
     <message>
         <source>device not reported yet</source>
         <translation>设备尚未报告</translation>
     </message>
     <message>
-        <source>free memory unknown</source>
-        <translation>可用内存未知</translation>
-    </message>
-    <message>
         <source>test model: a noise generator to try the workflow</source>
         <translation>测试模型：用于试用工作流程的噪声生成器</translation>
+    </message>
+    <message>
+        <source>free memory unknown</source>
+        <translation>可用内存未知</translation>
     </message>
     <message>
         <source>fits ({tier})</source>

@@ -62,10 +62,11 @@ class ModelsDialog(QDialog):
             (tr("No video model is on this computer yet. Download one to generate shots, add a model folder you "
                 "already have, or try the workflow with a tiny test model (its pictures are noise).") + "\n\n"
              if first_run else "")
-            + tr("This computer: {device}; {free}.").format(
-                device=device or tr("device not reported yet"),
-                free=tr("{free} of memory free").format(free=_bytes(free_bytes)) if free_bytes
-                else tr("free memory unknown")))
+            + (tr("This computer: {device}.").format(device=device) if device else
+               tr("This computer: {device}; {free}.").format(
+                   device=tr("device not reported yet"),
+                   free=tr("{free} of memory free").format(free=_bytes(free_bytes)) if free_bytes
+                   else tr("free memory unknown"))))
         self.table = QTableWidget(0, 6, self)
         self.table.setObjectName("modelsTable")
         self.table.setHorizontalHeaderLabels([tr("Model"), tr("Tasks"), tr("Download"), tr("Needs"),

@@ -28,19 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HOME = Path(tempfile.mkdtemp(prefix="shotloom-bench-home-"))
 os.environ["SHOTLOOM_HOME"] = str(HOME)
 
-
-def pump(app, until, timeout: float = 300.0) -> None:
-    end = time.monotonic() + timeout
-    while not until():
-        if time.monotonic() > end:
-            raise SystemExit("timed out waiting for the editor")
-        app.processEvents()
-        time.sleep(0.001)
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[int(q * (len(values) - 1))]
+from gui_bench import pct, pump  # noqa: E402 - after the environment is set
 
 
 class StallProbe:
