@@ -1,7 +1,7 @@
 """The main window: viewer in the middle, media bin on the left, storyboard and timeline below,
-the right dock area kept for the generation panels (`add_panel`). It wires widgets to the document,
-the transport, the frame server and the background services; it holds no editing logic of its own
-beyond turning commands into project edits."""
+the generation panels on the right. Layout and wiring only: the editor model (desktop.editor)
+holds the state, `ShotCommands` and `ImportController` do the edits, `ProjectService` opens and
+saves, and each view repaints what the model's refresh names."""
 
 from __future__ import annotations
 
@@ -13,37 +13,40 @@ from PySide6.QtGui import QActionGroup, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QToolBar,
     QWidget,
 )
 
 from desktop import theme
 from desktop.actions import ActionRegistry
-from desktop.editing import EditingMixin
+from desktop.commands import ShotCommands
+from desktop.editor.model import EditorModel
+from desktop.generation import GenerationController
 from desktop.i18n import install_language, tr
+from desktop.importing import ImportController, dropped_paths
 from desktop.models.document import Document
-from desktop.models.storyboard import StoryboardModel
-from desktop.models.transport import Transport
+from desktop.models.storyboard import MEDIA_MIME, StoryboardModel
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
-from desktop.services import autosave as autosave_mod
+from desktop.project_flow import ProjectFlow
 from desktop.services.autosave import AutosaveService
-from desktop.services.importer import ImportService
+from desktop.services.engine import EngineService
+from desktop.services.project_io import ProjectService
 from desktop.services.proxies import ProxyService
 from desktop.services.settings import Settings
 from desktop.services.thumbnails import ThumbnailService
-from desktop.views.dialogs import RecoveryDialog, ask_save
+from desktop.studio import StudioUi
+from desktop.views.inspector import InspectorPanel
 from desktop.views.media_bin import MediaBinModel, MediaBinView
+from desktop.views.queue_panel import QueuePanel
 from desktop.views.storyboard import StoryboardView
+from desktop.views.takes_panel import TakesPanel
 from desktop.views.timeline import TimelineData, TimelineView
 from desktop.views.viewer import ViewerPanel
-from engine.errors import ShotloomError
 
 
 class _KeyHold(QObject):
@@ -65,7 +68,7 @@ class _KeyHold(QObject):
         return False
 
 
-class MainWindow(EditingMixin, QMainWindow):
+class MainWindow(QMainWindow):
     projectOpened = Signal(object)
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -77,32 +80,40 @@ class MainWindow(EditingMixin, QMainWindow):
         self.resize(1360, 860)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
-        self.document = Document(self)
-        self.transport = Transport(self)
+        self.model = EditorModel()
+        self.transport = self.model.transport
+        self.document = Document(self.model, self)
+        self.projects = ProjectService(self)
+        self.flow = ProjectFlow(self)
+        self.commands = ShotCommands(self.model, self.document, lambda msg: self.notify(msg, 6000))
         self.playback = Playback(self.transport, self)
         self.server = FrameServer(self.settings.cache_mb * 2**20, self)
         self.thumbnails = ThumbnailService(self)
-        self.importer = ImportService(self)
         self.proxies = ProxyService(self)
         self.autosave = AutosaveService(self.document, self.settings.autosave_seconds,
                                         self.settings.autosave_edits, self)
+        self.engine = EngineService(parent=self)
         self.registry = ActionRegistry(self, self.settings.keymap)
         self.actions = self.registry
-        self.plan = None
-        self.shots: list = []
         self._fullscreen_state: QByteArray | None = None
         self._closing_ok = False
 
         # central viewer and docks
         self.viewer = ViewerPanel(self.server, self.transport, self.registry, self)
         self.setCentralWidget(self.viewer)
-        self.storyboard_model = StoryboardModel(self.thumbnails, self)
+        self.storyboard_model = StoryboardModel(self.model, self.thumbnails, self)
         self.storyboard = StoryboardView(self)
         self.storyboard.setModel(self.storyboard_model)
         self.timeline = TimelineView(self.transport, self)
         self.bin_model = MediaBinModel(self.thumbnails, self)
         self.bin = MediaBinView(self)
         self.bin.setModel(self.bin_model)
+        self.imports = ImportController(self)
+        self.generation = GenerationController(self, self.engine)
+        self.studio = StudioUi(self)
+        self.inspector = InspectorPanel(self.model, self.document, self)
+        self.takes = TakesPanel(self.model, self.document, self.thumbnails, self)
+        self.queue_panel = QueuePanel(self.model, self.engine, self)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("storyboard", self.storyboard, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -111,7 +122,14 @@ class MainWindow(EditingMixin, QMainWindow):
         # The storyboard and timeline run the full width of the window, under the media bin too.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.docks["media"]], [260], Qt.Orientation.Horizontal)
+        self._dock("inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("takes", self.takes, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("queue", self.queue_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        # One tab each, at the full height of the right side: the recipe form and the queue need it.
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["takes"])
+        self.tabifyDockWidget(self.docks["takes"], self.docks["queue"])
+        self.docks["inspector"].raise_()
+        self.resizeDocks([self.docks["media"], self.docks["inspector"]], [240, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["storyboard"], self.docks["timeline"]], [190, 190],
                          Qt.Orientation.Vertical)
 
@@ -126,6 +144,38 @@ class MainWindow(EditingMixin, QMainWindow):
         self.retranslate()
         self._update_title()
         self._update_enabled()
+
+    # -- what tests and panels read ---------------------------------------------------------------
+    @property
+    def shots(self) -> list:
+        return self.model.shots
+
+    @property
+    def plan(self):
+        return self.model.plan
+
+    @property
+    def importer(self):
+        return self.imports
+
+    @property
+    def import_bar(self):
+        return self.imports.bar
+
+    @property
+    def import_error_box(self):
+        return self.imports.error_box
+
+    @property
+    def import_errors(self) -> list[str]:
+        return self.imports.errors
+
+    @property
+    def import_warning_box(self):
+        return self.imports.warning_box
+
+    def notify(self, message: str, msecs: int = 6000) -> None:
+        self.statusBar().showMessage(message, msecs)
 
     # ------------------------------------------------------------------------------------------
     # construction
@@ -142,7 +192,7 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def add_panel(self, name: str, widget: QWidget, title: str,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """The place for later panels (shot inspector, takes, generation queue)."""
+        """Dock a panel (shot inspector, takes, generation queue) and list it in View › Panels."""
         dock = self._dock(name, widget, area)
         dock.setWindowTitle(title)
         self.menus["panels"].addAction(dock.toggleViewAction())
@@ -182,6 +232,13 @@ class MainWindow(EditingMixin, QMainWindow):
             edit.addAction(a[k])
         edit.addSeparator()
         edit.addAction(a["settings"])
+        gen = menu("generate")
+        for k in ("new_shot", "generate", "render_all", None, "extend_forward", "extend_backward", "bridge",
+                  "long_take", "new_seed", None, "models"):
+            if k is None:
+                gen.addSeparator()
+            else:
+                gen.addAction(a[k])
         view = menu("view")
         for k in ("fullscreen", "safe_area", "onion_skin"):
             view.addAction(a[k])
@@ -239,25 +296,25 @@ class MainWindow(EditingMixin, QMainWindow):
 
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
-        self.import_label = QLabel(self)
-        self.import_bar = QProgressBar(self)
-        self.import_bar.setMaximumWidth(180)
-        self.import_bar.setTextVisible(False)
-        self.import_label.hide()
-        self.import_bar.hide()
         self.info_label = QLabel(self)
-        sb.addPermanentWidget(self.import_label)
-        sb.addPermanentWidget(self.import_bar)
+        self.engine_label = QLabel(self)
+        self.engine_label.setObjectName("engineState")
+        self.device_label = QLabel(self)
+        self.device_label.setObjectName("engineDevice")
+        sb.addPermanentWidget(self.imports.label)
+        sb.addPermanentWidget(self.imports.bar)
         sb.addPermanentWidget(self.info_label)
+        sb.addPermanentWidget(self.engine_label)
+        sb.addPermanentWidget(self.device_label)
 
     def _connect(self) -> None:
         a = self.registry
         d = self.document
-        a["new"].triggered.connect(self.new_project_dialog)
-        a["open"].triggered.connect(self.open_project_dialog)
+        a["new"].triggered.connect(self.flow.new_project_dialog)
+        a["open"].triggered.connect(self.flow.open_project_dialog)
         a["save"].triggered.connect(self.save)
-        a["save_as"].triggered.connect(self.save_as_dialog)
-        a["import"].triggered.connect(self.import_dialog)
+        a["save_as"].triggered.connect(self.flow.save_as_dialog)
+        a["import"].triggered.connect(self.imports.dialog)
         a["export"].triggered.connect(self.export_dialog)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(d.undo_stack.undo)
@@ -265,11 +322,11 @@ class MainWindow(EditingMixin, QMainWindow):
         d.undo_stack.canUndoChanged.connect(lambda _: self._update_enabled())
         d.undo_stack.canRedoChanged.connect(lambda _: self._update_enabled())
         d.undo_stack.indexChanged.connect(lambda _: self._update_undo_texts())
-        a["split"].triggered.connect(self.split_at_playhead)
-        a["delete"].triggered.connect(self.delete_selected)
-        a["duplicate"].triggered.connect(self.duplicate_selected)
-        a["crossfade"].triggered.connect(lambda: self.set_transition_on_selected("crossfade"))
-        a["clear_transition"].triggered.connect(lambda: self.set_transition_on_selected("cut"))
+        a["split"].triggered.connect(self.commands.split_at_playhead)
+        a["delete"].triggered.connect(self.commands.delete_selected)
+        a["duplicate"].triggered.connect(self.commands.duplicate_selected)
+        a["crossfade"].triggered.connect(lambda: self.commands.set_transition_on_selected("crossfade"))
+        a["clear_transition"].triggered.connect(lambda: self.commands.set_transition_on_selected("cut"))
         a["settings"].triggered.connect(self.settings_dialog)
         a["about"].triggered.connect(self.about)
         # transport
@@ -304,44 +361,77 @@ class MainWindow(EditingMixin, QMainWindow):
         a["zoom_fit"].triggered.connect(canvas.zoom_fit)
         self.playback.stateChanged.connect(self._on_play_state)
         self.viewer.canvas.painted.connect(self.playback.painted)
-        # document
-        d.changed.connect(self._on_change)
-        d.opened.connect(self._on_opened)
+        # generation
+        g = self.generation
+        st = self.studio
+        a["new_shot"].triggered.connect(st.new_shot_dialog)
+        a["generate"].triggered.connect(lambda: g.generate())
+        a["render_all"].triggered.connect(g.render_all)
+        a["extend_forward"].triggered.connect(lambda: g.extend("forward"))
+        a["extend_backward"].triggered.connect(lambda: g.extend("backward"))
+        a["bridge"].triggered.connect(g.bridge_to_next)
+        a["long_take"].triggered.connect(lambda: g.long_take_from_here())
+        a["new_seed"].triggered.connect(g.regenerate_new_seed)
+        a["models"].triggered.connect(lambda: st.models_dialog())
+        self.engine.stateChanged.connect(st.show_engine_state)
+        self.engine.deviceChanged.connect(st.show_device)
+        self.engine.workerDied.connect(lambda msg: self.notify(msg, 15000))
+        self.engine.failedToStart.connect(lambda msg: self.notify(
+            tr("The engine could not start: {why}").format(why=msg), 20000))
+        g.previewReady.connect(st.on_preview)
+        g.takeApplied.connect(st.on_take_applied)
+        self.takes.compareRequested.connect(st.compare_takes)
+        self.takes.replayRequested.connect(st.replay_take)
+        # model and document
+        m = self.model
+        m.jobsChanged.connect(st.on_jobs)
+        self.transport.frameChanged.connect(st.on_playhead)
+        m.opened.connect(self._on_opened)
+        m.changed.connect(self._on_change)
+        m.selection.changed.connect(self._on_selection)
         d.dirtyChanged.connect(lambda _: self._update_title())
-        d.editRefused.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
-        self.autosave.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
-        self.autosave.saved.connect(lambda _p: self.statusBar().showMessage(tr("Autosaved"), 3000))
+        d.editRefused.connect(lambda msg: self.notify(msg, 8000))
+        self.autosave.failed.connect(lambda msg: self.notify(msg, 15000))
+        self.autosave.saved.connect(lambda _p: self.notify(tr("Autosaved"), 3000))
+        self.projects.changedOutside.connect(self.flow.on_changed_outside)
         # storyboard and timeline
-        self.storyboard_model.moveRequested.connect(self.move_shots)
+        c = self.commands
+        self.storyboard_model.moveRequested.connect(c.move_shots)
         self.storyboard_model.filesDropped.connect(self.import_files)
         self.storyboard.contextRequested.connect(self._storyboard_menu)
-        self.storyboard.selectionIdsChanged.connect(self._on_storyboard_selection)
+        self.storyboard.selectionIdsChanged.connect(m.selection.set)
         self.storyboard.doubleClicked.connect(self._storyboard_activated)
         canvas.seekRequested.connect(self._seek)
         canvas.shotClicked.connect(self._on_timeline_click)
         canvas.trimDrag.connect(self._on_trim_drag)
-        canvas.transitionDrag.connect(self._on_transition_drag)
-        canvas.transitionEditRequested.connect(self.edit_transition)
+        canvas.transitionDrag.connect(c.transition_step)
+        canvas.transitionEditRequested.connect(lambda shot_id: c.edit_transition(shot_id, self))
+        canvas.contextRequested.connect(self._timeline_menu)
         canvas.setAcceptDrops(True)
-        canvas.installEventFilter(self)
+        canvas.installEventFilter(self.imports)
         # services
-        self.importer.started.connect(self._on_import_started)
-        self.importer.finished.connect(self._on_imported)
         self.proxies.built.connect(lambda _p: self._use_proxies())
-        self.proxies.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.proxies.failed.connect(lambda msg: self.notify(msg, 8000))
+        self.recent_menu.aboutToShow.connect(self.flow.fill_recent)
 
     # ------------------------------------------------------------------------------------------
     # text and state
     def retranslate(self) -> None:
         self.registry.retranslate()
-        titles = {"file": tr("&File"), "recent": tr("Open &Recent"), "edit": tr("&Edit"), "view": tr("&View"),
+        titles = {"file": tr("&File"), "recent": tr("Open &Recent"), "edit": tr("&Edit"),
+                  "generate": tr("&Generate"), "view": tr("&View"),
                   "compare": tr("&Compare A/B"), "panels": tr("&Panels"), "playback": tr("&Playback"),
                   "help": tr("&Help")}
         for key, m in self.menus.items():
             m.setTitle(titles[key])
-        for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline"))):
+        for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline")),
+                           ("inspector", tr("Shot")), ("takes", tr("Takes")), ("queue", tr("Queue"))):
             self.docks[key].setWindowTitle(title)
+        for panel in (self.inspector, self.takes, self.queue_panel):
+            panel.retranslate()
+        self.studio.show_engine_state(self.engine.state, self.engine.detail)
+        self.studio.show_device(self.engine.device)
+        self.studio.on_playhead(self.transport.frame)
         self.toolbar.setWindowTitle(tr("Toolbar"))
         self.viewer.retranslate()
         self._update_undo_texts()
@@ -369,8 +459,11 @@ class MainWindow(EditingMixin, QMainWindow):
     def _update_enabled(self) -> None:
         has = self.document.project is not None
         has_shots = bool(self.shots)
-        for k in ("save", "save_as", "export", "split", "delete", "duplicate", "crossfade", "clear_transition"):
+        for k in ("save", "save_as", "export", "split", "delete", "duplicate", "crossfade", "clear_transition",
+                  "generate", "new_seed", "extend_forward", "extend_backward", "bridge"):
             self.registry[k].setEnabled(has and (has_shots or k in ("save", "save_as")))
+        for k in ("new_shot", "render_all", "long_take"):
+            self.registry[k].setEnabled(has)
         self.registry["undo"].setEnabled(self.document.undo_stack.canUndo())
         self.registry["redo"].setEnabled(self.document.undo_stack.canRedo())
 
@@ -386,173 +479,39 @@ class MainWindow(EditingMixin, QMainWindow):
             w=w, h=h, rate=rate, n=len(self.shots)))
 
     # ------------------------------------------------------------------------------------------
-    # project lifecycle
-    def set_project(self, project) -> None:
-        self.playback.pause()
-        self.autosave.timer.stop()
-        self.document.set_project(project)
-        self.autosave.timer.start()
-        if project is not None:
-            self.settings.add_recent(project.path)
-            self._save_settings()
-        self.projectOpened.emit(project)
+    # project lifecycle (ProjectFlow: dialogs over the project service)
+    def set_project(self, project, *, dirty: bool | None = None) -> None:
+        self.flow.set_project(project, dirty=dirty)
 
     def open_project(self, path: Path | str, *, check_recovery: bool = True) -> bool:
-        from engine.project import Project
-
-        if not self.maybe_save():
-            return False
-        try:
-            project = Project.open(path)
-        except ShotloomError as exc:
-            QMessageBox.critical(self, tr("Cannot Open Project"), str(exc))
-            return False
-        self.set_project(project)
-        if check_recovery:
-            for info in autosave_mod.pending_recovery(project.path, project.id):
-                self.offer_recovery(info)
-                break
-        return True
-
-    def offer_recovery(self, info) -> str:
-        dialog = RecoveryDialog(info, self)
-        self.recovery_dialog = dialog
-        dialog.exec()
-        self.recovery_dialog = None
-        if dialog.choice == "recover":
-            try:
-                copy = autosave_mod.recover_as_copy(info)
-            except ShotloomError as exc:
-                QMessageBox.critical(self, tr("Recovery Failed"), str(exc))
-                return "failed"
-            autosave_mod.discard(info.project_id)
-            self.open_project(copy, check_recovery=False)
-            self.statusBar().showMessage(tr("Opened the recovered copy {path}").format(path=copy), 10000)
-        elif dialog.choice == "discard":
-            autosave_mod.discard(info.project_id)
-        return dialog.choice
-
-    def check_startup_recovery(self) -> None:
-        """Autosaves left by a crash of a project that is not open now."""
-        for info in autosave_mod.pending_recovery():
-            if self.document.project is not None and info.project_id == self.document.project.id:
-                continue
-            if info.project_path.is_dir():
-                self.offer_recovery(info)
-                return
+        return self.flow.open_project(path, check_recovery=check_recovery)
 
     def new_project(self, path: Path | str, fps=None, size=None) -> bool:
-        from engine.project import Project
+        return self.flow.new_project(path, fps=fps, size=size)
 
-        if not self.maybe_save():
-            return False
-        kwargs = {}
-        if fps is not None:
-            kwargs["fps"] = fps
-        if size is not None:
-            kwargs["size"] = size
-        try:
-            project = Project.create(path, **kwargs)
-        except ShotloomError as exc:
-            QMessageBox.critical(self, tr("Cannot Create Project"), str(exc))
-            return False
-        self.set_project(project)
-        return True
-
-    def new_project_dialog(self) -> None:
-        folder = theme.projects_folder()
-        path, _ = QFileDialog.getSaveFileName(self, tr("New Project"), str(folder / "Untitled.shotloom"),
-                                              tr("Shotloom projects (*.shotloom)"))
-        if path:
-            self.new_project(path)
+    def close_project(self) -> None:
+        self.flow.close_project()
 
     def ensure_project(self) -> bool:
-        """Drops and imports into an empty window go into a new untitled project."""
-        if self.document.project is not None:
-            return True
-        folder = theme.projects_folder()
-        n = 1
-        while (folder / f"Untitled {n}.shotloom").exists():
-            n += 1
-        return self.new_project(folder / f"Untitled {n}.shotloom")
-
-    def open_project_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, tr("Open Project"), str(theme.projects_folder()))
-        if path:
-            self.open_project(path)
+        return self.flow.ensure_project()
 
     def save(self) -> bool:
-        if self.document.project is None:
-            return True
-        try:
-            self.document.save()
-        except (ShotloomError, OSError) as exc:
-            QMessageBox.critical(self, tr("Cannot Save"), str(exc))
-            return False
-        self.statusBar().showMessage(tr("Saved {path}").format(path=self.document.project.path), 4000)
-        return True
-
-    def save_as_dialog(self) -> None:
-        project = self.document.project
-        if project is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save Project As"), str(project.path),
-                                              tr("Shotloom projects (*.shotloom)"))
-        if path:
-            self.save_as(Path(path))
+        return self.flow.save()
 
     def save_as(self, path: Path) -> bool:
-        """A copy of the bundle (without its cache) with the current document, then open it."""
-        import shutil
-
-        project = self.document.project
-        if not path.name.endswith(".shotloom"):
-            path = path.with_name(path.name + ".shotloom")
-        if path.exists():
-            QMessageBox.critical(self, tr("Cannot Save"), tr("{path} already exists; pick another name").format(
-                path=path))
-            return False
-        tmp = path.with_name(f".{path.name}.partial")
-        try:
-            shutil.copytree(project.path, tmp, ignore=shutil.ignore_patterns("cache", "*.bak"))
-            project.save_to(tmp / "project.otio.new")
-            (tmp / "project.otio.new").replace(tmp / "project.otio")
-            tmp.rename(path)
-        except (OSError, ShotloomError) as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            QMessageBox.critical(self, tr("Cannot Save"), f"{path}: {exc}")
-            return False
-        self.autosave.discard()
-        self.document.undo_stack.setClean()
-        return self.open_project(path, check_recovery=False)
+        return self.flow.save_as(path)
 
     def maybe_save(self) -> bool:
-        """Ask to save unsaved changes; False when the user cancels."""
-        if not self.document.dirty:
-            return True
-        answer = ask_save(self, self.document.project.name)
-        if answer == answer.Save:
-            return self.save()
-        if answer == answer.Discard:
-            self.autosave.discard()
-            self.document.undo_stack.setClean()
-            return True
-        return False
+        return self.flow.maybe_save()
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for entry in self.settings.recent:
-            action = self.recent_menu.addAction(entry)
-            action.setEnabled(Path(entry).is_dir())
-            action.triggered.connect(lambda _=False, p=entry: self.open_project(p))
-        if not self.settings.recent:
-            self.recent_menu.addAction(tr("No recent projects")).setEnabled(False)
+    def check_startup_recovery(self) -> None:
+        self.flow.check_startup_recovery()
 
     def _save_settings(self) -> None:
         try:
             self.settings.save()
         except OSError as exc:
-            self.statusBar().showMessage(f"{Settings.file()}: {exc.strerror or exc}", 8000)
+            self.notify(f"{Settings.file()}: {exc.strerror or exc}", 8000)
 
     def closeEvent(self, event) -> None:
         if not self._closing_ok and not self.maybe_save():
@@ -574,56 +533,54 @@ class MainWindow(EditingMixin, QMainWindow):
         self.autosave.timer.stop()
         self.server.stop()
         self.thumbnails.stop()
+        self.engine.stop()
+        self.projects.close()
 
     # ------------------------------------------------------------------------------------------
-    # refresh from the document
+    # refresh from the editor model: each view repaints what the refresh names
     def _on_opened(self) -> None:
         project = self.document.project
         self.bin_model.clear()
-        self.storyboard.clearSelection()
         if project is not None:
-            self.transport.reset(0, project.fps)
             self.viewer.project_size = tuple(project.size)
             self.server.set_source_for(self._proxy_source(project))
-        self._refresh()
+            self._add_to_bin(self.model.shots)
+        self.server.set_plan(self.model.plan)
+        self._refresh_timeline()
+        self.viewer.set_shots(self.model.shots)
+        self.viewer.request()
         self.timeline.canvas.zoom_fit()
         if project is not None:
-            self._ensure_proxies()
+            self.ensure_proxies()
+        self._update_info()
         self._update_enabled()
 
-    def _on_change(self, change) -> None:
-        self._refresh()
-        self._update_enabled()
-
-    def _refresh(self) -> None:
-        from engine.render import build_plan
-
-        project = self.document.project
-        if project is None:
-            self.plan, self.shots = None, []
-            self.storyboard_model.set_shots([], None)
-            self.timeline.canvas.set_data(TimelineData())
-            self.transport.set_length(0)
-            self.viewer.set_shots([])
-            self.viewer.request()
+    def _on_change(self, refresh) -> None:
+        self.server.set_plan(self.model.plan)
+        self._refresh_timeline()
+        if refresh.takes or refresh.order:
+            self.viewer.set_shots(self.model.shots)
+            self._add_to_bin([self.model.shot(i) for i in refresh.takes if self.model.shot(i) is not None])
+        self.viewer.request()
+        if refresh.order:
             self._update_info()
+            self._update_enabled()
+
+    def _refresh_timeline(self) -> None:
+        plan = self.model.plan
+        if plan is None:
+            self.timeline.canvas.set_data(TimelineData())
             return
-        self.shots = project.shots()
-        self.plan = build_plan(project)
-        self.server.set_plan(self.plan, project.revision)
-        self.transport.rate = project.fps
-        self.storyboard_model.set_shots(self.shots, project.fps)
-        mixes = [(m.start, m.frames, m.kind, m.b.shot_id) for m in self.plan.mixes]
-        self.timeline.canvas.set_data(TimelineData(project.fps, self.plan.frames, self.shots, mixes,
-                                                   project.audio_clips()))
-        self.transport.set_length(self.plan.frames)
-        self.viewer.set_shots(self.shots)
-        for shot in self.shots:
+        mixes = [(mx.start, mx.frames, mx.kind, mx.b.shot_id) for mx in plan.mixes]
+        self.timeline.canvas.set_data(TimelineData(self.model.project.fps, plan.frames, self.model.shots, mixes,
+                                                   self.model.audio, status=self.model.status,
+                                                   jobs=self.model.jobs))
+
+    def _add_to_bin(self, shots) -> None:
+        for shot in shots:
             for take in shot.takes:
                 if take.kind == "imported" and take.path is not None:
                     self.bin_model.add(Path(take.path))
-        self.viewer.request()
-        self._update_info()
 
     @staticmethod
     def _proxy_source(project):
@@ -637,16 +594,31 @@ class MainWindow(EditingMixin, QMainWindow):
             self.server.set_source_for(self._proxy_source(project))
             self.viewer.request()
 
-    def _ensure_proxies(self) -> None:
+    def ensure_proxies(self) -> None:
         project = self.document.project
         if project is None or not self.settings.proxies:
             return
         media = []
-        for shot in self.shots:
+        for shot in self.model.shots:
             if shot.media_path is not None and Path(shot.media_path).exists():
                 is_video = Path(shot.media_path).suffix.lower() not in theme.STILL_SUFFIXES
                 media.append((Path(shot.media_path), is_video))
         self.proxies.ensure(project.path, media, min(project.size[1], 1080))
+
+    # ------------------------------------------------------------------------------------------
+    # imports and drops (ImportController does the work)
+    def import_files(self, paths: list, row: int = -1) -> None:
+        self.imports.import_files(paths, row)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasFormat(MEDIA_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths, len(self.model.shots))
 
     # ------------------------------------------------------------------------------------------
     # transport helpers
@@ -716,44 +688,53 @@ class MainWindow(EditingMixin, QMainWindow):
         self.registry["fullscreen"].blockSignals(False)
 
     # ------------------------------------------------------------------------------------------
-    # selection
+    # selection (the editor model's; the storyboard and the timeline show it)
     def selected_shots(self) -> list:
-        ids = self.storyboard.selected_ids()
-        if ids:
-            return [s for s in self.shots if s.id in ids]
-        shot = self.shot_at(self.transport.frame)
-        return [shot] if shot is not None else []
+        return self.model.selected_shots()
 
     def shot_at(self, frame: int):
-        for shot in self.shots:
-            if shot.start <= frame < shot.start + shot.frames:
-                return shot
-        return None
+        return self.model.shot_at(frame)
 
-    def _on_storyboard_selection(self, ids: list) -> None:
+    def _on_selection(self, ids: list) -> None:
+        self.storyboard.select_ids(ids)
         self.timeline.canvas.selected = set(ids)
         self.timeline.canvas.update()
 
     def _on_timeline_click(self, shot_id: str, extend: bool) -> None:
-        ids = set(self.storyboard.selected_ids()) if extend else set()
-        ids.add(shot_id)
-        self.storyboard.select_ids(list(ids))
+        ids = list(self.model.selection.ids) if extend else []
+        ids.append(shot_id)
+        self.model.selection.set(ids)
+
+    def _on_trim_drag(self, shot_id: str, side: str, step: int, key) -> None:
+        if self.commands.trim_step(shot_id, side, step, key):
+            self.timeline.canvas.trim_accepted(step)
 
     def _storyboard_activated(self, index) -> None:
-        if 0 <= index.row() < len(self.shots):
-            self._seek(self.shots[index.row()].start)
+        if 0 <= index.row() < len(self.model.shots):
+            self._seek(self.model.shots[index.row()].start)
+
+    def _timeline_menu(self, shot_id: str, pos) -> None:
+        if shot_id and shot_id not in self.model.selection.ids:
+            self.model.selection.set([shot_id])
+        self._storyboard_menu(pos)
 
     def _storyboard_menu(self, pos) -> None:
         menu = QMenu(self)
-        for k in ("duplicate", "delete", "split"):
-            menu.addAction(self.registry[k])
+        for k in ("generate", "new_seed", None, "extend_forward", "extend_backward", "bridge", "long_take", None,
+                  "duplicate", "delete", "split"):
+            if k is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.registry[k])
         sub = menu.addMenu(tr("Set Transition"))
         for kind, label in (("crossfade", tr("Crossfade")), ("dip_black", tr("Dip to black")),
                             ("dip_white", tr("Dip to white")), ("cut", tr("Cut (no transition)"))):
-            sub.addAction(label).triggered.connect(lambda _=False, k=kind: self.set_transition_on_selected(k))
+            sub.addAction(label).triggered.connect(
+                lambda _=False, k=kind: self.commands.set_transition_on_selected(k))
         sub.addSeparator()
         sub.addAction(tr("Edit Transition…")).triggered.connect(
-            lambda: self.edit_transition(self.selected_shots()[0].id) if self.selected_shots() else None)
+            lambda: self.commands.edit_transition(self.selected_shots()[0].id, self)
+            if self.selected_shots() else None)
         self._context_menu = menu
         menu.popup(pos)
 
@@ -792,7 +773,7 @@ class MainWindow(EditingMixin, QMainWindow):
         conflicts = self.registry.conflicts()
         if conflicts:
             key, first, second = conflicts[0]
-            self.statusBar().showMessage(tr("The key {key} is used by two commands ({a}, {b}); change one in "
+            self.notify(tr("The key {key} is used by two commands ({a}, {b}); change one in "
                                             "Settings › Keyboard").format(key=key, a=first, b=second), 10000)
 
     def changeEvent(self, event) -> None:
@@ -812,3 +793,7 @@ class MainWindow(EditingMixin, QMainWindow):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self.timeline.canvas.zoom_fit)
+        if self.settings.engine_autostart and self.engine.state == "off":
+            # After the first paint: the window is usable while the worker starts.
+            QTimer.singleShot(150, self.studio.start_engine)
+

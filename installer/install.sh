@@ -42,6 +42,14 @@ if [ "$dev" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! co
     || echo "install.sh: could not install ffmpeg; tests/bench/bench_import.py needs ffprobe" >&2
 fi
 
+# Screenshots of the editor (tests/screenshots) run under a virtual X server, and the Chinese UI
+# needs a CJK font to show anything but boxes.
+if [ "$dev" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+    && ! { command -v xvfb-run >/dev/null && fc-list :lang=zh 2>/dev/null | grep -c . >/dev/null; }; then
+  (apt-get update -qq && apt-get install -y -qq xvfb fonts-wqy-microhei >/dev/null) \
+    || echo "install.sh: could not install xvfb and a CJK font; screenshots may not run" >&2
+fi
+
 extras=""
 if [ "$light" = 0 ]; then
   if ! .venv/bin/python -c 'import torch' 2>/dev/null; then

@@ -24,14 +24,6 @@
         <translation>修剪镜头</translation>
     </message>
     <message>
-        <source>Import Media</source>
-        <translation>导入素材</translation>
-    </message>
-    <message>
-        <source>Importing…</source>
-        <translation>正在导入…</translation>
-    </message>
-    <message>
         <source>Move Shot</source>
         <translation>移动镜头</translation>
     </message>
@@ -56,16 +48,96 @@
         <translation>请选择第一个之后的镜头来设置它的入点转场</translation>
     </message>
     <message>
+        <source>{name} copy</source>
+        <translation>{name} 副本</translation>
+    </message>
+    <message>
+        <source>{name} ↦</source>
+        <translation>{name} ↦</translation>
+    </message>
+    <message>
+        <source>↤ {name}</source>
+        <translation>↤ {name}</translation>
+    </message>
+    <message>
+        <source>Keep a Generated Take (its shot was deleted)</source>
+        <translation>保留生成的镜次（其镜头已删除）</translation>
+    </message>
+    <message>
+        <source>The engine is still starting; try again in a moment</source>
+        <translation>引擎仍在启动，请稍后再试</translation>
+    </message>
+    <message>
+        <source>Select a shot that has a prompt (imported footage is not generated)</source>
+        <translation>请选择一个有提示词的镜头（导入的素材不能生成）</translation>
+    </message>
+    <message>
+        <source>Every shot is generated; nothing is pending or stale</source>
+        <translation>所有镜头都已生成，没有待生成或已过期的镜头</translation>
+    </message>
+    <message>
+        <source>Select a shot that has a shot after it to bridge to</source>
+        <translation>请选择后面还有镜头的镜头来生成衔接</translation>
+    </message>
+    <message>
+        <source>A long take</source>
+        <translation>一个长镜头</translation>
+    </message>
+    <message>
+        <source>New Seed</source>
+        <translation>新种子</translation>
+    </message>
+    <message>
+        <source>A generated take was kept in the project (Takes panel); its shot had been deleted</source>
+        <translation>生成的镜次已保留在项目中（见镜次面板）；它的镜头已被删除</translation>
+    </message>
+    <message>
+        <source>Select one shot first</source>
+        <translation>请先选择一个镜头</translation>
+    </message>
+    <message>
+        <source>Generated Take for “{name}”</source>
+        <translation>“{name}”的生成镜次</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <source>{n} shot(s) queued for generation</source>
+        <translation>{n} 个镜头已加入生成队列</translation>
+    </message>
+    <message>
+        <source>New Shot “{name}”</source>
+        <translation>新镜头“{name}”</translation>
+    </message>
+    <message>
+        <source>Generate or import “{name}” before extending it</source>
+        <translation>请先生成或导入“{name}”，再延长它</translation>
+    </message>
+    <message>
+        <source>Import Media</source>
+        <translation>导入素材</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>正在导入…</translation>
+    </message>
+    <message>
         <source>Some Files Were Not Imported</source>
         <translation>部分文件未能导入</translation>
     </message>
     <message>
-        <source>Some Files Are Damaged</source>
-        <translation>部分文件已损坏</translation>
-    </message>
-    <message>
         <source>Importing {name} ({n} of {total})</source>
         <translation>正在导入 {name}（第 {n}/{total} 个）</translation>
+    </message>
+    <message>
+        <source>Some Files Are Damaged</source>
+        <translation>部分文件已损坏</translation>
     </message>
     <message>
         <source>Import {n} Files</source>
@@ -74,10 +146,6 @@
     <message>
         <source>Import {name}</source>
         <translation>导入 {name}</translation>
-    </message>
-    <message>
-        <source>{name} copy</source>
-        <translation>{name} 副本</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -90,6 +158,10 @@
     <message>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>生成(&amp;G)</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -116,22 +188,6 @@
         <translation>工具栏</translation>
     </message>
     <message>
-        <source>New Project</source>
-        <translation>新建项目</translation>
-    </message>
-    <message>
-        <source>Shotloom projects (*.shotloom)</source>
-        <translation>Shotloom 项目 (*.shotloom)</translation>
-    </message>
-    <message>
-        <source>Open Project</source>
-        <translation>打开项目</translation>
-    </message>
-    <message>
-        <source>Save Project As</source>
-        <translation>项目另存为</translation>
-    </message>
-    <message>
         <source>About Shotloom</source>
         <translation>关于 Shotloom</translation>
     </message>
@@ -148,6 +204,18 @@
         <translation>时间线</translation>
     </message>
     <message>
+        <source>Shot</source>
+        <translation>镜头</translation>
+    </message>
+    <message>
+        <source>Takes</source>
+        <translation>镜次</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
@@ -158,10 +226,6 @@
     <message>
         <source>No project</source>
         <translation>没有项目</translation>
-    </message>
-    <message>
-        <source>Cannot Save</source>
-        <translation>无法保存</translation>
     </message>
     <message>
         <source>Crossfade</source>
@@ -188,36 +252,8 @@
         <translation>{w}×{h} · {rate} fps · {n} 个镜头</translation>
     </message>
     <message>
-        <source>Cannot Open Project</source>
-        <translation>无法打开项目</translation>
-    </message>
-    <message>
-        <source>Cannot Create Project</source>
-        <translation>无法创建项目</translation>
-    </message>
-    <message>
-        <source>Saved {path}</source>
-        <translation>已保存 {path}</translation>
-    </message>
-    <message>
         <source>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;A local AI video studio: storyboard, timeline and a frame-exact viewer over a local generation engine.&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</source>
         <translation>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;本地 AI 视频工作室：故事板、时间线和逐帧精确的预览器，基于本地生成引擎。&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</translation>
-    </message>
-    <message>
-        <source>Recovery Failed</source>
-        <translation>恢复失败</translation>
-    </message>
-    <message>
-        <source>Opened the recovered copy {path}</source>
-        <translation>已打开恢复的副本 {path}</translation>
-    </message>
-    <message>
-        <source>{path} already exists; pick another name</source>
-        <translation>{path} 已存在；请换一个名称</translation>
-    </message>
-    <message>
-        <source>No recent projects</source>
-        <translation>没有最近的项目</translation>
     </message>
     <message>
         <source>Edit Transition…</source>
@@ -228,12 +264,160 @@
         <translation>按键 {key} 同时用于两个命令（{a}、{b}）；请在 设置 › 键盘 中修改其中一个</translation>
     </message>
     <message>
+        <source>The engine could not start: {why}</source>
+        <translation>引擎无法启动：{why}</translation>
+    </message>
+    <message>
         <source>&amp;Undo {what}</source>
         <translation>撤销 {what}(&amp;U)</translation>
     </message>
     <message>
         <source>&amp;Redo {what}</source>
         <translation>重做 {what}(&amp;R)</translation>
+    </message>
+    <message>
+        <source>New Project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <source>Shotloom projects (*.shotloom)</source>
+        <translation>Shotloom 项目 (*.shotloom)</translation>
+    </message>
+    <message>
+        <source>Open Project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Save Project As</source>
+        <translation>项目另存为</translation>
+    </message>
+    <message>
+        <source>Project Changed on Disk</source>
+        <translation>项目文件已在磁盘上更改</translation>
+    </message>
+    <message>
+        <source>Reload</source>
+        <translation>重新载入</translation>
+    </message>
+    <message>
+        <source>Keep Mine</source>
+        <translation>保留我的版本</translation>
+    </message>
+    <message>
+        <source>Reload it? Your unsaved changes here are lost when you reload.</source>
+        <translation>要重新载入吗？重新载入后，这里未保存的更改将丢失。</translation>
+    </message>
+    <message>
+        <source>Reload it to see the changes?</source>
+        <translation>要重新载入以查看这些更改吗？</translation>
+    </message>
+    <message>
+        <source>Cannot Open Project</source>
+        <translation>无法打开项目</translation>
+    </message>
+    <message>
+        <source>Cannot Create Project</source>
+        <translation>无法创建项目</translation>
+    </message>
+    <message>
+        <source>Cannot Save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>已保存 {path}</translation>
+    </message>
+    <message>
+        <source>{path} was changed by another program.</source>
+        <translation>{path} 已被其他程序更改。</translation>
+    </message>
+    <message>
+        <source>Reloaded {path}</source>
+        <translation>已重新载入 {path}</translation>
+    </message>
+    <message>
+        <source>Recovery Failed</source>
+        <translation>恢复失败</translation>
+    </message>
+    <message>
+        <source>Opened the recovered copy {path}</source>
+        <translation>已打开恢复的副本 {path}</translation>
+    </message>
+    <message>
+        <source>No recent projects</source>
+        <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <source>no generation (light install)</source>
+        <translation>无法生成（精简安装）</translation>
+    </message>
+    <message>
+        <source>{free} free</source>
+        <translation>可用 {free}</translation>
+    </message>
+    <message>
+        <source>Engine idle (queue paused)</source>
+        <translation>引擎空闲（队列已暂停）</translation>
+    </message>
+    <message>
+        <source>The engine says which device it uses (GPU and free memory, or CPU) when it reports it</source>
+        <translation>引擎报告后会显示它使用的设备（GPU 及可用显存，或 CPU）</translation>
+    </message>
+    <message>
+        <source>Device: not reported yet</source>
+        <translation>设备：尚未报告</translation>
+    </message>
+    <message>
+        <source>Replay Recipe</source>
+        <translation>重放配方</translation>
+    </message>
+    <message>
+        <source>Engine off</source>
+        <translation>引擎未启动</translation>
+    </message>
+    <message>
+        <source>Engine starting…</source>
+        <translation>引擎启动中…</translation>
+    </message>
+    <message>
+        <source>Engine idle</source>
+        <translation>引擎空闲</translation>
+    </message>
+    <message>
+        <source>Engine restarting…</source>
+        <translation>引擎重启中…</translation>
+    </message>
+    <message>
+        <source>Engine error</source>
+        <translation>引擎错误</translation>
+    </message>
+    <message>
+        <source>Replay: the frames came out identical to the original take.</source>
+        <translation>重放：生成的帧与原镜次完全相同。</translation>
+    </message>
+    <message>
+        <source>Replay: the frames differ from the original take (another device, library version or memory tier can change them).</source>
+        <translation>重放：生成的帧与原镜次不同（设备、库版本或显存档位不同都可能改变结果）。</translation>
+    </message>
+    <message>
+        <source>Replay finished; the two takes could not be compared (a recipe is missing).</source>
+        <translation>重放完成；无法比较这两个镜次（缺少配方）。</translation>
+    </message>
+    <message>
+        <source>A prompt is needed: describe what the shot shows</source>
+        <translation>需要提示词：描述镜头里的内容</translation>
+    </message>
+    <message>
+        <source>Generating “{name}” · {p}%</source>
+        <translation>正在生成“{name}” · {p}%</translation>
+    </message>
+    <message>
+        <source>Engine busy {n}</source>
+        <translation>引擎忙碌 {n}</translation>
+    </message>
+    <message>
+        <source>noise generator (test model)</source>
+        <translation>噪声生成器（测试模型）</translation>
     </message>
     <message>
         <source>Unsaved Changes</source>
@@ -270,6 +454,34 @@
     <message>
         <source>Length:</source>
         <translation>长度：</translation>
+    </message>
+    <message>
+        <source>New Shot</source>
+        <translation>新镜头</translation>
+    </message>
+    <message>
+        <source>What the shot shows, e.g. “a lighthouse at dusk, waves, slow push in”</source>
+        <translation>镜头里的内容，例如“黄昏时的灯塔，海浪，缓慢推近”</translation>
+    </message>
+    <message>
+        <source>Generate it now</source>
+        <translation>立即生成</translation>
+    </message>
+    <message>
+        <source>Prompt:</source>
+        <translation>提示词：</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>时长：</translation>
+    </message>
+    <message>
+        <source>Add Shot</source>
+        <translation>添加镜头</translation>
     </message>
     <message>
         <source>frames</source>
@@ -372,6 +584,302 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>剩余约 {eta}</translation>
     </message>
     <message>
+        <source>Forward (after the source)</source>
+        <translation>向后（接在源镜头之后）</translation>
+    </message>
+    <message>
+        <source>Backward (before the source)</source>
+        <translation>向前（放在源镜头之前）</translation>
+    </message>
+    <message>
+        <source>Final</source>
+        <translation>成片</translation>
+    </message>
+    <message>
+        <source>Draft (faster)</source>
+        <translation>草稿（更快）</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <source>A locked seed is kept by “Regenerate with New Seed”</source>
+        <translation>“用新种子重新生成”会保留锁定的种子</translation>
+    </message>
+    <message>
+        <source>Shuffle: a new random seed</source>
+        <translation>随机：换一个新的随机种子</translation>
+    </message>
+    <message>
+        <source>model default</source>
+        <translation>模型默认值</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Image to video needs an image; pick one</source>
+        <translation>图生视频需要一张图片，请选择一张</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <source>Avoid</source>
+        <translation>反向提示词</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Guidance</source>
+        <translation>引导系数</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Context Frames</source>
+        <translation>上下文帧数</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>显存</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>质量</translation>
+    </message>
+    <message>
+        <source>Prompts</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <source>Pick an Image</source>
+        <translation>选择图片</translation>
+    </message>
+    <message>
+        <source>Text to video</source>
+        <translation>文生视频</translation>
+    </message>
+    <message>
+        <source>Image to video</source>
+        <translation>图生视频</translation>
+    </message>
+    <message>
+        <source>Extend</source>
+        <translation>延长</translation>
+    </message>
+    <message>
+        <source>Bridge</source>
+        <translation>衔接</translation>
+    </message>
+    <message>
+        <source>Long take</source>
+        <translation>长镜头</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>All on the GPU (fastest)</source>
+        <translation>全部放在 GPU 上（最快）</translation>
+    </message>
+    <message>
+        <source>Offload to RAM</source>
+        <translation>卸载到内存</translation>
+    </message>
+    <message>
+        <source>Stream layers (least memory)</source>
+        <translation>逐层流式加载（最省显存）</translation>
+    </message>
+    <message>
+        <source>Task:</source>
+        <translation>任务：</translation>
+    </message>
+    <message>
+        <source>Avoid:</source>
+        <translation>避免：</translation>
+    </message>
+    <message>
+        <source>Prompt from second:</source>
+        <translation>分段提示词（从第几秒起）：</translation>
+    </message>
+    <message>
+        <source>Duration (s):</source>
+        <translation>时长（秒）：</translation>
+    </message>
+    <message>
+        <source>Size:</source>
+        <translation>尺寸：</translation>
+    </message>
+    <message>
+        <source>Seed:</source>
+        <translation>种子：</translation>
+    </message>
+    <message>
+        <source>Steps:</source>
+        <translation>步数：</translation>
+    </message>
+    <message>
+        <source>Guidance:</source>
+        <translation>引导系数：</translation>
+    </message>
+    <message>
+        <source>Image:</source>
+        <translation>图片：</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>Direction:</source>
+        <translation>方向：</translation>
+    </message>
+    <message>
+        <source>Context frames:</source>
+        <translation>上下文帧数：</translation>
+    </message>
+    <message>
+        <source>Memory:</source>
+        <translation>显存：</translation>
+    </message>
+    <message>
+        <source>Quality:</source>
+        <translation>质量：</translation>
+    </message>
+    <message>
+        <source>From (s)</source>
+        <translation>起点（秒）</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>状态：{status}</translation>
+    </message>
+    <message>
+        <source>its last frames</source>
+        <translation>它的最后几帧</translation>
+    </message>
+    <message>
+        <source>its first frames</source>
+        <translation>它的开头几帧</translation>
+    </message>
+    <message>
+        <source>Unknown model; pick one from the catalog</source>
+        <translation>未知模型，请从模型列表中选择</translation>
+    </message>
+    <message>
+        <source>Test model: its output is noise; use it to try the workflow</source>
+        <translation>测试模型：输出是噪声，用来试用工作流程</translation>
+    </message>
+    <message>
+        <source>Change {what}</source>
+        <translation>修改{what}</translation>
+    </message>
+    <message>
+        <source>Select one shot to see its recipe.</source>
+        <translation>选择一个镜头以查看它的配方。</translation>
+    </message>
+    <message>
+        <source>(deleted shot)</source>
+        <translation>（已删除的镜头）</translation>
+    </message>
+    <message>
+        <source>{frames} frames ({seconds:.2f} s at {rate:g} fps)</source>
+        <translation>{frames} 帧（{seconds:.2f} 秒，{rate:g} fps）</translation>
+    </message>
+    <message>
+        <source>{model} cannot do {task}; pick another model</source>
+        <translation>{model} 不能做{task}，请换一个模型</translation>
+    </message>
+    <message>
+        <source>{path} does not exist; pick an image file</source>
+        <translation>{path} 不存在，请选择一个图片文件</translation>
+    </message>
+    <message>
+        <source>A prompt starts at 0 s or later</source>
+        <translation>提示词的起点必须不早于 0 秒</translation>
+    </message>
+    <message>
+        <source>a shot it was made from changed; generate it again (Ctrl+G)</source>
+        <translation>它所依据的镜头已更改，请重新生成（Ctrl+G）</translation>
+    </message>
+    <message>
+        <source>“{name}”, from {end}</source>
+        <translation>“{name}”，取自{end}</translation>
+    </message>
+    <message>
+        <source>{model} makes sizes in steps of {m} pixels; {value} is not one (try {near})</source>
+        <translation>{model} 的尺寸必须是 {m} 像素的倍数，{value} 不是（试试 {near}）</translation>
+    </message>
+    <message>
+        <source>{model} makes at most {n} frames ({s:.1f} s) in one shot; use a long take for longer</source>
+        <translation>{model} 一个镜头最多生成 {n} 帧（{s:.1f} 秒）；更长的请用长镜头</translation>
+    </message>
+    <message>
+        <source>{n} shots selected; select one to see its recipe.</source>
+        <translation>已选择 {n} 个镜头；选择一个以查看它的配方。</translation>
+    </message>
+    <message>
+        <source>Imported footage ({file}): it has no generation recipe.</source>
+        <translation>导入的素材（{file}）：没有生成配方。</translation>
+    </message>
+    <message>
+        <source>the end of “{a}” and the start of “{b}”</source>
+        <translation>“{a}”的结尾和“{b}”的开头</translation>
+    </message>
+    <message>
+        <source>Needs at least {need:.1f} GiB</source>
+        <translation>至少需要 {need:.1f} GiB</translation>
+    </message>
+    <message>
+        <source>Fits this computer's memory (needs {need:.1f} GiB)</source>
+        <translation>本机内存足够（需要 {need:.1f} GiB）</translation>
+    </message>
+    <message>
+        <source>“{text}” is not a time in seconds</source>
+        <translation>“{text}”不是以秒为单位的时间</translation>
+    </message>
+    <message>
+        <source>Fits this machine ({tier}; needs {need:.1f} GiB)</source>
+        <translation>本机可以运行（{tier}；需要 {need:.1f} GiB）</translation>
+    </message>
+    <message>
+        <source>Too big for this machine: needs {need:.1f} GiB, {free:.1f} GiB free</source>
+        <translation>本机内存不足：需要 {need:.1f} GiB，可用 {free:.1f} GiB</translation>
+    </message>
+    <message>
         <source>probing…</source>
         <translation>正在检测…</translation>
     </message>
@@ -390,6 +898,226 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>unreadable</source>
         <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Add Local Folder…</source>
+        <translation>添加本地文件夹…</translation>
+    </message>
+    <message>
+        <source>Download canceled; what was downloaded is kept and resumes next time.</source>
+        <translation>下载已取消；已下载的部分会保留，下次继续。</translation>
+    </message>
+    <message>
+        <source>on the GPU</source>
+        <translation>全部在 GPU 上</translation>
+    </message>
+    <message>
+        <source>offloading</source>
+        <translation>卸载到内存</translation>
+    </message>
+    <message>
+        <source>streaming layers</source>
+        <translation>逐层流式</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>需要</translation>
+    </message>
+    <message>
+        <source>On this computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>built on first use</source>
+        <translation>首次使用时构建</translation>
+    </message>
+    <message>
+        <source>Cancel Download</source>
+        <translation>取消下载</translation>
+    </message>
+    <message>
+        <source>Canceling… the part already downloaded is kept and resumes next time.</source>
+        <translation>正在取消… 已下载的部分会保留，下次继续。</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>Model Folder (holding model_index.json)</source>
+        <translation>模型文件夹（包含 model_index.json）</translation>
+    </message>
+    <message>
+        <source>Model Name</source>
+        <translation>模型名称</translation>
+    </message>
+    <message>
+        <source>A short id for this model:</source>
+        <translation>给这个模型起一个简短的 ID：</translation>
+    </message>
+    <message>
+        <source>fits in memory</source>
+        <translation>内存足够</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>not downloaded</source>
+        <translation>未下载</translation>
+    </message>
+    <message>
+        <source>Downloading {name} (about {size}) into {folder}…</source>
+        <translation>正在下载 {name}（约 {size}）到 {folder}…</translation>
+    </message>
+    <message>
+        <source>Downloaded to {path}</source>
+        <translation>已下载到 {path}</translation>
+    </message>
+    <message>
+        <source>Added {name}</source>
+        <translation>已添加 {name}</translation>
+    </message>
+    <message>
+        <source>No video model is on this computer yet. Download one to generate shots, add a model folder you already have, or try the workflow with a tiny test model (its pictures are noise).</source>
+        <translation>这台电脑上还没有视频模型。下载一个来生成镜头，添加你已有的模型文件夹，或者用微型测试模型试用工作流程（它生成的画面是噪声）。</translation>
+    </message>
+    <message>
+        <source>too big</source>
+        <translation>太大</translation>
+    </message>
+    <message>
+        <source>This computer: {device}.</source>
+        <translation>本机：{device}。</translation>
+    </message>
+    <message>
+        <source>This computer: {device}; {free}.</source>
+        <translation>本机：{device}；{free}。</translation>
+    </message>
+    <message>
+        <source>device not reported yet</source>
+        <translation>设备尚未报告</translation>
+    </message>
+    <message>
+        <source>test model: a noise generator to try the workflow</source>
+        <translation>测试模型：用于试用工作流程的噪声生成器</translation>
+    </message>
+    <message>
+        <source>free memory unknown</source>
+        <translation>可用内存未知</translation>
+    </message>
+    <message>
+        <source>fits ({tier})</source>
+        <translation>可以运行（{tier}）</translation>
+    </message>
+    <message>
+        <source>{free} of memory free</source>
+        <translation>可用内存 {free}</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Earlier</source>
+        <translation>提前</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>延后</translation>
+    </message>
+    <message>
+        <source>Clear Finished</source>
+        <translation>清除已完成</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>rendering</source>
+        <translation>生成中</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>canceled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>剩余</translation>
+    </message>
+    <message>
+        <source>The picture of the shot being generated appears here</source>
+        <translation>正在生成的镜头画面会显示在这里</translation>
+    </message>
+    <message>
+        <source>Resume Queue</source>
+        <translation>恢复队列</translation>
+    </message>
+    <message>
+        <source>Pause Queue</source>
+        <translation>暂停队列</translation>
+    </message>
+    <message>
+        <source>The engine is starting…</source>
+        <translation>引擎正在启动…</translation>
+    </message>
+    <message>
+        <source>The queue is paused: running work finishes, nothing new starts.</source>
+        <translation>队列已暂停：正在运行的任务会完成，不会开始新任务。</translation>
+    </message>
+    <message>
+        <source>No generations yet. Select a shot and press Ctrl+G.</source>
+        <translation>还没有生成任务。选择一个镜头，按 Ctrl+G。</translation>
+    </message>
+    <message>
+        <source>Denoising “{name}” (live preview)</source>
+        <translation>正在去噪“{name}”（实时预览）</translation>
+    </message>
+    <message>
+        <source>All done</source>
+        <translation>全部完成</translation>
+    </message>
+    <message>
+        <source>Finished at {time}</source>
+        <translation>完成于 {time}</translation>
+    </message>
+    <message>
+        <source>{n} waiting or rendering</source>
+        <translation>{n} 个等待或生成中</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -444,10 +1172,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>按键</translation>
     </message>
     <message>
-        <source>ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message>
         <source>pending</source>
         <translation>待生成</translation>
     </message>
@@ -468,8 +1192,88 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>加载中…</translation>
     </message>
     <message>
+        <source>Waiting in the queue</source>
+        <translation>在队列中等待</translation>
+    </message>
+    <message>
         <source>{frames} frames · {length}</source>
         <translation>{frames} 帧 · {length}</translation>
+    </message>
+    <message>
+        <source>file missing</source>
+        <translation>文件缺失</translation>
+    </message>
+    <message>
+        <source>Use This Take</source>
+        <translation>使用这个镜次</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>重放</translation>
+    </message>
+    <message>
+        <source>Generate this take's recipe again and check that the frames are identical</source>
+        <translation>按这个镜次的配方重新生成，并检查帧是否完全相同</translation>
+    </message>
+    <message>
+        <source>Compare Side by Side</source>
+        <translation>并排对比</translation>
+    </message>
+    <message>
+        <source>Compare with Wipe</source>
+        <translation>划像对比</translation>
+    </message>
+    <message>
+        <source>Take {n}</source>
+        <translation>镜次 {n}</translation>
+    </message>
+    <message>
+        <source>“{name}” (deleted shot)</source>
+        <translation>“{name}”（已删除的镜头）</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Replaying take… the result is compared frame by frame when it is done.</source>
+        <translation>正在重放镜次… 完成后会逐帧比较结果。</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>seed {seed}</source>
+        <translation>种子 {seed}</translation>
+    </message>
+    <message>
+        <source>Select one shot to see its takes.</source>
+        <translation>选择一个镜头以查看它的镜次。</translation>
+    </message>
+    <message>
+        <source>Use Take {n} of “{name}”</source>
+        <translation>使用“{name}”的镜次 {n}</translation>
+    </message>
+    <message>
+        <source>Delete Take {n} of “{name}”</source>
+        <translation>删除“{name}”的镜次 {n}</translation>
+    </message>
+    <message>
+        <source>Select one shot to see its takes. Kept from deleted shots: {n}</source>
+        <translation>选择一个镜头以查看它的镜次。从已删除镜头保留的镜次：{n}</translation>
+    </message>
+    <message>
+        <source>Takes of “{name}” ({n})</source>
+        <translation>“{name}”的镜次（{n}）</translation>
+    </message>
+    <message>
+        <source>“{name}” has no take yet; generate it (Ctrl+G)</source>
+        <translation>“{name}”还没有镜次，请生成（Ctrl+G）</translation>
     </message>
     <message>
         <source>Video track: drop media here</source>
@@ -557,6 +1361,42 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Se&amp;ttings…</source>
         <translation>设置(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;New Shot from Prompt…</source>
+        <translation>用提示词新建镜头(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Generate Shot</source>
+        <translation>生成镜头(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Generate &amp;All Pending and Stale</source>
+        <translation>生成所有待生成和已过期的镜头(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Extend &amp;Forward</source>
+        <translation>向后延长(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Extend &amp;Backward</source>
+        <translation>向前延长(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Bridge to Next Shot</source>
+        <translation>衔接到下一个镜头(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Long Take from Here…</source>
+        <translation>从这里开始长镜头(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>Regenerate with New &amp;Seed</source>
+        <translation>用新种子重新生成(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Models…</source>
+        <translation>模型(&amp;M)…</translation>
     </message>
     <message>
         <source>&amp;Play / Pause</source>

@@ -1,9 +1,9 @@
-"""The open project as seen by the editor: the Qt side of the engine's Project facade.
+"""The open project's undo history: the Qt side of the engine's Project facade.
 
 Widgets never mutate the project themselves: they call `Document.apply(edit, text)`, which applies
 the edit through the facade (refused edits change nothing and surface as a message) and pushes one
-generic undo command holding the returned inverse. The facade's change events are re-emitted as a
-Qt signal so every view refreshes from the same record (Anki's operations, napari's adapters).
+generic undo command holding the returned inverse. The editor model (Qt-free) follows the project
+and tells the views what changed; `changed` re-emits its refreshes for Qt services (autosave).
 """
 
 from __future__ import annotations
@@ -15,49 +15,46 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from desktop.editor.model import EditorModel
 from desktop.undo import EditCommand
 from engine.errors import ShotloomError
 
 
 class Document(QObject):
-    changed = Signal(object)  # engine Change record
+    changed = Signal(object)  # editor model Refresh
     opened = Signal()  # a different project (or none) is now current
     dirtyChanged = Signal(bool)
     editRefused = Signal(str)  # one-line message for the status bar
     saved = Signal(Path)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, model: EditorModel | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.project: Any = None
+        self.model = model if model is not None else EditorModel()
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda _clean: self.dirtyChanged.emit(self.dirty))
-        self._unsubscribe = None
         self.edits_since_autosave = 0
+        self.merging = False  # the edit being applied is a step of a drag (merged undo step)
         self._dirty_at_open = False
+        self.model.changed.connect(self._on_change)
+
+    @property
+    def project(self) -> Any:
+        return self.model.project
 
     # -- lifecycle -------------------------------------------------------------------------
-    def set_project(self, project: Any) -> None:
-        if self._unsubscribe is not None:
-            try:
-                self._unsubscribe()
-            except Exception:  # noqa: BLE001 - an old project going away must not block the new one
-                pass
-        self._unsubscribe = None
-        self.project = project
+    def set_project(self, project: Any, *, dirty: bool | None = None) -> None:
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.edits_since_autosave = 0
         # A project opened from an autosave is unsaved work before any edit.
-        self._dirty_at_open = bool(getattr(project, "dirty", False))
-        if project is not None:
-            token = project.subscribe(self._on_change)
-            self._unsubscribe = token if callable(token) else None
+        self._dirty_at_open = bool(getattr(project, "dirty", False)) if dirty is None else dirty
+        self.model.set_project(project)
         self.opened.emit()
         self.dirtyChanged.emit(self.dirty)
 
-    def _on_change(self, change: Any) -> None:
+    def _on_change(self, refresh: Any) -> None:
         self.edits_since_autosave += 1
-        self.changed.emit(change)
+        self.changed.emit(refresh)
         self.dirtyChanged.emit(self.dirty)
 
     # -- editing ---------------------------------------------------------------------------
@@ -65,13 +62,21 @@ class Document(QObject):
         """Apply one edit as one undo step (or merged into the previous step with the same key)."""
         if self.project is None:
             return False
+        self.merging = merge_key is not None
         try:
             inverse = self.project.apply(edit)
         except ShotloomError as exc:
             self.editRefused.emit(str(exc))
             return False
+        finally:
+            self.merging = False
         self.undo_stack.push(EditCommand(self.project, edit, inverse, text, merge_key))
         return True
+
+    def mark_dirty(self) -> None:
+        """Unsaved changes that are not an undo step (a project reloaded from disk keeps none)."""
+        self._dirty_at_open = True
+        self.dirtyChanged.emit(self.dirty)
 
     # -- saving ----------------------------------------------------------------------------
     @property
@@ -81,8 +86,14 @@ class Document(QObject):
         # The undo stack knows when undo/redo has come back to the saved document.
         return (not self.undo_stack.isClean()) or self._dirty_at_open
 
-    def save(self) -> None:
-        self.project.save()
+    def discard_changes(self) -> None:
+        """The user chose not to keep the unsaved changes (they are about to be closed)."""
+        self._dirty_at_open = False
+        self.undo_stack.setClean()
+        self.dirtyChanged.emit(self.dirty)
+
+    def save_done(self) -> None:
+        """The project was just saved (by the project service): the document is clean."""
         self._dirty_at_open = False
         self.undo_stack.setClean()
         self.dirtyChanged.emit(self.dirty)

@@ -1,4 +1,5 @@
-"""The storyboard's list model: one row per shot, in timeline order, rebuilt from project.shots().
+"""The storyboard's list model: one row per shot, in timeline order, following the editor model
+(a reorder resets it; any other edit repaints only the rows its change names).
 
 Dragging cards produces a `moveRequested` (the document applies MoveShot edits); files dropped
 from the file manager produce `filesDropped`. The model itself never changes the project.
@@ -17,29 +18,45 @@ MEDIA_MIME = "application/x-shotloom-media-paths"
 
 ShotRole = Qt.ItemDataRole.UserRole + 1
 ThumbRole = Qt.ItemDataRole.UserRole + 2
+StatusRole = Qt.ItemDataRole.UserRole + 3  # what the card shows: the engine's state or the document's
+JobRole = Qt.ItemDataRole.UserRole + 4  # JobState of a shot being generated, or None
 
 
 class StoryboardModel(QAbstractListModel):
     moveRequested = Signal(list, int)  # shot ids, destination row (before the drop)
     filesDropped = Signal(list, int)  # paths, destination row
 
-    def __init__(self, thumbnails, parent=None) -> None:
+    def __init__(self, editor, thumbnails, parent=None) -> None:
         super().__init__(parent)
+        self.editor = editor  # EditorModel
         self.shots: list = []
+        self.rows: dict[str, int] = {}
         self.thumbnails = thumbnails  # ThumbnailService
         self.rate = None
         thumbnails.ready.connect(self._thumb_ready)
+        editor.opened.connect(self._reset)
+        editor.changed.connect(self._on_change)
+        editor.jobsChanged.connect(self._repaint)
 
-    def set_shots(self, shots: list, rate) -> None:
-        self.rate = rate
-        if [s.id for s in shots] == [s.id for s in self.shots]:
-            self.shots = list(shots)
-            if shots:
-                self.dataChanged.emit(self.index(0), self.index(len(shots) - 1))
-            return
+    def _reset(self) -> None:
         self.beginResetModel()
-        self.shots = list(shots)
+        self.shots = list(self.editor.shots)
+        self.rows = {s.id: i for i, s in enumerate(self.shots)}
+        self.rate = self.editor.project.fps if self.editor.project is not None else None
         self.endResetModel()
+
+    def _on_change(self, refresh) -> None:
+        if refresh.order:
+            self._reset()
+            return
+        self.shots = list(self.editor.shots)
+        self._repaint(refresh.rows)
+
+    def _repaint(self, ids) -> None:
+        for shot_id in ids:
+            row = self.rows.get(shot_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     def _thumb_ready(self, key) -> None:
         for row, shot in enumerate(self.shots):
@@ -64,9 +81,15 @@ class StoryboardModel(QAbstractListModel):
             return shot.name
         if role == Qt.ItemDataRole.ToolTipRole:
             media = shot.media_path.name if shot.media_path else "—"
-            return f"{shot.name}\n{media}\n{shot.frames} frames · {shot.status}"
+            job = self.editor.jobs.get(shot.id)
+            extra = f"\n{job.message}" if job is not None and job.message else ""
+            return f"{shot.name}\n{media}\n{shot.frames} frames · {self.editor.status(shot)}{extra}"
         if role == ShotRole:
             return shot
+        if role == StatusRole:
+            return self.editor.status(shot)
+        if role == JobRole:
+            return self.editor.jobs.get(shot.id)
         if role == ThumbRole:
             key = self.thumb_key(shot)
             if key is None:

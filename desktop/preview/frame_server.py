@@ -4,6 +4,10 @@ The UI thread only asks (`request`) and paints what comes back (`frameReady`). T
 replaces any older one still waiting (latest wins), frames are kept in an LRU cache bounded in
 bytes, and while playing the thread reads ahead in the playing direction. It uses the same render
 plan and compositor as export, so the preview shows exactly what will be exported.
+
+A timeline frame is cached under what it is made of (its layers, their weights and the fill at the
+project size), not under its position or the plan's revision: after an edit every frame whose
+recipe did not change is still in the cache, wherever it now sits on the timeline.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ READ_AHEAD = 24
 
 
 class FrameCache:
-    """LRU of frames keyed by (plan revision, frame) or (clip path, frame), bounded in bytes."""
+    """LRU of frames keyed by frame recipe content or (clip path, frame), bounded in bytes."""
 
     def __init__(self, budget_bytes: int) -> None:
         self.budget = budget_bytes
@@ -92,7 +96,6 @@ class FrameServer(QObject):
         self._cond = threading.Condition()
         self._pending: dict[str, tuple] = {}  # channel -> request (latest wins per channel)
         self._plan = None
-        self._revision = -1
         self._playing = 0  # -1 backward, 0 stopped, +1 forward
         self._ahead_from: int | None = None
         self._stop = False
@@ -107,13 +110,21 @@ class FrameServer(QObject):
             self._thread.start()
 
     # -- UI thread API -----------------------------------------------------------------------
-    def set_plan(self, plan, revision: int) -> None:
+    def set_plan(self, plan) -> None:
         self._ensure_thread()
         with self._cond:
             self._plan = plan
-            self._revision = revision
             self._ahead_from = None
             self._cond.notify()
+
+    @staticmethod
+    def key(plan, t: int, display) -> tuple:
+        """The cache key of timeline frame t: the content of its recipe at the project size."""
+        recipe = plan.at(t)
+        w, h = plan.size
+        # Only a frame bigger than the viewer is reduced; a smaller one is the same at any viewer size.
+        reduced = display if display is not None and (w > display[0] or h > display[1]) else None
+        return ("plan", recipe.layers, recipe.fill, recipe.fill_weight, plan.size, reduced)
 
     def set_display_size(self, size: tuple[int, int] | None) -> None:
         """Frames bigger than this are delivered reduced to fit (the viewer never scales down)."""
@@ -129,8 +140,10 @@ class FrameServer(QObject):
         """Ask for timeline frame t; a cached frame is delivered at once. Channel "main" is the
         playhead (read-ahead follows it); "onion" is the ghosted previous frame."""
         self._ensure_thread()
-        key = ("plan", self._revision, t, self._display)
-        frame = self.cache.get(key)
+        plan = self._plan
+        if plan is None or not 0 <= t < plan.frames:
+            return
+        frame = self.cache.get(self.key(plan, t, self._display))
         if frame is not None:
             with self._cond:
                 self._pending.pop(channel, None)
@@ -140,7 +153,7 @@ class FrameServer(QObject):
             self.frameReady.emit(channel, t, frame)
             return
         with self._cond:
-            self._pending[channel] = ("plan", self._revision, t, self._display)
+            self._pending[channel] = ("plan", t, self._display)
             if channel == "main":
                 self._ahead_from = t if self._playing else None
             self._cond.notify()
@@ -189,7 +202,7 @@ class FrameServer(QObject):
                     self._cond.wait()
                 if self._stop:
                     break
-                plan, revision = self._plan, self._revision
+                plan = self._plan
                 if self._pending:
                     channel = "main" if "main" in self._pending else next(iter(self._pending))
                     job = self._pending.pop(channel)
@@ -214,14 +227,14 @@ class FrameServer(QObject):
                     compositor = Compositor(plan, source_for)
                 compositor_plan = plan
             if job is not None and job[0] == "plan":
-                _, job_revision, t, display = job
-                if job_revision != revision or plan is None or not 0 <= t < plan.frames:
+                _, t, display = job
+                if plan is None or not 0 <= t < plan.frames:
                     continue
-                self._serve_plan(compositor, revision, t, channel, display)
+                self._serve_plan(compositor, plan, t, channel, display)
             elif job is not None:
                 self._serve_clip(clip_readers, channel, job)
             elif ahead is not None and plan is not None and compositor is not None:
-                self._read_ahead(compositor, plan, revision, ahead)
+                self._read_ahead(compositor, plan, ahead)
         if compositor is not None:
             compositor.close()
         for reader in clip_readers.values():
@@ -246,8 +259,8 @@ class FrameServer(QObject):
             frame = cv2.resize(frame, (frame.shape[1] // 2, frame.shape[0] // 2), interpolation=cv2.INTER_AREA)
         return self._np.ascontiguousarray(cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR))
 
-    def _serve_plan(self, compositor, revision: int, t: int, channel: str, display=None) -> None:
-        key = ("plan", revision, t, display)
+    def _serve_plan(self, compositor, plan, t: int, channel: str, display=None) -> None:
+        key = self.key(plan, t, display)
         frame = self.cache.get(key)
         if frame is None:
             try:
@@ -258,7 +271,7 @@ class FrameServer(QObject):
             self.cache.put(key, frame)
         self.frameReady.emit(channel, t, frame)
 
-    def _read_ahead(self, compositor, plan, revision: int, start: int) -> None:
+    def _read_ahead(self, compositor, plan, start: int) -> None:
         """Fill the cache in the playing direction until a request arrives or READ_AHEAD is met."""
         direction = self._playing or 1
         t = start
@@ -267,10 +280,10 @@ class FrameServer(QObject):
             if not 0 <= t < plan.frames:
                 break
             with self._cond:
-                if self._pending or self._stop or self._revision != revision or not self._playing:
+                if self._pending or self._stop or self._plan is not plan or not self._playing:
                     return
             display = self._display
-            key = ("plan", revision, t, display)
+            key = self.key(plan, t, display)
             if key in self.cache:
                 continue
             try:

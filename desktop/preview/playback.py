@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from desktop.models.transport import Transport
+from desktop.editor.transport import Transport
 
 SHUTTLE_SPEEDS = (1, 2, 4, 8)
 

@@ -1,6 +1,7 @@
-"""Background services of the editor: settings, autosave, imports, thumbnails, export, recent files.
+"""Background services of the editor, widget-free: settings, autosave, project open/save/lock/watch
+(project_io), imports, thumbnails, proxies, export, the model catalog and downloads (models), the
+engine adapter (engine: the job client's events as Qt signals), and the one helper every piece of
+background work uses (background: progress with ETA, cancel, one-line failures).
 
-Each service owns its thread (if any) and talks to widgets through Qt signals only. The generation
-panels (inspector, takes, queue) add an engine client service here; `MainWindow.add_panel` docks
-their widgets on the right.
+Each talks to widgets through Qt signals only.
 """

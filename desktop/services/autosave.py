@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,19 +35,6 @@ class Autosave:
 
 def autosave_folder(project_id: str) -> Path:
     return paths.autosave_dir() / project_id
-
-
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".meta-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_autosave(folder: Path) -> Autosave | None:
@@ -130,6 +116,11 @@ class AutosaveService(QObject):
         self.timer.setInterval(seconds * 1000)
         self.timer.timeout.connect(self.autosave_if_needed)
         self.timer.start()
+        # Edits that are steps of a drag are saved once the drag pauses, not in the middle of it.
+        self.settle = QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(1000)
+        self.settle.timeout.connect(self.autosave_if_needed)
         self._revision_saved: int | None = None
         document.changed.connect(self._on_change)
         document.opened.connect(self._on_opened)
@@ -145,7 +136,10 @@ class AutosaveService(QObject):
 
     def _on_change(self, _change) -> None:
         if self.document.edits_since_autosave >= self.edits:
-            self.autosave_if_needed()
+            if self.document.merging:
+                self.settle.start()
+            else:
+                self.autosave_if_needed()
 
     def autosave_if_needed(self) -> Path | None:
         project = self.document.project
@@ -156,12 +150,14 @@ class AutosaveService(QObject):
         return self.autosave()
 
     def autosave(self) -> Path | None:
+        from engine.fsutil import write_json_atomic  # not at start-up
+
         project = self.document.project
         folder = autosave_folder(project.id)
         folder.mkdir(parents=True, exist_ok=True)
         try:
             project.save_to(folder / DOCUMENT)
-            _write_json(folder / "autosave.json", {
+            write_json_atomic(folder / "autosave.json", {
                 "project_id": project.id, "project_path": str(Path(project.path).resolve()),
                 "name": project.name, "saved_at": time.time(), "revision": project.revision,
             })

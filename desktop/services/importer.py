@@ -5,77 +5,61 @@ undo step, with a warning for the ones that have damaged frames or lost sound.""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
+from desktop.services.background import BackgroundTask
 from engine.errors import ShotloomError
 
 
-class ImportJob(QObject):
-    progress = Signal(int, int, str)  # done, total, file name
-    probed = Signal(object, list, list)  # job, [(path, ImportedShot)], [one-line errors]
+def import_files_as_shots(task: BackgroundTask, project, paths: list[Path], row: int) -> tuple[list, list]:
+    """([(path, ImportedShot)], [one-line errors]) for the files, reporting each file by name; the
+    shots go in at `row`, one after the other."""
+    from engine.project.importing import import_as_shot
 
-    def __init__(self, paths: list[Path], row: int, project, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = [Path(p) for p in paths]
-        self.row = row
-        self.project = project
-        self.canceled = False
-        self.started_at = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name="shotloom-import", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def cancel(self) -> None:
-        self.canceled = True
-
-    def _run(self) -> None:
-        from engine.project.importing import import_as_shot
-
-        good, errors = [], []
-        total = len(self.paths)
-        for i, path in enumerate(self.paths):
-            if self.canceled:
-                break
-            self.progress.emit(i, total, path.name)
-            try:
-                good.append((path, import_as_shot(self.project, path, index=self.row + len(good))))
-            except ShotloomError as exc:
-                errors.append(str(exc))
-            except Exception as exc:  # noqa: BLE001 - whatever the child reports, name the file
-                errors.append(f"{path}: could not be read ({exc}); check the file")
-        self.progress.emit(total, total, "")
-        self.probed.emit(self, good, errors)
+    good, errors = [], []
+    total = len(paths)
+    for i, path in enumerate(paths):
+        if task.token.canceled:
+            break
+        task.report(i, total, path.name)
+        try:
+            good.append((path, import_as_shot(project, path, index=row + len(good))))
+        except ShotloomError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - whatever the child reports, name the file
+            errors.append(f"{path}: could not be read ({exc}); check the file")
+    task.report(total, total, "")
+    return good, errors
 
 
 class ImportService(QObject):
-    """Starts ImportJobs and hands their results to the UI thread."""
+    """Starts imports and hands their results to the UI thread."""
 
-    started = Signal(object)  # ImportJob
+    started = Signal(object)  # the BackgroundTask (with .paths and .row)
     finished = Signal(list, list, int)  # good [(path, ImportedShot)], errors, insert row
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.jobs: list[ImportJob] = []
+        self.jobs: list[BackgroundTask] = []
 
-    def import_files(self, paths: list[Path], row: int) -> ImportJob:
-        # The window's open project: its rate sets the shots' lengths.
-        project = self.parent().document.project
-        job = ImportJob(paths, row, project, self)
-        job.probed.connect(self._done, Qt.ConnectionType.QueuedConnection)
-        self.jobs.append(job)
-        self.started.emit(job)
-        job.start()
-        return job
+    def import_files(self, project, paths: list[Path], row: int) -> BackgroundTask:
+        """Import into `project` (its rate sets the shots' lengths) at `row`."""
+        paths = [Path(p) for p in paths]
+        task = BackgroundTask(lambda t: import_files_as_shots(t, project, paths, row), "import", self)
+        task.paths, task.row = paths, row
+        task.succeeded.connect(lambda result, t=task: self._done(t, *result))
+        task.failed.connect(lambda message, t=task: self._done(t, [], [message]))
+        self.jobs.append(task)
+        self.started.emit(task)
+        task.start()
+        return task
 
-    def _done(self, job: ImportJob, good: list, errors: list) -> None:
-        if job in self.jobs:
-            self.jobs.remove(job)
-        self.finished.emit(good, errors, job.row)
+    def _done(self, task: BackgroundTask, good: list, errors: list) -> None:
+        if task in self.jobs:
+            self.jobs.remove(task)
+        self.finished.emit(good, errors, task.row)
 
     @property
     def busy(self) -> bool:

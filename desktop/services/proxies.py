@@ -8,19 +8,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.progress import CancelToken
+from desktop.services.background import BackgroundTask
 
 
 class ProxyService(QObject):
-    progress = Signal(int, int, str)
     built = Signal(str)  # media path whose proxy is now on disk
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._token = CancelToken()
         self._lock = threading.Lock()
         self._busy: set[str] = set()
+        self.tasks: list[BackgroundTask] = []
 
     def ensure(self, project_path: Path, media: list[tuple[Path, bool]], height: int) -> None:
         """media: (path, is_video) pairs gathered on the UI thread; stills need no proxy."""
@@ -40,27 +39,39 @@ class ProxyService(QObject):
                 self._busy.add(str(target))
             todo.append((path, target))
         if todo:
-            threading.Thread(target=self._run, args=(todo, height), daemon=True,
-                             name="shotloom-proxies").start()
+            task = BackgroundTask(lambda t: self._run(t, todo, height), "proxies", self)
+            task.item.connect(self._on_item)
+            task.ended.connect(lambda t=task: self.tasks.remove(t) if t in self.tasks else None)
+            self.tasks.append(task)
+            task.start()
 
     def cancel(self) -> None:
-        self._token.cancel()
+        for task in self.tasks:
+            task.cancel()
 
-    def _run(self, todo: list[tuple[Path, Path]], height: int) -> None:
+    def _on_item(self, item: tuple[str, str | None]) -> None:
+        media, error = item
+        if error is None:
+            self.built.emit(media)
+        else:
+            self.failed.emit(error)
+
+    def _run(self, task: BackgroundTask, todo: list[tuple[Path, Path]], height: int) -> None:
         from engine.media import build_proxy
 
         for n, (media, target) in enumerate(todo):
-            if self._token.canceled:
+            if task.token.canceled:
                 return
-            self.progress.emit(n, len(todo), media.name)
+            task.report(n, len(todo), media.name)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                build_proxy(media, target, height=height, cancel=self._token)
+                build_proxy(media, target, height=height, cancel=task.token)
             except Exception as exc:  # noqa: BLE001 - the preview falls back to the original file
-                self.failed.emit(f"{media}: no preview proxy ({exc}); the preview reads the original")
+                if not task.token.canceled:
+                    task.emit_item((str(media), f"{media}: no preview proxy ({exc}); the preview reads the original"))
             else:
-                self.built.emit(str(media))
+                task.emit_item((str(media), None))
             finally:
                 with self._lock:
                     self._busy.discard(str(target))
-        self.progress.emit(len(todo), len(todo), "")
+        task.report(len(todo), len(todo), "")

@@ -8,8 +8,6 @@ editor itself writes. A damaged file or a bad value falls back to the default, f
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -34,6 +32,8 @@ CHECKS = {
     "autosave_edits": lambda v: _int_in(v, 1, 10000),
     "recent": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "proxies": lambda v: isinstance(v, bool),
+    "engine_autostart": lambda v: isinstance(v, bool),
+    "models_offered": lambda v: isinstance(v, bool),
 }
 
 
@@ -47,6 +47,8 @@ class Settings:
     autosave_edits: int = 25
     recent: list[str] = field(default_factory=list)
     proxies: bool = True  # build all-intra preview proxies of imported video
+    engine_autostart: bool = True  # start the generation engine's worker when the editor starts
+    models_offered: bool = False  # the first-run models dialog was shown
 
     @staticmethod
     def file() -> Path:
@@ -71,17 +73,9 @@ class Settings:
         return cls.from_dict(data)
 
     def save(self) -> None:
-        path = self.file()
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(asdict(self), fh, indent=2)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from engine.fsutil import write_json_atomic  # not at start-up (it brings `secrets`)
+
+        write_json_atomic(self.file(), asdict(self), indent=2)
 
     def add_recent(self, project_path: Path, limit: int = 10) -> None:
         text = str(Path(project_path).resolve())

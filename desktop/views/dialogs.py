@@ -92,3 +92,41 @@ def ask_save(parent: QWidget, name: str) -> QMessageBox.StandardButton:
                            | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     return QMessageBox.StandardButton(box.exec())
+
+
+class NewShotDialog(QDialog):
+    """A new shot from a prompt: the prompt, the model and the length; optionally generate now."""
+
+    def __init__(self, models: list[tuple[str, str]], model: str, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QPlainTextEdit
+
+        super().__init__(parent)
+        self.setObjectName("newShotDialog")
+        self.setWindowTitle(tr("New Shot"))
+        self.setMinimumWidth(460)
+        self.prompt = QPlainTextEdit(self)
+        self.prompt.setPlaceholderText(tr("What the shot shows, e.g. “a lighthouse at dusk, waves, slow push in”"))
+        self.prompt.setFixedHeight(90)
+        self.model = QComboBox(self)
+        for model_id, label in models:
+            self.model.addItem(label, model_id)
+        self.model.setCurrentIndex(max(0, self.model.findData(model)))
+        self.seconds = QDoubleSpinBox(self)
+        self.seconds.setRange(0.1, 60.0)
+        self.seconds.setValue(4.0)
+        self.seconds.setSuffix(" s")
+        self.generate_now = QCheckBox(tr("Generate it now"), self)
+        self.generate_now.setChecked(True)
+        form = QFormLayout()
+        form.addRow(tr("Prompt:"), self.prompt)
+        form.addRow(tr("Model:"), self.model)
+        form.addRow(tr("Duration:"), self.seconds)
+        form.addRow("", self.generate_now)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Add Shot"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)

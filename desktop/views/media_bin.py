@@ -4,15 +4,15 @@ Drag a file onto the storyboard or the timeline to add it as a shot."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from desktop.i18n import tr
 from desktop.models.storyboard import MEDIA_MIME
+from desktop.services.background import BackgroundTask
 
 
 def describe(info) -> str:
@@ -31,20 +31,10 @@ def describe(info) -> str:
     return " · ".join(p for p in first if p) + "\n" + " · ".join(p for p in second if p)
 
 
-class _Prober(QObject):
-    done = Signal(str, object)
+def _probe(path: Path):
+    from engine.media import probe
 
-    def probe(self, path: Path) -> None:
-        threading.Thread(target=self._run, args=(path,), daemon=True, name="shotloom-bin-probe").start()
-
-    def _run(self, path: Path) -> None:
-        from engine.media import probe
-
-        try:
-            info = probe(path)
-        except Exception:  # noqa: BLE001 - the bin shows what it cannot read as unreadable
-            info = False
-        self.done.emit(str(path), info)
+    return probe(path)
 
 
 class MediaBinModel(QAbstractListModel):
@@ -53,8 +43,6 @@ class MediaBinModel(QAbstractListModel):
         self.items: list[tuple[Path, object]] = []  # (path, MediaInfo | None | False)
         self.thumbnails = thumbnails
         thumbnails.ready.connect(self._thumb_ready)
-        self._prober = _Prober(self)
-        self._prober.done.connect(self._probed, Qt.ConnectionType.QueuedConnection)
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -73,7 +61,11 @@ class MediaBinModel(QAbstractListModel):
         self.items.append((path, info))
         self.endInsertRows()
         if info is None:
-            self._prober.probe(path)
+            # The bin shows what it cannot read as unreadable.
+            task = BackgroundTask(lambda _t: _probe(path), "bin-probe", self)
+            task.succeeded.connect(lambda result, p=str(path): self._probed(p, result))
+            task.failed.connect(lambda _msg, p=str(path): self._probed(p, False))
+            task.start()
 
     def _probed(self, path: str, info) -> None:
         for row, (p, _old) in enumerate(self.items):

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate
 
 from desktop.i18n import tr
-from desktop.models.storyboard import ShotRole, ThumbRole
+from desktop.models.storyboard import JobRole, ShotRole, StatusRole, ThumbRole
 from desktop.models.timecode import duration_text
 
 CARD_W, CARD_H = 176, 150
@@ -18,12 +18,31 @@ BADGES = {
     "pending": QColor(200, 150, 50),
     "missing": QColor(200, 70, 60),
     "stale": QColor(140, 110, 190),
+    "queued": QColor(150, 130, 70),
+    "rendering": QColor(50, 150, 170),
+    "failed": QColor(200, 70, 60),
 }
 
 
 def status_text(status: str) -> str:
-    return {"ready": tr("ready"), "pending": tr("pending"), "missing": tr("missing"),
-            "stale": tr("stale")}.get(status, status)
+    return {"ready": tr("ready"), "pending": tr("pending"), "missing": tr("missing"), "stale": tr("stale"),
+            "queued": tr("queued"), "rendering": tr("rendering"), "failed": tr("failed")}.get(status, status)
+
+
+def paint_ring(p: QPainter, centre, radius: int, fraction: float) -> None:
+    """A progress ring: a dim full circle and a bright arc from twelve o'clock."""
+    rect = QRect(0, 0, 2 * radius, 2 * radius)
+    rect.moveCenter(centre)
+    p.setBrush(QColor(0, 0, 0, 150))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawEllipse(rect.adjusted(-4, -4, 4, 4))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setPen(QPen(QColor(255, 255, 255, 60), 4))
+    p.drawEllipse(rect)
+    p.setPen(QPen(QColor(110, 210, 230), 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    p.drawArc(rect, 90 * 16, -int(360 * 16 * max(0.0, min(1.0, fraction))))
+    p.setPen(QColor(240, 240, 240))
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{int(fraction * 100)}%")
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -55,10 +74,20 @@ class CardDelegate(QStyledItemDelegate):
             target = QRect(0, 0, scaled.width(), scaled.height())
             target.moveCenter(thumb_rect.center())
             p.drawImage(target, image)
-        else:
+        status = index.data(StatusRole) or shot.status
+        job = index.data(JobRole)
+        if image is None or image.isNull():
             p.setPen(pal.color(pal.ColorRole.PlaceholderText))
-            p.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter,
-                       tr("Not generated yet") if shot.media_path is None else tr("Loading…"))
+            text = tr("Not generated yet") if shot.media_path is None else tr("Loading…")
+            if status == "queued":
+                text = tr("Waiting in the queue")
+            elif status == "failed" and job is not None:
+                text = job.message
+            if status != "rendering":
+                p.drawText(thumb_rect.adjusted(6, 18, -6, -2),
+                           Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        if status == "rendering" and job is not None:
+            paint_ring(p, thumb_rect.center(), 24, job.progress)
         # number chip
         chip = QRect(thumb_rect.x() + 4, thumb_rect.y() + 4, 24, 18)
         p.setPen(Qt.PenStyle.NoPen)
@@ -67,12 +96,12 @@ class CardDelegate(QStyledItemDelegate):
         p.setPen(QColor(240, 240, 240))
         p.drawText(chip, Qt.AlignmentFlag.AlignCenter, str(shot.index + 1))
         # status badge
-        badge_text = status_text(shot.status)
+        badge_text = status_text(status)
         fm = p.fontMetrics()
         bw = fm.horizontalAdvance(badge_text) + 12
         badge = QRect(thumb_rect.right() - bw - 4, thumb_rect.y() + 4, bw, 18)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(BADGES.get(shot.status, QColor(120, 120, 120)))
+        p.setBrush(BADGES.get(status, QColor(120, 120, 120)))
         p.drawRoundedRect(badge, 9, 9)
         p.setPen(QColor(255, 255, 255))
         p.drawText(badge, Qt.AlignmentFlag.AlignCenter, badge_text)

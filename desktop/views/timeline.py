@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
@@ -29,6 +29,9 @@ STATUS_COLOURS = {
     "pending": QColor(120, 100, 60),
     "missing": QColor(150, 60, 60),
     "stale": QColor(110, 90, 140),
+    "queued": QColor(120, 100, 60),
+    "rendering": QColor(60, 120, 130),
+    "failed": QColor(150, 60, 60),
 }
 
 
@@ -40,6 +43,8 @@ class TimelineData:
     mixes: list = field(default_factory=list)  # (start, frames, kind, b_shot_id)
     audio: list = field(default_factory=list)  # AudioClipInfo
     seams: dict = field(default_factory=dict)  # cut frame -> defect bool
+    status: object = None  # shot -> status shown (the engine's state while generating); None: shot.status
+    jobs: dict = field(default_factory=dict)  # shot id -> JobState (progress of a rendering shot)
 
 
 class TimelineCanvas(QWidget):
@@ -48,6 +53,7 @@ class TimelineCanvas(QWidget):
     transitionEditRequested = Signal(str)  # shot id of the later shot
     trimDrag = Signal(str, str, int, object)  # shot id, side, delta frames, merge key
     transitionDrag = Signal(str, str, int, object)  # shot id, kind, new length, merge key
+    contextRequested = Signal(str, object)  # shot id ("" for none), global QPoint
     viewChanged = Signal()
 
     _serial = itertools.count(1)
@@ -223,6 +229,11 @@ class TimelineCanvas(QWidget):
             if shot.index > 0:
                 self.transitionEditRequested.emit(shot.id)
 
+    def contextMenuEvent(self, event) -> None:
+        kind, target = self._hit(QPointF(event.pos()))
+        shot = target if kind == "shot" else target[0] if kind == "trim" else None
+        self.contextRequested.emit(shot.id if shot is not None else "", event.globalPos())
+
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -277,19 +288,22 @@ class TimelineCanvas(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(7.5, font.pointSizeF() * 0.85))
         p.setFont(font)
+        ticks, labels = [], []
         for f in range(first, last + 1, minor):
             x = self.x_of(f)
             if f % step == 0:
-                p.setPen(tick_pen)
-                p.drawLine(QPointF(x, RULER_H - 12), QPointF(x, RULER_H))
-                p.setPen(text_pen)
-                p.drawText(QRectF(x + 3, 1, 160, 15), Qt.AlignmentFlag.AlignLeft,
-                           timecode(f, self.data.rate))
-                p.setPen(QPen(pal.color(pal.ColorRole.PlaceholderText)))
-                p.drawText(QRectF(x + 3, 15, 160, 14), Qt.AlignmentFlag.AlignLeft, str(f))
+                ticks.append(QLineF(x, RULER_H - 12, x, RULER_H))
+                labels.append((x, f))
             elif self.px_per_frame * minor >= 4:
-                p.setPen(tick_pen)
-                p.drawLine(QPointF(x, RULER_H - 5), QPointF(x, RULER_H))
+                ticks.append(QLineF(x, RULER_H - 5, x, RULER_H))
+        p.setPen(tick_pen)
+        p.drawLines(ticks)  # one call: a zoomed-in ruler has hundreds of ticks
+        placeholder = QPen(pal.color(pal.ColorRole.PlaceholderText))
+        for x, f in labels:
+            p.setPen(text_pen)
+            p.drawText(QRectF(x + 3, 1, 160, 15), Qt.AlignmentFlag.AlignLeft, timecode(f, self.data.rate))
+            p.setPen(placeholder)
+            p.drawText(QRectF(x + 3, 15, 160, 14), Qt.AlignmentFlag.AlignLeft, str(f))
         # seam markers at cuts; red where analysis flagged a defect
         for shot in self.data.shots[1:]:
             x = self.x_of(shot.start)
@@ -320,7 +334,8 @@ class TimelineCanvas(QWidget):
             if x1 < 0 or x0 > self.width():
                 continue
             rect = QRectF(x0 + 1, track.top() + 2, max(1.0, x1 - x0 - 2), track.height() - 4)
-            colour = STATUS_COLOURS.get(shot.status, STATUS_COLOURS["ready"])
+            status = self.data.status(shot) if self.data.status is not None else shot.status
+            colour = STATUS_COLOURS.get(status, STATUS_COLOURS["ready"])
             if shot.id in self.selected:
                 colour = colour.lighter(140)
             p.setPen(QPen(colour.lighter(150) if shot.id in self.selected else colour.darker(130),
@@ -334,6 +349,11 @@ class TimelineCanvas(QWidget):
                            p.fontMetrics().elidedText(f"{shot.name}  ({shot.frames})",
                                                       Qt.TextElideMode.ElideRight,
                                                       int(rect.width() - 12)))
+            job = self.data.jobs.get(shot.id) if self.data.jobs else None
+            if job is not None and job.status == "rendering":
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor(110, 210, 230))
+                p.drawRect(QRectF(rect.left(), rect.bottom() - 4, rect.width() * job.progress, 4))
             # trim handles
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(255, 255, 255, 60))

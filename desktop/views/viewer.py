@@ -50,6 +50,9 @@ class ViewerCanvas(QWidget):
         self.compare = "off"
         self.wipe = 0.5
         self.empty_text = tr("No shots yet. Drop video or image files here, or use File › Import Media.")
+        self.generation: QImage | None = None  # the live preview of the shot being generated here
+        self.generation_text: str | None = None
+        self.generation_painted = 0.0  # when the last preview was painted (benchmarks)
 
     # -- inputs ---------------------------------------------------------------------------------
     def show_frame(self, index: int, frame: np.ndarray) -> None:
@@ -88,6 +91,8 @@ class ViewerCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         if self.compare != "off" and (self.clip_a is not None or self.clip_b is not None):
             self._paint_compare(p)
+        elif self.generation_text is not None:
+            self._paint_generation(p)
         elif self.frame is not None:
             h, w, _ = self.frame.shape
             target = self._fit(w, h, self.rect())
@@ -109,6 +114,26 @@ class ViewerCanvas(QWidget):
         if self.frame_index is not None and self.frame is not None:
             self.painted_index = self.frame_index
             self.painted.emit(self.frame_index)
+
+    def _paint_generation(self, p: QPainter) -> None:
+        """The shot under the playhead is being generated: its denoising preview, and how far it is."""
+        import time
+
+        if self.generation is not None and not self.generation.isNull():
+            w, h = self.generation.width(), self.generation.height()
+            ref = self.frame.shape[1::-1] if self.frame is not None else (w, h)
+            target = self._fit(ref[0], ref[1], self.rect())
+            p.drawImage(target, self.generation)
+            self.generation_painted = time.time()
+        font = QFont(self.font())
+        font.setPointSizeF(max(10.0, font.pointSizeF() * 1.1))
+        p.setFont(font)
+        box = p.fontMetrics().boundingRect(self.generation_text).adjusted(-10, -6, 10, 6)
+        box.moveCenter(self.rect().center())
+        box.moveTop(self.rect().top() + 14)
+        p.fillRect(box, QColor(0, 0, 0, 180))
+        p.setPen(QColor(120, 220, 235))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self.generation_text)
 
     def _paint_safe(self, p: QPainter, target: QRect) -> None:
         p.setPen(QPen(QColor(255, 255, 255, 140), 1, Qt.PenStyle.DashLine))
@@ -229,7 +254,7 @@ class ViewerPanel(QWidget):
         self.combo_a = QComboBox(bar)
         self.combo_b = QComboBox(bar)
         for combo in (self.combo_a, self.combo_b):
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(18)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(self._request_compare)
         row.addWidget(self.compare_label)
@@ -328,12 +353,14 @@ class ViewerPanel(QWidget):
     def set_shots(self, shots: list) -> None:
         """Compare sources: every take of every shot (A/B compare of takes or of shots)."""
         self.shots = shots
+        from desktop.views.takes_panel import ordered_takes
+
         sources = []
         for shot in shots:
-            for take in getattr(shot, "takes", ()) or ():
+            for n, take in enumerate(ordered_takes(shot) if len(shot.takes) > 1 else shot.takes, 1):
                 if take.path is None:
                     continue
-                suffix = "" if len(shot.takes) == 1 else f" · {take.id[:6]}"
+                suffix = "" if len(shot.takes) == 1 else " · " + tr("Take {n}").format(n=n)
                 sources.append((f"{shot.name}{suffix}", take.path, shot.source_in, shot.id))
         if sources == self.compare_sources:
             return
@@ -370,6 +397,30 @@ class ViewerPanel(QWidget):
             self.server.request_clip(channel, path, source_in + offset, self.transport.rate,
                                      tuple(self.canvas_size()))
         self.canvas.labels = tuple(labels)
+
+    def show_generation(self, preview: str | None, text: str | None) -> None:
+        """Paint the live preview of the shot being generated under the playhead (None: stop)."""
+        canvas = self.canvas
+        if preview is not None:
+            image = QImage(str(preview))
+            if not image.isNull():
+                canvas.generation = image
+        elif text is None:
+            canvas.generation = None
+        canvas.generation_text = text
+        canvas.update()
+
+    def compare_paths(self, a, b) -> None:
+        """Compare two takes (by their media paths): A and B are set to them, in sync."""
+        paths = [str(src[1]) for src in self.compare_sources]
+        for combo, path in ((self.combo_a, a), (self.combo_b, b)):
+            if str(path) in paths:
+                combo.setCurrentIndex(paths.index(str(path)))
+        shot_id = next((src[3] for src in self.compare_sources if str(src[1]) == str(a)), None)
+        shot = next((s for s in self.shots if s.id == shot_id), None)
+        if shot is not None and not shot.start <= self.transport.frame < shot.start + shot.frames:
+            self.transport.seek(shot.start)
+        self._request_compare()
 
     def canvas_size(self) -> tuple[int, int]:
         frame = self.canvas.frame

@@ -24,14 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SHOTLOOM_HOME"] = tempfile.mkdtemp(prefix="shotloom-bench-home-")
 
-
-def pump(app, until, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while not until():
-        if time.monotonic() > end:
-            raise SystemExit("timed out waiting for the editor")
-        app.processEvents()
-        time.sleep(0.001)
+from gui_bench import pump  # noqa: E402 - after the environment is set
 
 
 def make_window(work: Path, clips: list[Path], size: tuple[int, int], proxies: bool):

@@ -37,7 +37,7 @@ def english_ui(shotloom_home):
     """Tests read English texts whatever the machine's locale (the Chinese UI has its own test)."""
     from desktop.services.settings import Settings
 
-    Settings(language="en").save()
+    Settings(language="en", engine_autostart=False, models_offered=True).save()
 
 
 @pytest.fixture

@@ -73,7 +73,9 @@ def test_create_import_reorder_trim_split_crossfade_undo_redo(qtbot, window, foo
 
     # Crossfade into the third shot (Ctrl+T on the selected card); the mix shows on the timeline.
     third = win.shots[2]
-    win.storyboard.select_ids([third.id])
+    card = win.storyboard.visualRect(win.storyboard_model.index(2)).center()
+    qtbot.mouseClick(win.storyboard.viewport(), Qt.MouseButton.LeftButton, pos=card)
+    assert win.model.selection.ids == (third.id,)
     qtbot.keyClick(win, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     third = win.shots[2]
     assert third.transition_in is not None and third.transition_in.kind == "crossfade"

@@ -22,9 +22,9 @@ def test_autosave_never_touches_the_users_file_and_runs_every_25_edits(qtbot, wi
     shot = win.shots[0].id
     folder = autosave_folder(win.document.project.id)
     for i in range(24):
-        win.apply(SetNotes(shot, f"note {i}"), "Notes")
+        win.document.apply(SetNotes(shot, f"note {i}"), "Notes")
     assert not (folder / "project.otio").exists()
-    win.apply(SetNotes(shot, "note 24"), "Notes")
+    win.document.apply(SetNotes(shot, "note 24"), "Notes")
     assert (folder / "project.otio").exists()
     assert (path / "project.otio").read_bytes() == before
     # A save removes the autosave: nothing left to recover.
@@ -44,7 +44,7 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     first.save()
     saved = (path / "project.otio").read_bytes()
     first.transport.seek(30)
-    assert first.split_at_playhead()
+    assert first.commands.split_at_playhead()
     first.autosave.autosave()
     # The editor "crashes": no save, no clean shutdown of the autosave.
     first.shutdown()
@@ -57,7 +57,7 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     seen = {}
 
     def answer():
-        dialog = second.recovery_dialog
+        dialog = second.flow.recovery_dialog
         seen["visible"] = dialog.isVisible()
         seen["names"] = "crashy" in dialog.findChild(QLabel).text()
         dialog.recover_button.click()

@@ -2,7 +2,10 @@
 
 Makes a demo project of synthetic footage and saves PNGs of: the empty window, a storyboard of
 several shots with thumbnails, the timeline zoomed in on a transition, the export dialog (idle and
-exporting), A/B wipe compare with safe areas, the settings dialog and the Chinese UI.
+exporting), A/B wipe compare with safe areas, the settings dialog and the Chinese UI; then the
+studio with a real engine worker on the tiny test model: a shot's recipe in the inspector, a
+generation in progress with its live preview, two takes compared, the queue panel, the first-run
+models dialog, and the new panels in Chinese.
 
     tests/screenshots/make_screenshots.sh [OUT_DIR]     (default tests/screenshots/out)
 """
@@ -36,8 +39,10 @@ def main() -> int:
     os.environ["SHOTLOOM_HOME"] = str(work / "home")
 
     from desktop.app import build_window, create_app
+    from desktop.services.settings import Settings
     from engine.media.synthetic import make_test_clip
 
+    Settings(engine_autostart=True, models_offered=True).save()
     app = create_app()
     win = build_window()
     win.resize(1440, 900)
@@ -61,8 +66,7 @@ def main() -> int:
     # A crossfade into the third shot, the timeline zoomed in on it.
     third = win.shots[2]
     win.storyboard.select_ids([third.id])
-    win.set_transition_on_selected("crossfade")
-    win.apply_transition = None
+    win.commands.set_transition_on_selected("crossfade")
     mix = win.plan.mixes[0]
     win.transport.seek(mix.start + mix.frames // 2)
     canvas = win.timeline.canvas
@@ -127,12 +131,101 @@ def main() -> int:
     win.apply_settings()
     pump(app, 1.0)
     win.grab().save(str(out / "08-light-theme.png"))
+    win.settings.theme = "dark"
+    win.apply_settings()
+
+    studio_shots(app, win, work, out)
 
     win._closing_ok = True
     win.close()
     for png in sorted(out.glob("*.png")):
         print(png)
     return 0
+
+
+def studio_shots(app, win, work: Path, out: Path) -> None:
+    from engine.gen.takes import SPEC_KEY
+    from engine.project import SetRecipe
+
+    pump(app, 120, until=lambda: win.engine.ready and win.engine.state == "idle")
+    win.save()  # the demo film has unsaved edits: no "save changes?" prompt
+    win.new_project(work / "Studio.shotloom", size=(768, 512))
+    clip = make_clip(work, "harbour", 5)
+    win.import_files([str(clip)])
+    pump(app, 60, until=lambda: len(win.shots) == 1 and not win.importer.busy)
+    shot_id = win.generation.new_shot("a red lighthouse on a cliff at dusk, waves below, slow push in",
+                                      model="tiny-ltx", seconds=1.0, name="Lighthouse")
+    spec = {**win.model.shot(shot_id).recipe[SPEC_KEY], "steps": 2, "width": 256, "height": 160}
+    win.document.apply(SetRecipe(shot_id, {SPEC_KEY: spec}), "steps")
+    win.model.selection.set([shot_id])
+    win.generation.generate()
+    pump(app, 240, until=lambda: len(win.model.shot(shot_id).takes) == 1)
+    win.generation.generate()
+    pump(app, 240, until=lambda: len(win.model.shot(shot_id).takes) == 2)
+    win.model.selection.set([shot_id])
+    win.transport.seek(win.model.shot(shot_id).start + 6)
+    win.docks["inspector"].raise_()
+    pump(app, 1.5)
+    win.grab().save(str(out / "09-inspector.png"))
+    win.docks["inspector"].grab().save(str(out / "09b-inspector-detail.png"))
+
+    # Two takes compared side by side, then with the wipe.
+    win.docks["takes"].raise_()
+    win.takes.list.selectAll()
+    win.takes.compare("side")
+    pump(app, 1.5)
+    win.grab().save(str(out / "10-takes-compare.png"))
+    win.takes.compare("wipe")
+    pump(app, 1.0)
+    win.viewer.grab().save(str(out / "10b-takes-wipe.png"))
+    win.registry["compare_off"].trigger()
+
+    # A long generation in progress: the card's ring, the viewer's and the queue's live preview.
+    spec = {**win.model.shot(shot_id).recipe[SPEC_KEY], "steps": 400, "width": 128, "height": 96}
+    win.document.apply(SetRecipe(shot_id, {**win.model.shot(shot_id).recipe, SPEC_KEY: spec}), "steps")
+    win.model.selection.set([shot_id])
+    win.generation.generate()
+    win.docks["queue"].raise_()
+    pump(app, 600, until=lambda: win.queue_panel.preview_painted_at > 0 and shot_id in win.model.jobs
+         and win.model.jobs[shot_id].progress >= 0.01)
+    pump(app, 2.0)
+    win.grab().save(str(out / "11-generating.png"))
+    win.docks["queue"].grab().save(str(out / "12-queue.png"))
+
+    dialog = win.studio.models_dialog(first_run=True)
+    pump(app, 1.0)
+    dialog.grab().save(str(out / "13-models-first-run.png"))
+    dialog.close()
+
+    win.settings.language = "zh_CN"
+    win.apply_settings()
+    pump(app, 1.5)
+    win.grab().save(str(out / "14-chinese-generating.png"))
+    win.docks["inspector"].raise_()
+    pump(app, 0.8)
+    win.docks["inspector"].grab().save(str(out / "14b-chinese-inspector.png"))
+    win.docks["takes"].raise_()
+    pump(app, 0.8)
+    win.docks["takes"].grab().save(str(out / "14c-chinese-takes.png"))
+    dialog = win.studio.models_dialog(first_run=True)
+    pump(app, 1.0)
+    dialog.grab().save(str(out / "14d-chinese-models.png"))
+    dialog.close()
+    win.menus["generate"].popup(win.mapToGlobal(win.menuBar().geometry().bottomLeft()))
+    pump(app, 0.5)
+    win.menus["generate"].grab().save(str(out / "14e-chinese-generate-menu.png"))
+    win.menus["generate"].close()
+    if shot_id in win.model.jobs:
+        win.engine.cancel(win.model.jobs[shot_id].job_id)
+    pump(app, 30, until=lambda: shot_id not in win.model.jobs)
+    win.settings.language = "en"
+    win.apply_settings()
+
+
+def make_clip(work: Path, name: str, seed: int) -> Path:
+    from engine.media.synthetic import make_test_clip
+
+    return make_test_clip(work / f"{name}.mp4", frames=48, rate=Fraction(24), size=(384, 256), seed=seed, gop=24)
 
 
 if __name__ == "__main__":

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PySide6.QtCore import QObject, Signal
+from desktop.editor.events import Event
 
 
-class Transport(QObject):
-    frameChanged = Signal(int)
-    rangeChanged = Signal()  # in/out/loop/markers
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+class Transport:
+    def __init__(self) -> None:
+        self.frameChanged = Event()  # (frame)
+        self.rangeChanged = Event()  # in/out/loop/markers
         self.frame = 0
         self.length = 0
         self.rate = Fraction(24)

@@ -1,0 +1,284 @@
+"""The engine adapter: owns the job client (engine.jobs.client.EngineClient, which runs the
+worker process) and turns its typed events into Qt signals on the UI thread.
+
+The worker starts in the background after the window is on screen (the window is usable before
+it is ready). The SQLite queue is the durable truth: the panels read jobs from it, and what the
+pipe says only makes them arrive sooner. When the worker dies the client marks its job
+interrupted and starts a fresh worker, which resumes the job; this adapter says so.
+
+The editor process never imports torch: the device is what the worker reports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.i18n import tr
+
+STATES = ("off", "starting", "idle", "busy", "restarting", "error")
+
+
+def project_key(path: Path | str) -> str:
+    """How jobs name their project (the engine's rule)."""
+    from engine.jobs.apply import project_key as key
+
+    return key(path)
+
+
+class EngineService(QObject):
+    stateChanged = Signal(str, str)  # state, detail ("2/5" while busy, the reason of an error)
+    deviceChanged = Signal(str)  # "NVIDIA H200 · 120 GiB free", "CPU"
+    event = Signal(object)  # every worker event, typed (engine.jobs.events), on the UI thread
+    jobsChanged = Signal()  # the queue changed (submit, progress, end, reorder, pause)
+    workerDied = Signal(str)  # one line: what happened and what the editor does about it
+    failedToStart = Signal(str)
+
+    def __init__(self, db_path: Path | str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self.client: Any = None
+        self.queue: Any = None  # the UI thread's own connection (reads never wait for the worker)
+        self.state = "off"
+        self.detail = ""
+        self.device = ""
+        self.generation_available = True
+        self.device_kind = ""  # "cuda", "mps" or "cpu" once the worker says
+        self.free_bytes: int | None = None  # free memory of the worker's device, when it reports it
+        self.worker_pid: int | None = None
+        self._batch_done = 0
+        self._lock = threading.Lock()
+        self._starting: threading.Thread | None = None
+        self._unsubscribe = None
+        self.event.connect(self._on_event)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the queue and start the worker, off the UI thread."""
+        with self._lock:
+            if self.client is not None or self._starting is not None:
+                return
+            self._set_state("starting")
+            self._starting = threading.Thread(target=self._start, name="shotloom-engine-start", daemon=True)
+            self._starting.start()
+
+    def _start(self) -> None:
+        try:
+            from engine.jobs.client import EngineClient
+            from engine.jobs.queue import JobQueue
+
+            client = EngineClient(self.db_path)
+            queue = JobQueue(client.db_path, timeout=5.0)
+            self._unsubscribe = client.subscribe(self.event.emit)  # emitted on the reader thread, queued here
+            client.start()
+            self.client, self.queue = client, queue
+        except Exception as exc:  # noqa: BLE001 - the editor keeps working without its engine
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.failedToStart.emit(message)
+            self.event.emit(_StartFailed(message))
+            return
+        finally:
+            self._starting = None
+        self.event.emit(_Started())
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        """Block until the queue is open (tests, shutdown)."""
+        end = time.monotonic() + timeout
+        while self.queue is None and time.monotonic() < end:
+            thread = self._starting
+            if thread is None and self.client is None:
+                return False
+            time.sleep(0.01)
+        return self.queue is not None
+
+    def stop(self) -> None:
+        starting = self._starting
+        if starting is not None:
+            starting.join(timeout=30)
+        client, self.client = self.client, None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if client is not None:
+            client.close()  # a running job ends interrupted, resumed by the next worker
+        if self.queue is not None:
+            self.queue.close()
+            self.queue = None
+        self._set_state("off")
+
+    @property
+    def ready(self) -> bool:
+        return self.queue is not None
+
+    # -- jobs --------------------------------------------------------------------------------
+    def submit_shots(self, project: Any, shots: list) -> tuple[list, list]:
+        """Jobs for these shots (pending or stale) in dependency order: (jobs to wait for, succeeded
+        jobs whose take is not in the project yet)."""
+        from engine.jobs.commands import submit_shots
+
+        waiting, done = submit_shots(project, self.queue, shots)
+        self._wake()
+        self.jobsChanged.emit()
+        self._refresh_state()
+        return waiting, done
+
+    def jobs(self, project: Any | None = None) -> list:
+        if self.queue is None:
+            return []
+        return self.queue.list(project=project_key(project.path) if project is not None else None)
+
+    def job(self, job_id: str):
+        return self.queue.get(job_id)
+
+    def cancel(self, job_id: str) -> None:
+        if self.client is not None:
+            self.client.cancel(job_id)
+        else:
+            self.queue.cancel(job_id)
+        self.jobsChanged.emit()
+        self._refresh_state()
+
+    def retry(self, job_id: str) -> None:
+        self.queue.retry(job_id)
+        self._wake()
+        self.jobsChanged.emit()
+        self._refresh_state()
+
+    def remove(self, job_id: str) -> None:
+        self.queue.remove(job_id)
+        self.jobsChanged.emit()
+
+    def move(self, job_id: str, position: int) -> None:
+        self.queue.move(job_id, position)
+        self.jobsChanged.emit()
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.queue is not None and self.queue.paused)
+
+    def pause(self) -> None:
+        self.queue.pause()
+        self.jobsChanged.emit()
+        self._refresh_state()
+
+    def resume(self) -> None:
+        self.queue.resume()
+        self._wake()
+        self.jobsChanged.emit()
+        self._refresh_state()
+
+    def kill_worker(self) -> None:
+        """Kill the worker process hard (what a crash does); the client restarts it."""
+        client = self.client
+        proc = getattr(client, "_proc", None)
+        if proc is not None:
+            proc.kill()
+
+    def _wake(self) -> None:
+        client = self.client
+        send = getattr(client, "_send", None)
+        if callable(send):
+            send("wake")  # the worker would also find the job at its next poll
+
+    # -- events (UI thread) ----------------------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        kind = getattr(event, "type", "")
+        if kind == "hello":
+            self.worker_pid = event.pid
+            lower_priority(event.pid)
+            self._refresh_state()
+        elif kind == "device":
+            self.free_bytes = event.free_bytes
+            self.device_kind = event.kind
+            self.generation_available = event.generation
+            self._set_device(device_text(event))
+        elif kind == "_started":
+            self.jobsChanged.emit()
+            self._refresh_state()
+        elif kind == "_start_failed":
+            self._set_state("error", event.message)
+        elif kind == "worker_exited":
+            if event.restarting:
+                self._set_state("restarting")
+                jobs = ", ".join(j[:8] for j in event.interrupted)
+                self.workerDied.emit(
+                    f"The engine stopped unexpectedly (exit code {event.exit_code}); restarting it"
+                    + (f" — job {jobs} resumes" if jobs else ""))
+            elif self.client is not None:
+                self._set_state("error", f"the engine stopped (exit code {event.exit_code}) and was not restarted")
+                self.workerDied.emit(f"The engine stopped (exit code {event.exit_code}) and could not be "
+                                     "restarted; see the worker log in the Shotloom data folder")
+            self.jobsChanged.emit()
+        elif kind in ("claimed", "succeeded", "failed", "canceled", "interrupted", "memory_tier"):
+            if kind in ("succeeded", "failed", "canceled"):
+                self._batch_done += 1
+            self.jobsChanged.emit()
+            self._refresh_state()
+
+    def _refresh_state(self) -> None:
+        if self.queue is None or self.state == "error":
+            return
+        if self.client is not None and not self.client.running and self.state == "restarting":
+            return
+        counts = self.queue.counts()
+        active = counts.get("queued", 0) + counts.get("running", 0)
+        if self.worker_pid is None and self.client is not None and not self.client.running:
+            self._set_state("starting")
+        elif active == 0 or (counts.get("running", 0) == 0 and self.paused):
+            self._batch_done = 0
+            self._set_state("idle", "paused" if self.paused else "")
+        else:
+            self._set_state("busy", f"{self._batch_done + 1}/{self._batch_done + active}")
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        if (state, detail) != (self.state, self.detail):
+            self.state, self.detail = state, detail
+            self.stateChanged.emit(state, detail)
+
+    def _set_device(self, device: str) -> None:
+        if device != self.device:
+            self.device = device
+            self.deviceChanged.emit(device)
+
+
+def lower_priority(pid: int) -> None:
+    """The worker yields the CPU to the editor: with generation on the CPU (no GPU) it would
+    otherwise take every core from the viewer and the UI thread; on a GPU it barely uses the CPU."""
+    import psutil  # the queue needs it too
+
+    try:
+        proc = psutil.Process(pid)
+        if hasattr(psutil, "BELOW_NORMAL_PRIORITY_CLASS"):
+            proc.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)  # Windows
+        else:
+            proc.nice(max(proc.nice(), 10))
+    except (OSError, psutil.Error):
+        pass  # not ours to change (another user's process) or already gone
+
+
+class _Started:
+    type = "_started"
+
+
+class _StartFailed:
+    type = "_start_failed"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _gib(n: int | None) -> str:
+    return f"{n / 2**30:.0f} GiB" if n else ""
+
+
+def device_text(event: Any) -> str:
+    """The status bar's device: "NVIDIA H200 · 131 GiB free", "CPU · 12 GiB free"."""
+    if not event.generation:
+        return tr("no generation (light install)")
+    name = "CPU" if event.kind == "cpu" else event.name
+    free = _gib(event.free_bytes)
+    return f"{name} · {tr('{free} free').format(free=free)}" if free else name

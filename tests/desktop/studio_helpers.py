@@ -1,0 +1,73 @@
+"""Helpers for the studio tests: a real editor window with a real engine worker on the tiny
+test model (built once per session in a child process: the editor process never imports torch)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build_tiny_model(cache_home: Path) -> Path:
+    """tiny-ltx built under cache_home (once), by a child process."""
+    target = cache_home / "cache" / "models" / "tiny-ltx"
+    if not (target / "model_index.json").is_file():
+        env = dict(os.environ, SHOTLOOM_HOME=str(cache_home))
+        subprocess.run([sys.executable, "-c", "from engine.gen.tiny import ensure_tiny_model; "
+                        "ensure_tiny_model('tiny-ltx')"], check=True, cwd=ROOT, env=env, timeout=600)
+    return target
+
+
+def link_tiny_model(built: Path, home: Path) -> None:
+    models = home / "cache" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    if not (models / "tiny-ltx").exists():
+        (models / "tiny-ltx").symlink_to(built, target_is_directory=True)
+
+
+def click_card(qtbot, win, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    view = win.storyboard
+    rect = view.visualRect(win.storyboard_model.index(row))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def card_status(win, shot_id: str) -> str:
+    from desktop.models.storyboard import StatusRole
+
+    row = win.storyboard_model.rows[shot_id]
+    return win.storyboard_model.index(row).data(StatusRole)
+
+
+def answer_dialog(attribute: str, fill, win, delay: int = 100) -> None:
+    """Fill and accept the modal dialog the window keeps as `win.<attribute>` once it is open."""
+
+    def later():
+        dialog = getattr(win, attribute, None)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(50, later)
+            return
+        fill(dialog)
+
+    QTimer.singleShot(delay, later)
+
+
+def click_row(qtbot, tree, row: int) -> None:
+    item = tree.topLevelItem(row)
+    rect = tree.visualItemRect(item)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 8, rect.center().y()))
+
+
+def click_list_item(qtbot, widget, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    rect = widget.visualItemRect(widget.item(row))
+    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def focus_window(win) -> None:
+    win.activateWindow()
+    QApplication.processEvents()
