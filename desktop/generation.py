@@ -17,8 +17,8 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.editor.model import JobState
 from desktop.i18n import tr
-from desktop.services.background import eta_text
 from desktop.services.engine import EngineService, project_key
+from engine.progress import eta_text
 
 
 def pending_shot_edit(project: Any, **spec: Any) -> tuple[Any, str]:

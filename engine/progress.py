@@ -31,3 +31,19 @@ class CancelToken:
 
 def no_progress(done: int, total: int, message: str = "") -> None:
     """A progress callback that ignores its reports."""
+
+
+def duration_text(seconds: float) -> str:
+    """'0:42', '1:02:03': a duration as people read it on a progress bar."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def eta_text(done: float, total: float, elapsed: float) -> str:
+    """Time left from the average speed so far ('0:42'; '' until there is a basis)."""
+    if done <= 0 or total <= 0 or elapsed <= 0.2:
+        return ""
+    return duration_text(elapsed * (total - done) / done)
+

@@ -378,6 +378,8 @@ class Worker:
             if job.memory_tier and hasattr(params, "memory_tier"):
                 params = params.model_copy(update={"memory_tier": job.memory_tier})
             progress = self._active_progress = _JobProgress(self, job, token)
+            # At once, before the model loads: whoever waits sees the job start (total 0: not known yet).
+            progress(0, 0, "preparing")
             if spec.uses_out_dir:
                 result = self._run_in_folder(job, spec, params, progress, token)
             else:

@@ -23,17 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from engine.errors import Canceled, ShotloomError
-from engine.progress import CancelToken
-
-
-def eta_text(done: float, total: float, elapsed: float) -> str:
-    """'0:42' left, from the average speed so far ('' until there is a basis)."""
-    if done <= 0 or total <= 0 or elapsed <= 0.2:
-        return ""
-    left = elapsed * (total - done) / done
-    minutes, seconds = divmod(int(round(left)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+from engine.progress import CancelToken, eta_text
 
 
 def os_error_text(exc: OSError, what: Any) -> str:

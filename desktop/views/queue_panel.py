@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import tr
-from desktop.services.background import eta_text
+from engine.progress import eta_text
 
 JobRole = Qt.ItemDataRole.UserRole + 20
 PREVIEW_W, PREVIEW_H = 240, 150

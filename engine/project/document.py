@@ -9,6 +9,7 @@ here, at the edge: rate = float(project fps), value = integer frames.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -282,17 +283,36 @@ class Document:
             recipe=recipe, notes=meta.notes, transition_in=tr, source_frames=source_frames,
             sources=tuple(u.shot for u in made_from or ()))
 
-    def shot_infos(self) -> list[ShotInfo]:
-        out = []
+    def shot_infos(self, wanted: Collection[str] | None = None) -> list[ShotInfo]:
+        """Every shot, or only the `wanted` ones (in timeline order): building a ShotInfo is the
+        costly part, so an editor refreshing the shots an edit touched asks for those. Staleness
+        is worked out from the shots each one was made from (transitively), read as needed."""
+        places: dict[str, tuple[int, int, Slot]] = {}
         pos = 0
-        uses: dict[str, list] = {}
         for i, slot in enumerate(self.slots()):
-            info = self.shot_info(i, pos, slot)
-            out.append(info)
-            pos += info.frames
-            if info.sources:
-                uses[info.id] = self.take_meta(slot.clip.media_references()[info.take_id]).made_from
-        return _mark_stale(out, uses) if uses else out
+            places[self.item_id(slot.clip)] = (i, pos, slot)
+            pos += self.clip_range(slot.clip)[1]
+        ids = list(places) if wanted is None else [i for i in places if i in wanted]
+        infos = {i: self.shot_info(*places[i]) for i in ids}
+        related = dict(infos)
+        uses: dict[str, list] = {}
+        todo = [info for info in infos.values() if info.sources]
+        while todo:
+            info = todo.pop()
+            uses[info.id] = self.take_meta(places[info.id][2].clip.media_references()[info.take_id]).made_from
+            for source in info.sources:
+                if source not in related and source in places:
+                    related[source] = self.shot_info(*places[source])
+                    if related[source].sources:
+                        todo.append(related[source])
+        if uses:
+            marked = {i.id: i for i in _mark_stale(list(related.values()), uses)}
+            return [marked[i] for i in ids]
+        return [infos[i] for i in ids]
+
+    def outline(self) -> list[tuple[str, int]]:
+        """(shot id, visible frames) of every shot in timeline order: cheap, no ShotInfo built."""
+        return [(self.item_id(slot.clip), self.clip_range(slot.clip)[1]) for slot in self.slots()]
 
     def audio_infos(self) -> list[AudioClipInfo]:
         out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from fractions import Fraction
 from pathlib import Path
 
@@ -261,14 +261,21 @@ class Project:
         return folder
 
     # ---- reading -----------------------------------------------------------------------------------
-    def shots(self) -> list[ShotInfo]:
+    def shots(self, ids: Collection[str] | None = None) -> list[ShotInfo]:
+        """Every shot in timeline order, or only those with these ids (still in timeline order;
+        ids of shots that no longer exist are left out): an editor refreshing what an edit
+        touched reads only that."""
         with self._lock:
-            return self._doc.shot_infos()
+            return self._doc.shot_infos(None if ids is None else set(ids))
+
+    def outline(self) -> list[tuple[str, int]]:
+        """(shot id, visible frames) of every shot in timeline order, without building ShotInfos."""
+        with self._lock:
+            return self._doc.outline()
 
     def shot(self, shot_id: str) -> ShotInfo:
-        for info in self.shots():
-            if info.id == shot_id:
-                return info
+        for info in self.shots({shot_id}):
+            return info
         raise EditError(f"no shot with id {shot_id!r} in this project")
 
     def audio_clips(self) -> list[AudioClipInfo]:
