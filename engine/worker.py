@@ -100,12 +100,34 @@ def _fsync_dir(path: Path) -> None:
 
 
 def describe_device() -> ev.Device:
-    """The accelerator (or CPU) generation runs on, with its free memory. Imports torch (a light
-    install without it says so instead)."""
+    """The accelerator (or CPU) generation runs on, with its free memory. Cheap: torch is asked
+    only when a job has already loaded it; before that an NVIDIA GPU is read from nvidia-smi, so
+    the worker's start (and its heartbeat) never waits on importing torch."""
+    import importlib.util
     import platform
+    import shutil
+    import subprocess
 
     import psutil
 
+    generation = importlib.util.find_spec("torch") is not None
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            if torch.cuda.is_available():
+                free, total = torch.cuda.mem_get_info()
+                return ev.Device(kind="cuda", name=torch.cuda.get_device_name(), total_bytes=int(total),
+                                 free_bytes=int(free))
+        except (AttributeError, RuntimeError):
+            pass
+    elif generation and shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total,memory.free",
+                                  "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10)
+            name, total_mib, free_mib = (v.strip() for v in out.stdout.splitlines()[0].split(","))
+            return ev.Device(kind="cuda", name=name, total_bytes=int(total_mib) << 20, free_bytes=int(free_mib) << 20)
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+            pass
     ram = psutil.virtual_memory()
     cpu_name = platform.processor() or platform.machine()
     try:
@@ -115,14 +137,8 @@ def describe_device() -> ev.Device:
                 break
     except OSError:
         pass
-    try:
-        import torch
-    except ImportError:
-        return ev.Device(kind="cpu", name=cpu_name, total_bytes=ram.total, free_bytes=ram.available, generation=False)
-    if torch.cuda.is_available():
-        free, total = torch.cuda.mem_get_info()
-        return ev.Device(kind="cuda", name=torch.cuda.get_device_name(), total_bytes=int(total), free_bytes=int(free))
-    return ev.Device(kind="cpu", name=cpu_name, total_bytes=ram.total, free_bytes=ram.available)
+    return ev.Device(kind="cpu", name=cpu_name, total_bytes=ram.total, free_bytes=ram.available,
+                     generation=generation)
 
 
 class _JobProgress:
@@ -304,7 +320,6 @@ class Worker:
         self.emit(ev.Hello(pid=self.pid, worker_id=self.worker_id, db=str(self.db_path), kinds=self.kinds))
         for job in self.queue.recover(stale_after=self.stale_after):
             self.emit(ev.Interrupted(job=job.id, reason=job.message))
-        # Loading torch here warms the worker for the first job; the event names the device.
         threading.Thread(target=self._report_device, daemon=True, name="worker-device").start()
         if commands is not None:
             threading.Thread(target=self._read_commands, args=(commands,), daemon=True,

@@ -106,13 +106,18 @@ def test_kill_9_at_random_moments_loses_nothing_and_resumes(db, tmp_path):
     with JobQueue(db) as q:
         ids = [q.submit("noop", {"steps": 6, "step_seconds": 0.04, "output": True},
                         out_dir=tmp_path / f"take{i}").id for i in range(8)]
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         trials = interrupted = 0
         while trials < 10 and time.monotonic() < deadline:
             if all(q.get(i).status == "succeeded" for i in ids):
                 break
             proc = worker(db)
-            time.sleep(rng.uniform(0.3, 1.2))
+            # From the moment it claims its first job (however slowly the machine starts it), a
+            # kill anywhere in the next half second: mid-step, mid-encode, mid-rename, between jobs.
+            for line in proc.stdout:
+                if '"claimed"' in line:
+                    break
+            time.sleep(rng.uniform(0.0, 0.5))
             proc.send_signal(signal.SIGKILL)
             proc.communicate()
             trials += 1
