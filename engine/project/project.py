@@ -4,6 +4,9 @@
     undo = project.apply(InsertShot(0, "opening", media_path="clip.mp4"))
     redo = project.apply(undo)          # applying an inverse returns the edit that redoes it
     project.save()
+
+Every applied edit is also a step of the project's history (engine.project.history), saved with
+the project: `project.undo()` and `project.redo()` walk it, here or in a later process.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from engine.errors import EditError, ProjectError
 from engine.project.document import Document
 from engine.project.editing import apply_edit, kind_of
 from engine.project.edits import Edit, TrimShot
+from engine.project.history import History, Step, describe
 from engine.project.info import AudioClipInfo, Change, LooseTakeInfo, ShotInfo
 from engine.project.lock import ProjectLock
 from engine.project.model import SCHEMA_VERSION, new_id, parse_fps
 from engine.project.storage import (
     BACKUP_FILE,
+    BACKUP_GENERATIONS,
     PROJECT_FILE,
     copy_into,
     load_document,
@@ -77,6 +82,8 @@ class Project:
         self.swept: list = []
         """Debris of killed writers removed when this project was opened for writing."""
         self._dependants: dict[str, set[str]] | None = None
+        self.history = History(path, disk_digest, by=lock.program if lock is not None else "shotloom")
+        """The edit history kept in the bundle (see engine.project.history)."""
 
     # ---- bundle ----------------------------------------------------------------------------------
     @classmethod
@@ -134,6 +141,8 @@ class Project:
             raise
         project = cls(doc, bundle, dirty=from_file is not None, disk_digest=digest, lock=lock)
         project.swept = swept
+        if from_file is not None:
+            project.history.reset(f"recovered from {Path(from_file).name}")
         return project
 
     # ---- ownership -------------------------------------------------------------------------------
@@ -157,7 +166,9 @@ class Project:
             return False
 
     def save(self) -> None:
-        """Atomic save to project.otio; the previous save is kept as project.otio.bak. Refused
+        """Atomic save to project.otio; the previous saves are kept as project.otio.bak (the last)
+        and .bak.1 … .bak.4, and what happened since the last save is appended to the history.
+        Saving an unchanged document with nothing to record writes nothing. Refused
         (ProjectLockedError) while another program owns the bundle, and (ProjectChangedError)
         when project.otio changed on disk since this object read or saved it."""
         with self._lock:
@@ -170,10 +181,24 @@ class Project:
                     raise ProjectChangedError(
                         f"{self._path / PROJECT_FILE} was changed by another program since it was opened; "
                         "reopen the project (your changes are not saved) or save them as a copy")
-                remove_stale_temps(self._path)
                 text = serialize(self._doc)
-                write_atomic(self._path / PROJECT_FILE, text, backup=self._path / BACKUP_FILE)
-                self._disk_digest = _digest(text.encode("utf-8"))
+                digest = _digest(text.encode("utf-8"))
+                unchanged = digest == self._disk_digest
+                if unchanged and not self.history.pending:
+                    self._dirty = False
+                    return
+                remove_stale_temps(self._path)
+                try:
+                    saved = self.history.commit(self._disk_digest, digest)
+                except OSError as exc:
+                    raise ProjectError(f"could not save {self._path / PROJECT_FILE} (its history: "
+                                       f"{exc.strerror or exc}); the previous save is unchanged — free some "
+                                       "disk space or check the folder's permissions") from exc
+                if not unchanged:
+                    write_atomic(self._path / PROJECT_FILE, text, backup=self._path / BACKUP_FILE,
+                                 generations=BACKUP_GENERATIONS)
+                saved()
+                self._disk_digest = digest
                 self._dirty = False
             finally:
                 if brief is not None:
@@ -316,10 +341,49 @@ class Project:
             return self._doc.problems()
 
     # ---- editing -----------------------------------------------------------------------------------
-    def apply(self, edit: Edit) -> Edit:
-        """Validate and apply `edit`; return its exact inverse. EditError changes nothing."""
+    def apply(self, edit: Edit, *, label: str | None = None) -> Edit:
+        """Validate and apply `edit`; return its exact inverse. EditError changes nothing. The edit
+        becomes a new step of the history (`label` names it there; by default it is described)."""
         if not isinstance(edit, Edit):
             raise EditError(f"{edit!r} is not an edit")
+        with self._lock:
+            text = label or describe(edit, self._shot_name)
+            inverse, change = self._change(edit)
+            self.history.record(edit, inverse, text)
+        self._notify(change)
+        return inverse
+
+    def undo(self) -> Step:
+        """Revert the last step of the history (this session's or a saved one); returns it.
+        EditError when there is none (the message says why) or the document refuses it."""
+        with self._lock:
+            step = self.history.undo_step()
+            if step is None:
+                raise EditError(f"nothing to undo in {self._path.name}: {self.history.empty_reason()}")
+            redo, change = self._change(step.undo)
+            self.history.undone(step, redo)
+        self._notify(change)
+        return step
+
+    def redo(self) -> Step:
+        """Apply again the last undone step; returns it. EditError when there is none."""
+        with self._lock:
+            step = self.history.redo_step()
+            if step is None:
+                raise EditError(f"nothing to redo in {self._path.name}: no step was undone since the last edit")
+            undo, change = self._change(step.do)
+            self.history.redone(step, undo)
+        self._notify(change)
+        return step
+
+    def _shot_name(self, shot_id: str) -> str:
+        for slot in self._doc.slots():
+            if self._doc.item_id(slot.clip) == shot_id:
+                return slot.clip.name
+        return shot_id[:8]
+
+    def _change(self, edit: Edit) -> tuple[Edit, Change]:
+        """Apply an edit to the document (the caller holds the lock); its inverse and change record."""
         with self._lock:
             inverse, touched = apply_edit(self._doc, edit)
             self._revision += 1
@@ -329,6 +393,10 @@ class Project:
             # Shots generated from a touched shot change status (stale) with it.
             touched = self._closure(set(touched))
             change = Change(kind=kind_of(edit), shot_ids=tuple(sorted(touched)), revision=self._revision)
+        return inverse, change
+
+    def _notify(self, change: Change) -> None:
+        with self._lock:
             subscribers = list(self._subscribers)
         errors = []
         for fn in subscribers:
@@ -338,7 +406,6 @@ class Project:
                 errors.append(exc)
         if errors:
             raise errors[0]
-        return inverse
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
         """Call fn(Change) after each applied edit; returns a function that unsubscribes."""

@@ -1,9 +1,11 @@
 """Reading and writing project.otio: validation on load, atomic writes.
 
 A save never leaves a half-written file under the final name: the new text goes to a temp file
-in the same folder (written, fsynced), the previous file is linked (or copied) to the `.bak`
-through a temp name and `os.replace`, then the temp file replaces the project file, then the
-folder is fsynced. Killed at any point, the folder holds the old file or the new one.
+in the same folder (written, fsynced), the older backups move down one generation
+(`project.otio.bak` → `.bak.1` … → `.bak.4`, the oldest dropped), the previous file is linked (or
+copied) to the `.bak` through a temp name and `os.replace`, then the temp file replaces the
+project file, then the folder is fsynced. Killed at any point, the folder holds the old file or
+the new one (and at worst one backup generation twice or missing, never the project file).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from engine.project.model import KEY, SCHEMA_VERSION, ProjectMeta, brief, plain
 
 PROJECT_FILE = "project.otio"
 BACKUP_FILE = "project.otio.bak"
+BACKUP_GENERATIONS = 5
+"""Backups kept by a project save: project.otio.bak (the previous save), then .bak.1 … .bak.4."""
 TEMP_PREFIX = ".tmp-"
 _CHUNK = 1 << 20
 OTIO_ERRORS = (otio.exceptions.OTIOError, ValueError, KeyError, TypeError, IndexError, RuntimeError)
@@ -116,6 +120,19 @@ def _temp_name(target: Path) -> Path:
     return target.with_name(f"{TEMP_PREFIX}{target.name}.{os.getpid()}.{secrets.token_hex(4)}")
 
 
+def backup_files(backup: Path, generations: int = BACKUP_GENERATIONS) -> list[Path]:
+    """The rotating backups of a file, newest first: `backup`, then `backup.1` … `backup.{n-1}`."""
+    return [backup] + [backup.with_name(f"{backup.name}.{n}") for n in range(1, generations)]
+
+
+def _rotate_backups(backup: Path, generations: int) -> None:
+    """Move each backup one generation older (the oldest is replaced), so `backup` is free."""
+    chain = backup_files(backup, generations)
+    for newer, older in zip(reversed(chain[:-1]), reversed(chain[1:])):
+        if newer.exists():
+            os.replace(newer, older)
+
+
 def _keep_backup(target: Path, backup: Path) -> None:
     """The current target becomes the backup, atomically (hard link, or a copy where links fail)."""
     temp = _temp_name(backup)
@@ -131,14 +148,17 @@ def _keep_backup(target: Path, backup: Path) -> None:
             temp.unlink()
 
 
-def write_atomic(target: Path, text: str, *, backup: Path | None = None) -> None:
-    """Replace `target` with `text` atomically; the previous file becomes `backup` when given.
+def write_atomic(target: Path, text: str, *, backup: Path | None = None, generations: int = 1) -> None:
+    """Replace `target` with `text` atomically; the previous file becomes `backup` when given, and
+    with `generations` > 1 the older backups rotate down (`backup.1` … `backup.{generations-1}`).
     ProjectError naming the file when the disk refuses; the old file is then left as it was."""
     folder = target.parent
     temp = _temp_name(target)
     try:
         _write_new(temp, text.encode("utf-8"))
         if backup is not None and target.exists():
+            if generations > 1:
+                _rotate_backups(backup, generations)
             _keep_backup(target, backup)
         os.replace(temp, target)
         _fsync_dir(folder)
@@ -177,8 +197,10 @@ def copy_into(src: Path, dst: Path) -> None:
 
 __all__ = [
     "BACKUP_FILE",
+    "BACKUP_GENERATIONS",
     "PROJECT_FILE",
     "SCHEMA_VERSION",
+    "backup_files",
     "copy_into",
     "load_document",
     "plain",
