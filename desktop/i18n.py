@@ -1,4 +1,4 @@
-"""UI language: Qt translations (.qm built by lrelease from assets/translations/*.ts).
+"""UI language: Qt translations (.qm built by lrelease from desktop/assets/translations/*.ts).
 
 `tr(text)` marks and translates every user-visible string of the editor in one context; the
 actions' texts live in the "Actions" context. The language follows the system locale unless the
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "assets" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent / "assets" / "translations"
 CONTEXT = "Shotloom"
 
 _installed: list[QTranslator] = []

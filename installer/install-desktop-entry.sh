@@ -6,6 +6,6 @@ apps=${XDG_DATA_HOME:-$HOME/.local/share}/applications
 icons=${XDG_DATA_HOME:-$HOME/.local/share}/icons/hicolor/scalable/apps
 mkdir -p "$apps" "$icons"
 sed "s|^Exec=shotloom-gui|Exec=$PWD/.venv/bin/shotloom-gui|" installer/shotloom.desktop > "$apps/shotloom.desktop"
-cp assets/icons/shotloom.svg "$icons/shotloom.svg"
+cp desktop/assets/icons/shotloom.svg "$icons/shotloom.svg"
 command -v update-desktop-database >/dev/null && update-desktop-database "$apps" || true
 echo "Shotloom added to the desktop menu ($apps/shotloom.desktop)"

@@ -1,4 +1,4 @@
-"""The model catalog: families, variants, their rules and needs (assets/models.json + user entries).
+"""The model catalog: families, variants, their rules and needs (engine/assets/models.json + user entries).
 
 Torch-free, so the editor can list models. User-added local folders live in
 ``user_config_dir()/models.json`` and are validated by the same pydantic model.
@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from engine import paths
 from engine.errors import GenerationError
 
-CATALOG_PATH = Path(__file__).resolve().parents[2] / "assets" / "models.json"
+CATALOG_PATH = Path(__file__).resolve().parents[1] / "assets" / "models.json"
+"""The built-in catalog: package data of `engine` (engine/assets/models.json), so it ships in the wheel."""
 Task = Literal["text_to_video", "image_to_video", "extend", "bridge", "long_take"]
 Tier = Literal["gpu", "offload", "group_offload"]
 TIERS: tuple[Tier, ...] = ("gpu", "offload", "group_offload")

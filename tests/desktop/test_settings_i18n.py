@@ -10,11 +10,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_ui_string_has_a_chinese_translation():
-    result = subprocess.run([sys.executable, str(ROOT / "assets/translations/build_translations.py"), "--check"],
+    result = subprocess.run([sys.executable, str(ROOT / "installer/build_translations.py"), "--check"],
                             capture_output=True, text=True, cwd=ROOT, check=False,
                             env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (ROOT / "assets/translations/shotloom_zh_CN.qm").stat().st_size > 1000
+    assert (ROOT / "desktop/assets/translations/shotloom_zh_CN.qm").stat().st_size > 1000
 
 
 def test_switch_to_chinese_and_back_and_settings_persist(qtbot, window):

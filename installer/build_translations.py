@@ -1,6 +1,6 @@
 """Build the editor's Qt translations: collect every tr("...") string of desktop/ (and the action
 texts), write shotloom_<lang>.ts from the <lang>.json dictionaries, and compile .qm with lrelease
-(shipped in PySide6). Run: .venv/bin/python assets/translations/build_translations.py [--check]
+(shipped in PySide6). Run: .venv/bin/python installer/build_translations.py [--check]
 --check only reports strings without a translation (exit 1 if any)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "desktop" / "assets" / "translations"
 LANGUAGES = ("zh_CN",)
 
 
