@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     add.add_argument("--seed", type=int)
     add.add_argument("--image", type=Path)
     add.add_argument("--from", dest="from_shot", metavar="SHOT")
-    add.add_argument("--direction", choices=["forward", "backward"], default="forward")
+    add.add_argument("--direction", choices=["forward", "backward"], default=None)
     add.add_argument("--between", nargs=2, metavar="SHOT")
     add.add_argument("--steps", type=int)
     add.add_argument("--guidance", type=float)
@@ -63,17 +63,30 @@ def _open(path: Path, writer: str, hint: str = ""):
 def cmd_shot_add(args: argparse.Namespace) -> int:
     from engine.gen.takes import add_generated_shot
 
+    _check_flags(args)
     project = _open(args.project, "shotloom shot add")
     source = resolve_shot(project, args.from_shot).id if args.from_shot else None
     between = tuple(resolve_shot(project, s).id for s in args.between) if args.between else None
     shot_id = add_generated_shot(
         project, prompt=args.prompt, task=args.task, model=args.model, seconds=args.seconds, seed=args.seed,
-        image=args.image, source_shot=source, direction=args.direction,
+        image=args.image, source_shot=source, direction=args.direction or "forward",
         between=between, steps=args.steps, guidance=args.guidance,
         name=args.name)
     project.save()
     print(shot_id)
     return 0
+
+
+_FLAG_TASKS = {"from_shot": ("--from", ("extend",)), "direction": ("--direction", ("extend",)),
+               "between": ("--between", ("bridge",)), "image": ("--image", ("image", "long"))}
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Options that only mean something for another task are refused, not silently ignored."""
+    for attr, (flag, tasks) in _FLAG_TASKS.items():
+        if getattr(args, attr) is not None and args.task not in tasks:
+            needs = " or ".join(f"--task {t}" for t in tasks)
+            raise GenerationError(f"{flag} applies to {needs}, not --task {args.task}; add {needs} or leave {flag} out")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -98,16 +111,28 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_models_list(args: argparse.Namespace) -> int:
     from engine.gen.catalog import load_catalog
+    from engine.gen.loading import download_state
+    from engine.gen.memory import GB, cannot_run_here, gpu_memory_bytes, needs_gb, ram_bytes
 
     entries = load_catalog()
+    rows = [(e, download_state(e), cannot_run_here(e)) for e in entries]
     if args.json:
         print(json.dumps([{**e.model_dump(mode="json", exclude={"transformer_config", "vae"}),
-                           "native_fps": e.native_fps} for e in entries], indent=2))
+                           "native_fps": e.native_fps, "needs_gb": needs_gb(e), "files": state,
+                           "downloaded": state in ("downloaded", "local folder", "built"),
+                           "runs_here": why is None, "why_not": why} for e, state, why in rows], indent=2))
         return 0
-    for e in entries:
-        mark = " [test model: output is noise]" if e.test_model else ""
-        where = e.repo or e.local_path or "built on first use"
-        print(f"{e.id:26} {e.family:18} {','.join(e.tasks):50} {where}{mark}")
+    gpu = gpu_memory_bytes()
+    print(f"this machine: {gpu / GB:.0f} GB of GPU memory (needs: the least GPU memory, with offload)" if gpu
+          else f"this machine: {ram_bytes() / GB:.0f} GB of memory, no NVIDIA GPU (needs: memory to run on the CPU)")
+    print(f"{'ID':24} {'FAMILY':17} {'NEEDS':>8} {'DOWNLOAD':>9}  {'FILES':18} RUNS HERE")
+    for e, state, why in rows:
+        size = f"{e.download_gb:g} GB" if e.download_gb else "-"
+        here = "yes" if why is None else ("no: no PyTorch" if "PyTorch" in why else "no: too little memory")
+        mark = "  [test model: output is noise]" if e.test_model else ""
+        print(f"{e.id:24} {e.family:17} {needs_gb(e):>5g} GB {size:>9}  {state:18} {here}{mark}")
+        print(f"{'':24} {', '.join(t.replace('_', ' ') for t in e.tasks)}  ·  "
+              f"{e.repo or e.local_path or 'built here from random weights'}")
     return 0
 
 
@@ -134,21 +159,12 @@ def cmd_models_add(args: argparse.Namespace) -> int:
 
 
 def cmd_models_verify(args: argparse.Namespace) -> int:
-    from safetensors import safe_open
-
     from engine.gen.catalog import get_model
-    from engine.gen.loading import resolve_model
+    from engine.gen.loading import check_model_files, resolve_model
 
     entry = get_model(args.id)
     resolved = resolve_model(entry)
-    count = 0
-    for rel in resolved.files:
-        if rel.endswith(".safetensors"):
-            try:
-                with safe_open(str(resolved.path / rel), framework="pt") as fh:
-                    count += len(list(fh.keys()))
-            except Exception as exc:
-                raise GenerationError(f"{resolved.path / rel} is damaged ({type(exc).__name__}); "
-                                      f"download the model again") from exc
-    print(f"{entry.id}: ok, revision {resolved.revision}, {len(resolved.files)} files, {count} tensors")
+    files, tensors = check_model_files(resolved.path)
+    print(f"{entry.id}: ok, revision {resolved.revision}, {len(resolved.files)} files, {tensors} tensors "
+          f"in {files} safetensors files")
     return 0

@@ -93,6 +93,53 @@ def file_hashes(folder: Path) -> dict[str, str]:
     return out
 
 
+def local_files(entry: ModelEntry) -> tuple[str, Path | None]:
+    """Whether a model's files are here, and their folder, without downloading, building or
+    hashing anything. The state is "downloaded", "not downloaded", "incomplete" (hub models),
+    "local folder" / "folder missing" (added with `models add`), "built" / "built on first use"
+    (tiny test models)."""
+    if entry.test_model:
+        folder = tiny.tiny_model_dir(entry.id)
+        try:
+            built = json.loads((folder / tiny.MARKER).read_text()).get("version") == tiny.TINY_VERSION
+        except (OSError, ValueError, AttributeError):
+            built = False
+        return ("built", folder) if built else ("built on first use", None)
+    if entry.local_path:
+        folder = Path(entry.local_path)
+        return ("local folder", folder) if (folder / "model_index.json").is_file() else ("folder missing", None)
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        folder = Path(snapshot_download(entry.repo, revision=entry.revision, local_files_only=True,
+                                        allow_patterns=ALLOW_PATTERNS))
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
+        return "not downloaded", None
+    return ("downloaded", folder) if (folder / "model_index.json").is_file() else ("incomplete", None)
+
+
+def download_state(entry: ModelEntry) -> str:
+    return local_files(entry)[0]
+
+
+def check_model_files(folder: Path) -> tuple[int, int]:
+    """(safetensors files, tensors) of a model folder, every file's header read (no weights);
+    GenerationError naming a damaged file. Refuses pickle-only folders like loading does."""
+    from safetensors import safe_open
+
+    check_no_pickles(folder)
+    files = tensors = 0
+    for path in sorted(folder.rglob("*.safetensors")):
+        try:
+            with safe_open(str(path), framework="numpy") as fh:
+                tensors += len(list(fh.keys()))
+        except Exception as exc:  # noqa: BLE001 — safetensors raises its own error types for damaged headers
+            raise GenerationError(f"{path} is damaged ({type(exc).__name__}); download or copy the model again") from exc
+        files += 1
+    return files, tensors
+
+
 def resolve_model(entry: ModelEntry) -> ResolvedModel:
     """The local folder of a model (building tiny models, never downloading). Refuses pickles."""
     if entry.test_model:

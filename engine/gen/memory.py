@@ -136,3 +136,60 @@ def apply_speed(pipe, *, draft: bool, attention_backend: str | None, device: str
         transformer.disable_cache()
         transformer._shotloom_cache = False
     return applied
+
+
+# ---- can this machine run a model at all? -------------------------------------------------------------
+
+GB = 1e9
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_memory_bytes() -> int | None:
+    """Total memory of the largest NVIDIA GPU (nvidia-smi, so no torch import); None without one."""
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return None
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=10)
+        sizes = [int(float(line)) for line in out.stdout.split() if line.strip()]
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    return max(sizes) * 1024 * 1024 if out.returncode == 0 and sizes else None
+
+
+def ram_bytes() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().total)
+
+
+def needs_gb(entry) -> float:
+    """Memory a model needs on this machine at its most frugal tier: GPU memory with an NVIDIA GPU
+    (group offload), otherwise system memory (a CPU holds every weight: the `gpu` tier's need)."""
+    return entry.vram_gb["group_offload"] if gpu_memory_bytes() is not None else entry.vram_gb["gpu"]
+
+
+def cannot_run_here(entry) -> str | None:
+    """Why `entry` cannot generate on this machine (no PyTorch, too little memory), or None. The
+    tiny test models run anywhere PyTorch does."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return ("generation needs PyTorch, which this light install lacks; run bash installer/install.sh "
+                "(without --light) to add it")
+    if entry.test_model:
+        return None
+    need = needs_gb(entry)
+    gpu = gpu_memory_bytes()
+    if gpu is not None:
+        have, where = gpu, f"of GPU memory and the GPU here has {gpu / GB:.0f} GB"
+    else:
+        have = ram_bytes()
+        where = f"of memory and this machine has {have / GB:.0f} GB (no NVIDIA GPU: the CPU holds the whole model)"
+    if need * GB > have:
+        return (f"model '{entry.id}' needs about {need:g} GB {where}; pick a smaller model "
+                "(shotloom models list shows what runs here)")
+    return None

@@ -11,7 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from engine.gen.catalog import Tier
 
@@ -49,7 +50,7 @@ class PromptSpan(BaseModel):
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     model: str = "ltx-video-2b"
     prompt: str = Field(min_length=1)
     negative_prompt: str = "worst quality, inconsistent motion, blurry, jittery, distorted"
@@ -135,3 +136,67 @@ def parse_request(data: dict | str) -> TextToVideoRequest | ImageToVideoRequest 
     if isinstance(data, str):
         return _ADAPTER.validate_json(data)
     return _ADAPTER.validate_python(data)
+
+
+_BY_TASK: dict[str, type[BaseModel]] = {
+    "text_to_video": TextToVideoRequest, "image_to_video": ImageToVideoRequest, "extend": ExtendRequest,
+    "bridge": BridgeRequest, "long_take": LongTakeRequest,
+}
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+
+
+def _allowed(model: type[BaseModel] | None, path: list[str]) -> str:
+    """'more than 0 and at most 3600': the bounds of a field, from its declaration."""
+    field = None
+    for name in path:
+        if model is None or name not in model.model_fields:
+            return ""
+        field = model.model_fields[name]
+        model = field.annotation if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel) \
+            else None
+    words = {annotated_types.Gt: ("gt", "more than"), annotated_types.Ge: ("ge", "at least"),
+             annotated_types.Lt: ("lt", "less than"), annotated_types.Le: ("le", "at most")}
+    parts = []
+    for meta in field.metadata if field is not None else ():
+        if type(meta) in words:
+            attr, text = words[type(meta)]
+            parts.append(f"{text} {_shown(getattr(meta, attr))}")
+    return " and ".join(parts)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def request_error(exc: ValidationError) -> str:
+    """One line naming the first refused field of a request, its value and what it may be (the
+    message of a GenerationError for a bad `shot add` value or an invalid recipe)."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    model = _BY_TASK.get(loc[0]) if loc else None
+    path = loc[1:] if model is not None else loc
+    path = [p for p in path if not p.startswith(("literal[", "function-"))]
+    name = ".".join(path) or "request"
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    task = loc[0].replace("_", " ") if model is not None else "generation"
+    if kind in _RANGE_ERRORS:
+        allowed = _allowed(model, path)
+        what = "is not a finite number" if kind == "finite_number" else "is out of range"
+        return f"{name} {_shown(value)} {what}" + (f"; it must be {allowed}" if allowed else f" ({err['msg']})")
+    if kind == "string_too_short":
+        return f"{name} is empty; give some text"
+    if kind == "extra_forbidden":
+        return f"{name} is not a setting of a {task} request; remove it from the recipe"
+    if kind == "missing":
+        return f"{name} is missing from the {task} request"
+    if kind == "union_tag_invalid":
+        return f"task {ctx.get('tag')!r} is unknown; use one of {ctx.get('expected_tags')}"
+    if kind == "literal_error":
+        return f"{name} {_shown(value)} must be {ctx.get('expected')}"
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind.endswith(("_parsing", "_type")):
+        return f"{name} {_shown(value)} is not valid ({err['msg'].removeprefix('Input should be ')})"
+    return f"{name}: {err['msg']}"

@@ -14,9 +14,12 @@ import uuid
 from fractions import Fraction
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from engine.errors import GenerationError
 from engine.gen.catalog import get_model
-from engine.gen.requests import ClipRange, parse_request
+from engine.gen.memory import cannot_run_here
+from engine.gen.requests import ClipRange, parse_request, request_error
 from engine.gen.runner import TakeResult, output_frame_count, run_generation
 from engine.progress import CancelToken, ProgressFn
 
@@ -42,6 +45,7 @@ def _expected_frames(spec: dict, project_fps: Fraction) -> int:
     task = spec["task"]
     rule = entry.frame_rule
     k = spec.get("context_frames") or (rule.multiple + 1 if rule.multiple > 1 else 1)
+    asked = n
     if task in ("text_to_video", "image_to_video"):
         n = rule.snap(n)
     elif task == "extend":
@@ -49,6 +53,10 @@ def _expected_frames(spec: dict, project_fps: Fraction) -> int:
     elif task == "bridge":
         k = 1 if entry.pipelines.get("bridge") == "WanImageToVideoPipeline" else k
         n = rule.snap(2 * k + n) - 2 * k
+    if n < asked:  # the frame rule capped it: refuse rather than make a shorter shot than asked
+        what = f"seconds {spec['seconds']:g}" if spec.get("seconds") is not None else f"frames {asked}"
+        raise GenerationError(f"{what} is longer than {entry.id} makes in one {task.replace('_', ' ')} shot "
+                              f"(at most {float(n / fps):.2f} s); ask for less, or use --task long for a long take")
     return output_frame_count(n, fps, project_fps)
 
 
@@ -72,6 +80,8 @@ def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", mo
     from engine.project import InsertShot
 
     task = task_name(task)
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise GenerationError("the prompt is empty; describe the shot in a few words")
     entry = get_model(model)
     if not entry.supports(task):
         raise GenerationError(f"model '{model}' cannot do {task.replace('_', ' ')}; it does: {', '.join(entry.tasks)}")
@@ -114,11 +124,34 @@ def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", mo
         index = b.index
     elif task == "long_take" and seconds is None:
         raise GenerationError("a long take needs --seconds")
-    parse_request(request_dict(project, spec, check_sources=False))  # validate now, not at render time
+    try:  # validate now, not at render time
+        parse_request(request_dict(project, spec, check_sources=False))
+    except ValidationError as exc:
+        raise GenerationError(request_error(exc)) from None
     frames = _expected_frames(spec, project.fps)
+    reason = cannot_run_here(entry)
+    if reason is not None:
+        raise GenerationError(reason)
+    if "image" in spec:
+        _check_image(Path(spec["image"]))
     shot_id = uuid.uuid4().hex
     return shot_id, InsertShot(index=index, name=name or prompt[:40], media_path=None, frames=frames,
                                recipe={SPEC_KEY: spec}, shot_id=shot_id)
+
+
+def _check_image(image: Path) -> None:
+    """A conditioning image must be one (probed in a child process, like every file a user gives)."""
+    from engine.errors import MediaError
+    from engine.media import probe_isolated
+
+    try:
+        info = probe_isolated(image)
+    except MediaError:
+        info = None
+    if info is None or not info.is_image:
+        kind = "a video" if info is not None and info.has_video else "not an image Shotloom can read"
+        raise GenerationError(f"{image} is {kind}; give a PNG, JPEG, BMP, TIFF or WebP file as the image "
+                              f"(`shotloom frame VIDEO N -o still.png` takes one from a video)")
 
 
 def _clip_of(project, shot_id: str) -> ClipRange:

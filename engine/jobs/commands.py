@@ -90,7 +90,14 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
 
 
 def cmd_queue_cancel(args: argparse.Namespace) -> int:
+    from engine.jobs.models import FINISHED
+
     with _queue(args) as q:
+        before = q.get(args.id)
+        if before.status in FINISHED:
+            hint = "queue retry runs it again, queue remove forgets it" if before.status != "succeeded" \
+                else "queue remove forgets it"
+            raise JobError(f"job {before.id[:8]} already {before.status}; there is nothing to cancel ({hint})")
         job = q.cancel(args.id)
     word = "cancel requested" if job.status == "running" else job.status
     print(f"{job.id} {word}")

@@ -69,10 +69,13 @@ def check_plan(plan: RenderPlan, frame_range: tuple[int, int] | None) -> tuple[i
     if plan.frames == 0:
         raise ShotloomError("the project has no shots to export; import or add some first")
     if plan.pending:
-        names = ", ".join(f"'{s.name}'" for s in plan.pending[:3])
-        raise ShotloomError(
-            f"shot {names} has no media yet; generate it (shotloom render PROJECT) or remove it before exporting"
-        )
+        names = [f"'{s.name}'" for s in plan.pending[:3]] + ([f"{len(plan.pending) - 3} more"]
+                                                             if len(plan.pending) > 3 else [])
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        which = "shot" if len(plan.pending) == 1 else "shots"
+        verb, it = ("has", "it") if len(plan.pending) == 1 else ("have", "them")
+        raise ShotloomError(f"{which} {listed} {verb} no media yet; generate {it} (shotloom render PROJECT) "
+                            f"or remove {it} before exporting")
     for span in plan.spans:
         if not Path(span.media_path).exists():
             raise MediaError(f"{span.media_path}: media of shot '{span.name}' is missing; relink or re-import it")
