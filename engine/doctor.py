@@ -51,6 +51,7 @@ def gather() -> list[dict]:
         gpu = _gpu()
         add("gpu", gpu is not None, gpu or "no CUDA GPU: generation runs on the CPU (slow, fine for tiny models)",
             essential=False)
+    _model_checks(add)
     try:
         from engine.jobs.selftest import queue_self_test
 
@@ -65,6 +66,46 @@ def gather() -> list[dict]:
         add(label, free > 2e9, f"{folder} ({free / 1e9:.1f} GB free)", essential=False,
             fix="free disk space: takes and models need several GB")
     return checks
+
+
+def _model_checks(add) -> None:
+    """The catalog, then each model whose files are here: complete (every safetensors header reads)
+    and able to run on this machine; then which models are ready to generate."""
+    from engine.errors import ShotloomError
+    from engine.gen.catalog import load_catalog
+    from engine.gen.loading import check_model_files, local_files
+    from engine.gen.memory import cannot_run_here, needs_gb
+
+    try:
+        entries = load_catalog()
+    except ShotloomError as exc:
+        add("model catalog", False, str(exc), fix="restore or delete the file it names")
+        return
+    add("model catalog", True, f"{len(entries)} models")
+    ready = []
+    for entry in entries:
+        state, folder = local_files(entry)
+        if folder is None or entry.test_model:
+            continue
+        ok, fix = True, ""
+        try:
+            files, _tensors = check_model_files(folder)
+            detail = f"{state} ({files} weight files readable), needs {needs_gb(entry):g} GB"
+        except ImportError:
+            detail = f"{state} (its files are checked with the full install)"
+        except ShotloomError as exc:
+            ok, detail = False, str(exc)
+            fix = f"shotloom models download {entry.id}" if entry.repo else f"put a good copy of the model in {folder}"
+        why = cannot_run_here(entry)
+        if why is not None:
+            ok, detail = False, f"{detail}; {why}"
+        add(f"model {entry.id}", ok, detail, essential=False, fix=fix)
+        if ok:
+            ready.append(entry.id)
+    tiny = [e.id for e in entries if e.test_model and cannot_run_here(e) is None]
+    add("models", bool(ready), f"ready to generate: {', '.join(ready)}" if ready else
+        "no downloaded model runs here" + (f" (test models {', '.join(tiny)} build on first use)" if tiny else ""),
+        essential=False, fix="`shotloom models list` shows what runs here; `shotloom models download ID` gets one")
 
 
 def _gpu() -> str | None:
