@@ -9,7 +9,16 @@ import sys
 import traceback
 from pathlib import Path
 
-from engine.cliutil import open_project, parse_rate, parse_size, progress_bar, resolve_shot
+from engine.cliutil import (
+    close_projects,
+    open_project,
+    parse_rate,
+    parse_size,
+    progress_bar,
+    recipe_text,
+    resolve_audio,
+    resolve_shot,
+)
 from engine.errors import Canceled, ShotloomError
 
 # ---------------------------------------------------------------- project
@@ -159,6 +168,13 @@ def cmd_info(args) -> int:
         print(f"{n:3d}  {s.id[:8]}  {s.name[:24]:24s} {s.start:7d} +{s.frames:<6d} {s.status:8s} {media}{trans}")
         if s.stale_reason:
             print(f"     stale: {s.stale_reason}")
+        if not s.takes and recipe_text(s.recipe):
+            print(f"     to generate: {recipe_text(s.recipe)}")
+        for k, t in enumerate(s.takes, 1):
+            print(f"   {'*' if t.active else ' '} take {k}  {t.id[:8]}  {t.kind:9}  "
+                  f"{recipe_text(t.recipe) or t.path.name}")
+    for n, a in enumerate(project.audio_clips(), 1):
+        print(f"audio {n}  {a.id[:8]}  {a.path.name}  at {a.start} +{a.frames}  {a.gain_db:+.1f} dB")
     for t in project.loose_takes():
         print(f"loose take {t.id[:8]}  from deleted shot {t.shot_id[:8]} ({t.shot_name})  {t.path}")
     return 0
@@ -171,14 +187,11 @@ def _rate_text(rate) -> str:
 def cmd_export(args) -> int:
     from engine.render import export
 
+    frame_range = parse_range(args.range) if args.range else None
     project = open_project(args.project)
-    frame_range = None
-    if args.range:
-        try:
-            a, b = (int(v) for v in args.range.split(":"))
-        except ValueError:
-            raise ShotloomError(f"range '{args.range}' is not IN:OUT in frames (for example 0:240)") from None
-        frame_range = (a, b)
+    if frame_range is not None and frame_range[1] > project.duration:
+        raise ShotloomError(f"--range {args.range} ends after the cut, which has frames 0..{project.duration}; "
+                            f"give OUT of at most {project.duration}")
     notes: list[str] = []
     with progress_bar("export") as progress:
         out = export(project, Path(args.output), preset=args.preset, frame_range=frame_range, progress=progress,
@@ -187,6 +200,17 @@ def cmd_export(args) -> int:
         print(f"shotloom: {note}", file=sys.stderr)
     print(out)
     return 0
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """IN:OUT timeline frames, 0 <= IN < OUT."""
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise ShotloomError(f"--range '{text}' is not IN:OUT in frames (for example 0:240)") from None
+    if a < 0 or b <= a:
+        raise ShotloomError(f"--range {text} must have 0 <= IN < OUT (frames of the cut, for example 0:240)")
+    return a, b
 
 
 # ---------------------------------------------------------------- media
@@ -293,6 +317,8 @@ def cmd_audio_add(args) -> int:
     from engine.media import probe_isolated, read_audio
     from engine.project.edits import AddAudioClip
 
+    if args.frames is not None and args.frames < 1:
+        raise ShotloomError(f"--frames {args.frames} must be 1 or more (the audio clip's length in frames)")
     project = open_project(args.project, writer="shotloom audio add")
     path = Path(args.media).expanduser().absolute()
     info = probe_isolated(path)
@@ -303,9 +329,24 @@ def cmd_audio_add(args) -> int:
         raise ShotloomError(f"start frame {args.start} is outside the cut (0..{project.duration - 1})")
     samples = read_audio(path, sample_rate=48000).shape[1]
     media_length = max(1, int(Fraction(samples, 48000) * project.fps))
-    frames = args.frames or min(media_length, project.duration - args.start)
+    frames = args.frames if args.frames is not None else min(media_length, project.duration - args.start)
+    before = {a.id for a in project.audio_clips()}
     project.apply(AddAudioClip(ref, args.start, frames, gain_db=args.gain))
     project.save()
+    for clip in project.audio_clips():
+        if clip.id not in before:
+            print(clip.id)
+    return 0
+
+
+def cmd_audio_remove(args) -> int:
+    from engine.project.edits import RemoveAudioClip
+
+    project = open_project(args.project, writer="shotloom audio remove")
+    clip = resolve_audio(project, args.clip)
+    project.apply(RemoveAudioClip(clip.id))
+    project.save()
+    print(clip.id)
     return 0
 
 
@@ -418,6 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, help="length in frames (default: the file, up to the cut's end)")
     p.add_argument("--gain", type=float, default=0.0, help="gain in dB")
     p.set_defaults(func=cmd_audio_add)
+    p = audio_sub.add_parser("remove", help="remove an audio clip (undo brings it back)")
+    p.add_argument("project")
+    p.add_argument("clip", help="audio clip id, unique id prefix or number (see shotloom info)")
+    p.set_defaults(func=cmd_audio_remove)
 
     p = sub.add_parser("demo", help="make a demo project from generated footage and export it")
     p.add_argument("folder", nargs="?", default="shotloom-demo")
@@ -459,7 +504,8 @@ def _register_areas(sub, groups) -> None:
     import importlib
 
     shared = _SharedGroups(sub, groups)
-    for name in ("engine.gen.commands", "engine.jobs.commands", "engine.analysis.commands", "engine.farm.commands"):
+    for name in ("engine.project.commands", "engine.gen.commands", "engine.jobs.commands",
+                 "engine.analysis.commands", "engine.farm.commands"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -475,9 +521,31 @@ def _version() -> str:
     return f"shotloom {__version__}"
 
 
+DASH_VALUE_OPTIONS = ("--range",)
+"""Options whose value may start with a dash without being a plain number (`--range -5:20`):
+argparse would take it for an option and stop with a usage error, not the value's own message."""
+
+
+def _attach_dash_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    it = iter(argv)
+    for token in it:
+        if token in DASH_VALUE_OPTIONS:
+            value = next(it, None)
+            if value is not None and value.startswith("-") and value[1:2].isdigit():
+                out.append(f"{token}={value}")
+                continue
+            out.append(token)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(token)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_dash_values(list(sys.argv[1:] if argv is None else argv)))
     try:
         handler = getattr(args, "func", None) or args.handler
         return int(handler(args) or 0)
@@ -496,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
         log = _write_crash_log()
         print(f"shotloom: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
         return 70
+    finally:
+        close_projects()
 
 
 def _write_crash_log() -> Path:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from engine.errors import ShotloomError
 
 if TYPE_CHECKING:
-    from engine.project import Project, ShotInfo
+    from engine.project import AudioClipInfo, Project, ShotInfo, TakeInfo
 
 
 def open_project(path: str | Path, *, writer: str | None = None, hint: str = "") -> Project:
@@ -22,7 +22,21 @@ def open_project(path: str | Path, *, writer: str | None = None, hint: str = "")
     other program's save can slip in between."""
     from engine.project import Project
 
-    return Project.open(Path(path), writer=writer, hint=hint)
+    project = Project.open(Path(path), writer=writer, hint=hint)
+    if writer is not None:
+        project.history.one_step_per_save = True  # one command is one step for `shotloom undo`
+        _writers.append(project)
+    return project
+
+
+_writers: list[Project] = []
+
+
+def close_projects() -> None:
+    """Give up the ownership locks of the projects this command opened for writing (main() calls
+    it when a command ends, however it ends; the OS would at exit, but not in-process callers)."""
+    while _writers:
+        _writers.pop().close()
 
 
 def resolve_shot(project: Project, token: str) -> ShotInfo:
@@ -44,6 +58,60 @@ def resolve_shot(project: Project, token: str) -> ShotInfo:
             f"(see shotloom info)"
         )
     raise ShotloomError(f"'{token}' matches {len(matches)} shots in {project.path.name}; use the shot id")
+
+
+def _pick(items: list, token: str, ident, what: str, where: str, listing: str):
+    """The item named by `token`: its id, its 1-based number, a unique id prefix (4+ characters)."""
+    exact = [x for x in items if ident(x) == token]
+    if exact:
+        return exact[0]
+    if token.isdigit() and 1 <= int(token) <= len(items):
+        return items[int(token) - 1]
+    matches = [x for x in items if len(token) >= 4 and ident(x).startswith(token)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ShotloomError(f"'{token}' matches {len(matches)} {what}s of {where}; use the full id ({listing})")
+    count = f"a number 1..{len(items)}" if items else "none exist"
+    raise ShotloomError(f"no {what} '{token}' in {where}; use an id or {count} ({listing})")
+
+
+def resolve_take(project: Project, shot: ShotInfo, token: str) -> TakeInfo:
+    """A take of `shot` named on the command line: its id, a unique id prefix or its 1-based number."""
+    return _pick(list(shot.takes), token, lambda t: t.id, "take", f"shot '{shot.name}'",
+                 f"see shotloom take list {project.path.name} {shot.id[:8]}")
+
+
+def resolve_audio(project: Project, token: str) -> AudioClipInfo:
+    """An audio clip named on the command line: its id, a unique id prefix or its 1-based number."""
+    return _pick(project.audio_clips(), token, lambda a: a.id, "audio clip", project.path.name,
+                 "see shotloom info")
+
+
+def recipe_summary(recipe: object) -> dict:
+    """Task, model, seed and prompt of a shot's or take's recipe (whatever of them it holds): a
+    generated take records what ran; a pending shot holds its request under "shotloom_gen"."""
+    if not isinstance(recipe, dict):
+        return {}
+    spec = recipe.get("shotloom_gen")
+    source = recipe if ("prompt" in recipe or "task" in recipe) else spec if isinstance(spec, dict) else {}
+    model = source.get("model")
+    if isinstance(model, dict):
+        model = model.get("id")
+    out = {"task": source.get("task"), "model": model, "seed": source.get("seed"), "prompt": source.get("prompt")}
+    return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def recipe_text(recipe: object) -> str:
+    """'text to video · tiny-ltx · seed 42 · "a boat"' (empty for media without a recipe)."""
+    s = recipe_summary(recipe)
+    parts = [str(s["task"]).replace("_", " ")] if "task" in s else []
+    parts += [str(s["model"])] if "model" in s else []
+    parts += [f"seed {s['seed']}"] if "seed" in s else []
+    if "prompt" in s:
+        prompt = str(s["prompt"]).replace("\n", " ")
+        parts.append(f'"{prompt[:60]}…"' if len(prompt) > 60 else f'"{prompt}"')
+    return " · ".join(parts)
 
 
 def parse_size(text: str) -> tuple[int, int]:
