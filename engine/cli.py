@@ -15,6 +15,7 @@ from engine.cliutil import (
     parse_rate,
     parse_size,
     progress_bar,
+    recipe_summary,
     recipe_text,
     resolve_audio,
     resolve_shot,
@@ -127,7 +128,8 @@ def shot_json(shot) -> dict:
             {"kind": shot.transition_in.kind, "frames": shot.transition_in.frames} if shot.transition_in else None
         ),
         "takes": [
-            {"id": t.id, "path": str(t.path) if t.path else None, "active": t.active, "kind": t.kind}
+            {"id": t.id, "path": str(t.path) if t.path else None, "active": t.active, "kind": t.kind,
+             **recipe_summary(t.recipe)}
             for t in shot.takes
         ],
         "recipe": shot.recipe,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,18 +26,21 @@ def open_project(path: str | Path, *, writer: str | None = None, hint: str = "")
     project = Project.open(Path(path), writer=writer, hint=hint)
     if writer is not None:
         project.history.one_step_per_save = True  # one command is one step for `shotloom undo`
-        _writers.append(project)
+        _writers.add(project)
     return project
 
 
-_writers: list[Project] = []
+_writers: weakref.WeakSet = weakref.WeakSet()
+"""Projects opened for writing by the running command (weakly: a project nobody holds any more
+releases its lock when it is collected, as before)."""
 
 
 def close_projects() -> None:
     """Give up the ownership locks of the projects this command opened for writing (main() calls
     it when a command ends, however it ends; the OS would at exit, but not in-process callers)."""
-    while _writers:
-        _writers.pop().close()
+    for project in list(_writers):
+        project.close()
+    _writers.clear()
 
 
 def resolve_shot(project: Project, token: str) -> ShotInfo:

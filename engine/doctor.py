@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import shutil
-import subprocess
 import sys
 
 from engine.paths import user_cache_dir, user_data_dir
@@ -109,14 +108,10 @@ def _model_checks(add) -> None:
 
 
 def _gpu() -> str | None:
-    if shutil.which("nvidia-smi") is None:
-        return None
-    try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
+    from engine.gen.memory import GB, gpu_info
+
+    info = gpu_info()
+    return f"{info[0]}, {info[1] / GB:.0f} GB" if info is not None else None
 
 
 def run_doctor(json_output: bool = False) -> int:

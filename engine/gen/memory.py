@@ -144,20 +144,27 @@ GB = 1e9
 
 
 @functools.lru_cache(maxsize=1)
-def gpu_memory_bytes() -> int | None:
-    """Total memory of the largest NVIDIA GPU (nvidia-smi, so no torch import); None without one."""
+def gpu_info() -> tuple[str, int] | None:
+    """(name, total memory in bytes) of the largest NVIDIA GPU, from nvidia-smi (no torch import);
+    None without one."""
     import shutil
     import subprocess
 
     if shutil.which("nvidia-smi") is None:
         return None
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
                              capture_output=True, text=True, timeout=10)
-        sizes = [int(float(line)) for line in out.stdout.split() if line.strip()]
+        gpus = [(name.strip(), int(float(mib)) * 1024 * 1024)
+                for name, mib in (line.rsplit(",", 1) for line in out.stdout.splitlines() if "," in line)]
     except (OSError, ValueError, subprocess.TimeoutExpired):
         return None
-    return max(sizes) * 1024 * 1024 if out.returncode == 0 and sizes else None
+    return max(gpus, key=lambda g: g[1]) if out.returncode == 0 and gpus else None
+
+
+def gpu_memory_bytes() -> int | None:
+    info = gpu_info()
+    return info[1] if info is not None else None
 
 
 def ram_bytes() -> int:

@@ -130,12 +130,17 @@ def cmd_take_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _take_of(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(project opened for writing, shot, take) named by a `take use|remove` command line."""
+    project = open_project(args.project, writer=f"shotloom take {args.take_command}")
+    shot = resolve_shot(project, args.shot)
+    return project, shot, resolve_take(project, shot, args.take)
+
+
 def cmd_take_use(args: argparse.Namespace) -> int:
     from engine.project.edits import SetActiveTake
 
-    project = open_project(args.project, writer="shotloom take use")
-    shot = resolve_shot(project, args.shot)
-    take = resolve_take(project, shot, args.take)
+    project, shot, take = _take_of(args)
     if take.active:
         print(f"take {take.id[:8]} is already shown in shot '{shot.name}'")
         return 0
@@ -148,9 +153,7 @@ def cmd_take_use(args: argparse.Namespace) -> int:
 def cmd_take_remove(args: argparse.Namespace) -> int:
     from engine.project.edits import RemoveTake
 
-    project = open_project(args.project, writer="shotloom take remove")
-    shot = resolve_shot(project, args.shot)
-    take = resolve_take(project, shot, args.take)
+    project, shot, take = _take_of(args)
     if take.active:
         others = [t for t in shot.takes if not t.active]
         hint = (f"show another first (shotloom take use {args.project} {args.shot} {others[0].id[:8]})"

@@ -31,7 +31,7 @@ import os
 import time
 import typing
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,8 @@ class Step:
     time: float
     do: Edit
     undo: Edit
+    merge_key: Hashable | None = dataclasses.field(default=None, compare=False)
+    """Set while the step can still grow (this session only; never saved)."""
 
 
 @dataclass(frozen=True)
@@ -217,13 +219,20 @@ def _op_from_json(data: Any, bundle: Path) -> tuple:
 
 
 def _merge(steps: list[Step], label: str | None) -> Step:
-    """Several steps as one: their edits in order, their inverses in reverse (all or nothing)."""
+    """Several steps as one: their edits in order, their inverses in reverse (all or nothing).
+    Composites are flattened, so a long drag stays one flat list."""
     if len(steps) == 1 and label is None:
         return steps[0]
     first = steps[0]
+
+    def flat(edits: Iterable[Edit]) -> Edit:
+        out: list[Edit] = []
+        for e in edits:
+            out.extend(e.edits if isinstance(e, Composite) else (e,))
+        return out[0] if len(out) == 1 else Composite(tuple(out))
+
     return Step(first.id, label or join_labels(s.label for s in steps), first.by, first.time,
-                Composite(tuple(s.do for s in steps)) if len(steps) > 1 else first.do,
-                Composite(tuple(s.undo for s in reversed(steps))) if len(steps) > 1 else first.undo)
+                flat(s.do for s in steps), flat(s.undo for s in reversed(steps)))
 
 
 def join_labels(labels: Iterable[str]) -> str:
@@ -297,9 +306,17 @@ class History:
         return "there is no earlier step in its history"
 
     # ---- recording ----------------------------------------------------------------------------------
-    def record(self, do: Edit, undo: Edit, label: str) -> None:
-        """A new step (after Project.apply applied `do` and got `undo` back); drops the redo tail."""
-        self._pending.append(("step", Step(uuid.uuid4().hex[:12], label, self.by, time.time(), do, undo)))
+    def record(self, do: Edit, undo: Edit, label: str, *, merge_key: Hashable | None = None) -> None:
+        """A new step (after Project.apply applied `do` and got `undo` back); drops the redo tail.
+        With `merge_key`, it joins the last step instead when that has the same key and was the
+        last thing done in this session."""
+        last = self._pending[-1] if self._pending else None
+        if merge_key is not None and last is not None and last[0] == "step" and last[1].merge_key == merge_key:
+            self._pending[-1] = ("step", dataclasses.replace(_merge([last[1], dataclasses.replace(
+                last[1], do=do, undo=undo)], last[1].label), merge_key=merge_key))
+            return
+        self._pending.append(("step", Step(uuid.uuid4().hex[:12], label, self.by, time.time(), do, undo,
+                                           merge_key)))
 
     def undone(self, step: Step, redo: Edit) -> None:
         self._pending.append(("undo", step.id, redo))

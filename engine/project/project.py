@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable
 from fractions import Fraction
 from pathlib import Path
 
@@ -341,38 +341,37 @@ class Project:
             return self._doc.problems()
 
     # ---- editing -----------------------------------------------------------------------------------
-    def apply(self, edit: Edit, *, label: str | None = None) -> Edit:
+    def apply(self, edit: Edit, *, label: str | None = None, merge_key: Hashable | None = None) -> Edit:
         """Validate and apply `edit`; return its exact inverse. EditError changes nothing. The edit
-        becomes a new step of the history (`label` names it there; by default it is described)."""
+        becomes a new step of the history (`label` names it there; by default it is described);
+        with `merge_key`, it joins the last step when that has the same key and nothing was
+        undone since (the editor's drags: one step per gesture)."""
         if not isinstance(edit, Edit):
             raise EditError(f"{edit!r} is not an edit")
         with self._lock:
             text = label or describe(edit, self._shot_name)
             inverse, change = self._change(edit)
-            self.history.record(edit, inverse, text)
+            self.history.record(edit, inverse, text, merge_key=merge_key)
         self._notify(change)
         return inverse
 
     def undo(self) -> Step:
         """Revert the last step of the history (this session's or a saved one); returns it.
         EditError when there is none (the message says why) or the document refuses it."""
-        with self._lock:
-            step = self.history.undo_step()
-            if step is None:
-                raise EditError(f"nothing to undo in {self._path.name}: {self.history.empty_reason()}")
-            redo, change = self._change(step.undo)
-            self.history.undone(step, redo)
-        self._notify(change)
-        return step
+        return self._walk(undo=True)
 
     def redo(self) -> Step:
         """Apply again the last undone step; returns it. EditError when there is none."""
+        return self._walk(undo=False)
+
+    def _walk(self, *, undo: bool) -> Step:
         with self._lock:
-            step = self.history.redo_step()
+            step = self.history.undo_step() if undo else self.history.redo_step()
             if step is None:
-                raise EditError(f"nothing to redo in {self._path.name}: no step was undone since the last edit")
-            undo, change = self._change(step.do)
-            self.history.redone(step, undo)
+                why = self.history.empty_reason() if undo else "no step was undone since the last edit"
+                raise EditError(f"nothing to {'undo' if undo else 'redo'} in {self._path.name}: {why}")
+            back, change = self._change(step.undo if undo else step.do)
+            (self.history.undone if undo else self.history.redone)(step, back)
         self._notify(change)
         return step
 

@@ -175,10 +175,29 @@ def test_one_save_is_one_step_for_commands_and_many_for_the_editor(tmp_path, cli
         assert p.shots()[0].source_in == 2 and p.shots()[0].name == "one"
 
 
-def _digest_of(bundle: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256((bundle / PROJECT_FILE).read_bytes()).hexdigest()
+def test_a_drag_is_one_step(tmp_path, clips):
+    """The editor's drags apply many small edits with one merge key: one step to undo."""
+    bundle = _new(tmp_path, clips)
+    with Project.open(bundle, writer="shotloom-gui") as p:
+        shot = p.shots()[0].id
+        for _ in range(5):
+            p.apply(TrimShot(shot, "in", 1), label="Trim Shot", merge_key=("trim", shot))
+        assert [s.label for s in p.history.steps][-1] == "Trim Shot" and p.history.cursor == 2
+        p.apply(SetNotes(shot, "between"))
+        p.apply(TrimShot(shot, "in", 1), label="Trim Shot", merge_key=("trim", shot))  # a new gesture
+        assert p.history.cursor == 4
+        p.undo()
+        p.undo()
+        p.apply(TrimShot(shot, "in", 2), label="Trim Shot", merge_key=("trim", shot))  # after an undo: new
+        assert p.history.cursor == 3
+        p.save()
+    with Project.open(bundle, writer="cmd") as p:
+        assert p.shots()[0].source_in == 7
+        p.undo()
+        p.undo()
+        assert p.shots()[0].source_in == 0
+        p.redo()
+        assert p.shots()[0].source_in == 5
 
 
 def test_a_save_killed_after_the_history_line_leaves_a_history_that_fits(tmp_path, clips, monkeypatch):
