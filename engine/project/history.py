@@ -356,15 +356,19 @@ class History:
             reset, ops = reset or "a step too large to keep in the history", []
             line = json.dumps({"v": FORMAT, "before": before, "after": after, "reset": True,
                                "time": time.time(), "by": self.by, "ops": []}, separators=(",", ":"))
-        state = State() if reset is not None else self._load()
-        for op in ops:
-            state = _advance(state, op)
+        state: State | None = None
+        if reset is not None or self._base is not None or self._log_size() + len(line) > MAX_LOG_BYTES:
+            state = State() if reset is not None else self._load()
+            for op in ops:
+                state = _advance(state, op)
         if self._log_size() + len(line) > MAX_LOG_BYTES:
+            assert state is not None
             self._write_snapshot(state, after)
         else:
             append_line(self.file, line)
 
         def saved() -> None:
+            # A history never read in this session (a command) is read again from the file if asked.
             self._base, self._base_digest = state, after
             self._pending.clear()
             self._reset = None
