@@ -1,56 +1,57 @@
-"""One generic undo command for every edit: it applies an edit through the project facade and keeps
-the inverse the facade returns. Drags merge into one step by sharing a merge key."""
+"""The editor's undo commands are the project's history steps (engine.project.history): one
+QUndoCommand per step, whose undo() and redo() ask the project to undo or redo its last step. The
+history is kept in the bundle, so the steps a command-line `shotloom` made (or an earlier session
+of the editor) are on the stack when the project opens, and what the editor undoes, `shotloom
+undo` continues from. A drag merges into one step exactly when the history merges it."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
+
+from engine.errors import ShotloomError
 
 MERGE_ID = 0x5307
 
 
 class EditCommand(QUndoCommand):
-    """redo() applies the forward edits in order; undo() applies their inverses in reverse.
+    """A step of the project's history. Made after the step's edit was applied (a refused edit never
+    reaches the stack) or loaded from the saved history, so the stack's first redo() does nothing."""
 
-    Each application returns the exact inverse of what it did, so after an undo the stored forward
-    edits are the ones the facade handed back: redo re-applies exactly what was undone.
-    """
-
-    def __init__(self, project: Any, edit: Any, inverse: Any, text: str,
-                 merge_key: Hashable | None = None) -> None:
-        """`edit` has already been applied (so a refused edit never reaches the stack) and
-        `inverse` is what the facade returned; the stack's first redo() therefore does nothing."""
+    def __init__(self, project: Any, text: str, merge_key: Hashable | None = None, *, merged: bool = False,
+                 on_error: Callable[[str], None] | None = None) -> None:
         super().__init__(text)
         self.project = project
-        self.forward: list[Any] = [edit]
-        self.inverse: list[Any] = [inverse]
         self.merge_key = merge_key
-        self._applied = True
+        self.merged = merged
+        """The history joined this edit to the step before it (this command merges into that one)."""
+        self.on_error = on_error
+        self.loading = False
+        """Set while the stack is rebuilt from the saved history: undo/redo then change nothing."""
+        self._skip_redo = True
 
     def redo(self) -> None:
-        if self._applied:
-            self._applied = False
+        if self._skip_redo or self.loading:
+            self._skip_redo = False
             return
-        inverses = []
-        for edit in self.forward:
-            inverses.append(self.project.apply(edit))
-        self.inverse = inverses
+        self._walk(self.project.redo)
 
     def undo(self) -> None:
-        forwards = []
-        for edit in reversed(self.inverse):
-            forwards.append(self.project.apply(edit))
-        self.forward = list(reversed(forwards))
+        if self.loading:
+            return
+        self._walk(self.project.undo)
+
+    def _walk(self, step: Callable[[], Any]) -> None:
+        try:
+            step()
+        except ShotloomError as exc:  # the document refused (changed from outside): say so, change nothing
+            if self.on_error is not None:
+                self.on_error(str(exc))
 
     def id(self) -> int:
         return MERGE_ID if self.merge_key is not None else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, EditCommand) or other.merge_key != self.merge_key:
-            return False
-        # `other` has already been applied (QUndoStack.push calls redo before merging).
-        self.forward.extend(other.forward)
-        self.inverse.extend(other.inverse)
-        return True
+        return isinstance(other, EditCommand) and other.merged and other.merge_key == self.merge_key

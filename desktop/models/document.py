@@ -2,7 +2,7 @@
 
 Widgets never mutate the project themselves: they call `Document.apply(edit, text)`, which applies
 the edit through the facade (refused edits change nothing and surface as a message) and pushes one
-generic undo command holding the returned inverse. The editor model (Qt-free) follows the project
+undo command for the step of the project's history it made (desktop/undo.py). The editor model (Qt-free) follows the project
 and tells the views what changed; `changed` re-emits its refreshes for Qt services (autosave).
 """
 
@@ -44,6 +44,8 @@ class Document(QObject):
     # -- lifecycle -------------------------------------------------------------------------
     def set_project(self, project: Any, *, dirty: bool | None = None) -> None:
         self.undo_stack.clear()
+        if project is not None and getattr(project, "history", None) is not None:
+            self._load_history(project)
         self.undo_stack.setClean()
         self.edits_since_autosave = 0
         # A project opened from an autosave is unsaved work before any edit.
@@ -51,6 +53,23 @@ class Document(QObject):
         self.model.set_project(project)
         self.opened.emit()
         self.dirtyChanged.emit(self.dirty)
+
+    def _load_history(self, project: Any) -> None:
+        """The project's saved history as undo steps: pushed without applying anything (the
+        document already is in that state), then the stack index set to where the history is."""
+        from engine.project.history import load_undo_steps
+
+        entries, index = load_undo_steps(project)
+        commands = []
+        for entry in entries:
+            command = EditCommand(project, entry.label, on_error=self.editRefused.emit)
+            command.loading = True
+            self.undo_stack.push(command)
+            commands.append(command)
+        self.undo_stack.setIndex(index)
+        for command in commands:
+            command.loading = False
+            command._skip_redo = False
 
     def _on_change(self, refresh: Any) -> None:
         self.edits_since_autosave += 1
@@ -64,13 +83,15 @@ class Document(QObject):
             return False
         self.merging = merge_key is not None
         try:
-            inverse = self.project.apply(edit)
+            self.project.apply(edit, label=text.replace("&", ""), merge_key=merge_key)
         except ShotloomError as exc:
             self.editRefused.emit(str(exc))
             return False
         finally:
             self.merging = False
-        self.undo_stack.push(EditCommand(self.project, edit, inverse, text, merge_key))
+        merged = bool(getattr(getattr(self.project, "history", None), "last_merged", False))
+        self.undo_stack.push(EditCommand(self.project, text, merge_key, merged=merged,
+                                         on_error=self.editRefused.emit))
         return True
 
     def mark_dirty(self) -> None:

@@ -257,6 +257,9 @@ class History:
         self._reset: str | None = None
         self._unknown = False
         """The document on disk matches no record of a non-empty log."""
+        self.last_merged = False
+        """Whether the last recorded edit joined the step before it (a drag): the editor's undo
+        stack merges its commands exactly when this does, so both stacks stay step for step."""
 
     @property
     def file(self) -> Path:
@@ -311,7 +314,9 @@ class History:
         With `merge_key`, it joins the last step instead when that has the same key and was the
         last thing done in this session."""
         last = self._pending[-1] if self._pending else None
-        if merge_key is not None and last is not None and last[0] == "step" and last[1].merge_key == merge_key:
+        self.last_merged = (merge_key is not None and last is not None and last[0] == "step"
+                            and last[1].merge_key == merge_key)
+        if self.last_merged:
             self._pending[-1] = ("step", dataclasses.replace(_merge([last[1], dataclasses.replace(
                 last[1], do=do, undo=undo)], last[1].label), merge_key=merge_key))
             return
