@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop import theme
 from desktop.actions import ActionRegistry
 from desktop.commands import ShotCommands
+from desktop.continuity import install as install_continuity
 from desktop.editor.model import EditorModel
 from desktop.generation import GenerationController
 from desktop.i18n import install_language, tr
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_statusbar()
         self._connect()
+        self.continuity = install_continuity(self)
         self._key_hold = _KeyHold(self)
         QApplication.instance().installEventFilter(self._key_hold)
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
@@ -429,6 +431,9 @@ class MainWindow(QMainWindow):
             self.docks[key].setWindowTitle(title)
         for panel in (self.inspector, self.takes, self.queue_panel):
             panel.retranslate()
+        if hasattr(self, "continuity"):
+            self.docks["seams"].setWindowTitle(tr("Seams"))
+            self.continuity.panel.retranslate()
         self.studio.show_engine_state(self.engine.state, self.engine.detail)
         self.studio.show_device(self.engine.device)
         self.studio.on_playhead(self.transport.frame)
@@ -574,7 +579,7 @@ class MainWindow(QMainWindow):
         mixes = [(mx.start, mx.frames, mx.kind, mx.b.shot_id) for mx in plan.mixes]
         self.timeline.canvas.set_data(TimelineData(self.model.project.fps, plan.frames, self.model.shots, mixes,
                                                    self.model.audio, status=self.model.status,
-                                                   jobs=self.model.jobs))
+                                                   jobs=self.model.jobs, seams=self.continuity.marks()))
 
     def _add_to_bin(self, shots) -> None:
         for shot in shots:

@@ -126,6 +126,16 @@ class EngineService(QObject):
         self._refresh_state()
         return waiting, done
 
+    def submit_analysis(self, project: Any, timeline: Path | None = None) -> Any:
+        """Queue the continuity analysis (job kind ``analyze``) of a project, of its timeline as
+        ``timeline`` (a snapshot of the editor's document) has it; returns the job."""
+        params = {"project": str(project.path), "timeline": str(timeline) if timeline is not None else None}
+        job = self.queue.submit("analyze", params, project=project_key(project.path))
+        self._wake()
+        self.jobsChanged.emit()
+        self._refresh_state()
+        return job
+
     def jobs(self, project: Any | None = None) -> list:
         if self.queue is None:
             return []

@@ -11,9 +11,9 @@ import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from desktop.i18n import tr
 from desktop.models.timecode import timecode
@@ -24,6 +24,8 @@ AUDIO_H = 30
 GAP = 6
 HEADER_W = 0
 HANDLE_PX = 6
+SEAM_H = 12  # the seam markers' diamonds at the foot of the ruler
+SEAM_COLOURS = {"clean": QColor(80, 170, 110), "warning": QColor(235, 170, 60), "defect": QColor(225, 75, 65)}
 STATUS_COLOURS = {
     "ready": QColor(70, 112, 170),
     "pending": QColor(120, 100, 60),
@@ -42,7 +44,7 @@ class TimelineData:
     shots: list = field(default_factory=list)  # ShotInfo
     mixes: list = field(default_factory=list)  # (start, frames, kind, b_shot_id)
     audio: list = field(default_factory=list)  # AudioClipInfo
-    seams: dict = field(default_factory=dict)  # cut frame -> defect bool
+    seams: dict = field(default_factory=dict)  # seam frame -> desktop.continuity.SeamMark (from the analysis)
     status: object = None  # shot -> status shown (the engine's state while generating); None: shot.status
     jobs: dict = field(default_factory=dict)  # shot id -> JobState (progress of a rendering shot)
 
@@ -54,6 +56,7 @@ class TimelineCanvas(QWidget):
     trimDrag = Signal(str, str, int, object)  # shot id, side, delta frames, merge key
     transitionDrag = Signal(str, str, int, object)  # shot id, kind, new length, merge key
     contextRequested = Signal(str, object)  # shot id ("" for none), global QPoint
+    seamClicked = Signal(int)  # the frame of an analysed seam's marker
     viewChanged = Signal()
 
     _serial = itertools.count(1)
@@ -143,6 +146,10 @@ class TimelineCanvas(QWidget):
     # -- hit testing ----------------------------------------------------------------------------
     def _hit(self, pos: QPointF) -> tuple[str, object]:
         y = pos.y()
+        if RULER_H - SEAM_H <= y <= RULER_H + GAP:
+            for frame in self.data.seams:
+                if abs(pos.x() - self.x_of(frame)) <= SEAM_H / 2 + 1:
+                    return "seam", frame
         if y < RULER_H:
             return "ruler", None
         video = self.video_rect()
@@ -169,7 +176,9 @@ class TimelineCanvas(QWidget):
         kind, target = self._hit(pos)
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        if kind == "trim":
+        if kind == "seam":
+            self.seamClicked.emit(target)
+        elif kind == "trim":
             shot, side = target
             self._drag = {"kind": "trim", "shot": shot.id, "side": side, "x0": pos.x(), "applied": 0,
                           "key": ("trim", shot.id, side, next(self._serial))}
@@ -233,6 +242,17 @@ class TimelineCanvas(QWidget):
         kind, target = self._hit(QPointF(event.pos()))
         shot = target if kind == "shot" else target[0] if kind == "trim" else None
         self.contextRequested.emit(shot.id if shot is not None else "", event.globalPos())
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            kind, target = self._hit(QPointF(event.pos()))
+            if kind == "seam":
+                QToolTip.showText(event.globalPos(), self.data.seams[target].text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
@@ -304,16 +324,16 @@ class TimelineCanvas(QWidget):
             p.drawText(QRectF(x + 3, 1, 160, 15), Qt.AlignmentFlag.AlignLeft, timecode(f, self.data.rate))
             p.setPen(placeholder)
             p.drawText(QRectF(x + 3, 15, 160, 14), Qt.AlignmentFlag.AlignLeft, str(f))
-        # seam markers at cuts; red where analysis flagged a defect
-        for shot in self.data.shots[1:]:
-            x = self.x_of(shot.start)
-            bad = self.data.seams.get(shot.start, False)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(230, 80, 70) if bad else QColor(240, 190, 70))
+        # seam markers: the analysis' verdict on each join (none before an analysis)
+        for frame, mark in self.data.seams.items():
+            x = self.x_of(frame)
+            p.setPen(QPen(QColor(20, 20, 20, 160), 1))
+            p.setBrush(SEAM_COLOURS.get(mark.severity, SEAM_COLOURS["clean"]))
             path = QPainterPath()
-            path.moveTo(x - 5, RULER_H - 8)
-            path.lineTo(x + 5, RULER_H - 8)
+            path.moveTo(x, RULER_H - SEAM_H)
+            path.lineTo(x + SEAM_H / 2, RULER_H - SEAM_H / 2)
             path.lineTo(x, RULER_H)
+            path.lineTo(x - SEAM_H / 2, RULER_H - SEAM_H / 2)
             path.closeSubpath()
             p.drawPath(path)
         # user markers

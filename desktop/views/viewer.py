@@ -229,6 +229,7 @@ class ViewerPanel(QWidget):
         self.transport = transport
         self.canvas = ViewerCanvas(self)
         self.compare_sources: list[tuple[str, object, int]] = []  # (label, path, source_in)
+        self.pinned: tuple | None = None  # ((label, path, frame), (label, path, frame)): fixed A and B frames
         self.shots: list = []
 
         bar = QWidget(self)
@@ -256,7 +257,7 @@ class ViewerPanel(QWidget):
         for combo in (self.combo_a, self.combo_b):
             combo.setMinimumContentsLength(18)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.currentIndexChanged.connect(self._request_compare)
+            combo.currentIndexChanged.connect(self._unpin)
         row.addWidget(self.compare_label)
         row.addWidget(self.combo_a)
         row.addWidget(self.combo_b)
@@ -348,7 +349,19 @@ class ViewerPanel(QWidget):
             w.setVisible(visible)
         if not visible:
             self.canvas.clip_a = self.canvas.clip_b = None
+            self.pinned = None
         self.request()
+
+    def compare_pinned(self, a: tuple, b: tuple) -> None:
+        """Show two fixed frames as A and B, each (label, media path, source frame): the two sides of
+        a seam. Choosing a source in the A/B boxes or turning compare off lets them go."""
+        self.pinned = (a, b)
+        self.canvas.clip_a = self.canvas.clip_b = None
+        self._request_compare()
+
+    def _unpin(self) -> None:
+        self.pinned = None
+        self._request_compare()
 
     def set_shots(self, shots: list) -> None:
         """Compare sources: every take of every shot (A/B compare of takes or of shots)."""
@@ -377,7 +390,14 @@ class ViewerPanel(QWidget):
         self._request_compare()
 
     def _request_compare(self) -> None:
-        if self.canvas.compare == "off" or not self.compare_sources:
+        if self.canvas.compare == "off":
+            return
+        if self.pinned is not None:
+            for channel, (_label, path, frame) in zip(("a", "b"), self.pinned):
+                self.server.request_clip(channel, path, frame, self.transport.rate, tuple(self.canvas_size()))
+            self.canvas.labels = tuple(side[0] for side in self.pinned)
+            return
+        if not self.compare_sources:
             return
         # In sync: both sources show the frame as far into their shot as the playhead is into
         # the shot under it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from engine.project import Project
     from engine.render.plan import RenderPlan, Span
 
-CACHE_VERSION = 2  # bump when the measurements change
+CACHE_VERSION = 3  # bump when the measurements change
+EDGE = 3  # frames kept at each end of a span: the steps across a join, and the trajectories after it
 FOLDER = "analysis"
 _HASH_WHOLE = 64 << 20  # files up to this size are hashed whole; larger ones by size, head and tail
 
@@ -122,19 +124,20 @@ def measure_plan(project: Project, plan: RenderPlan, *, config: AnalysisConfig |
             for i in todo:
                 span = plan.spans[i]
                 analyzer = FrameAnalyzer(config)
-                first = last = None
+                first: list[np.ndarray] = []
+                last: deque[np.ndarray] = deque(maxlen=EDGE)
                 for t in range(span.start, span.end):
                     if cancel is not None:
                         cancel.raise_if_canceled()
                     frame = comp.frame(t)
                     analyzer.push(frame)
-                    if first is None:
-                        first = _edge(frame, config)
-                    last = frame
+                    if len(first) < EDGE:
+                        first.append(_edge(frame, config))
+                    last.append(frame)
                     done += 1
                     if progress is not None and (done % 24 == 0 or done == total):
                         progress(done, total, f"measuring shot {i + 1} of {len(plan.spans)}")
-                part = (analyzer.series(), first, _edge(last, config))
+                part = (analyzer.series(), np.stack(first), np.stack([_edge(f, config) for f in last]))
                 parts[i] = part
                 if use_cache:
                     try:
@@ -144,10 +147,15 @@ def measure_plan(project: Project, plan: RenderPlan, *, config: AnalysisConfig |
     elif progress is not None:
         progress(0, 0, "every shot measured before (cache)")
     series = FrameSeries.concat([p[0] for p in parts])
-    # The step across each join, from the last frame of one span and the first of the next.
+    # The step across each join, from the last frames of one span and the first of the next; and
+    # the trajectories of the first steps after it, which follow the motion from before the join.
     for i in range(1, len(parts)):
         analyzer = FrameAnalyzer(config)
-        analyzer.push(parts[i - 1][2])
-        analyzer.push(parts[i][1])
-        series.set_step(plan.spans[i].start, analyzer.series())
+        before, after = parts[i - 1][2], parts[i][1]
+        for frame in (*before, *after):
+            analyzer.push(frame)
+        edge = analyzer.series()
+        start = plan.spans[i].start
+        for k in range(len(after)):
+            series.set_step(start + k, edge, len(before) + k, pair=k == 0)
     return series, stats

@@ -49,6 +49,13 @@ class FrameSeries:
     warp_err: np.ndarray  # (n,) mean |normalised grey_t-1 - grey_t warped back by the flow| / 255
     structure: np.ndarray  # (n, 32) HOG-like descriptor (gradient orientation histogram, 2x2 cells)
     aligned_dlab: np.ndarray  # (n, 3) median Lab change of the same content (t-1 warped onto t)
+    # Trajectories: the flow of step t against the flow of the steps before it, followed along
+    # the flow onto the same points (each moving point is compared with itself, so people
+    # walking at different speeds all count). NaN where too little moves (see ``relate_flows``).
+    flow_scale: np.ndarray  # (n,) how far points move in step t / in step t-1 (least squares; 1 steady)
+    flow_turn: np.ndarray  # (n,) cosine between the motion of step t and of step t-1 (1 same, -1 reversed)
+    flow_scale2: np.ndarray  # (n,) same against step t-2 (across step t-1: a join's step is left out)
+    flow_turn2: np.ndarray  # (n,) cosine against step t-2
 
     def __len__(self) -> int:
         return int(self.lab_mean.shape[0])
@@ -66,6 +73,8 @@ class FrameSeries:
         if hi > lo:
             for name in PAIR_FIELDS:
                 getattr(out, name)[0] = np.nan
+            for name, depth in TRAJECTORY_FIELDS:
+                getattr(out, name)[:depth + 1] = np.nan
         return out
 
     @classmethod
@@ -74,14 +83,36 @@ class FrameSeries:
             raise ValueError("no frames were analysed")
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
 
-    def set_step(self, t: int, step: FrameSeries) -> None:
-        """Put the step measurements of ``step``'s frame 1 (the step from its frame 0) at index t."""
-        for name in PAIR_FIELDS:
-            getattr(self, name)[t] = getattr(step, name)[1]
+    def set_step(self, t: int, step: FrameSeries, at: int = 1, *, pair: bool = True) -> None:
+        """Put the step measurements of ``step``'s frame ``at`` (the step from its frame at-1) at
+        index t: the pair fields (with ``pair``) and the trajectory fields it has."""
+        for name in PAIR_FIELDS if pair else ():
+            getattr(self, name)[t] = getattr(step, name)[at]
+        for name, _ in TRAJECTORY_FIELDS:
+            value = getattr(step, name)[at]
+            if np.isfinite(value):
+                getattr(self, name)[t] = value
 
 
 PAIR_FIELDS = ("diff", "ndiff", "flow_mean", "flow_mag", "flow_grid", "flow_hi", "changed", "warp_err",
                "aligned_dlab")
+# Fields that need the steps before: (name, how many frames before the step's own pair they use).
+TRAJECTORY_FIELDS = (("flow_scale", 1), ("flow_turn", 1), ("flow_scale2", 2), ("flow_turn2", 2))
+MOVING_PX = 0.5  # a point moves when it moves this far (pixels of the flow frame) in either step
+MIN_MOVING = 0.002  # ... and a comparison needs at least this share of the picture moving
+
+
+def relate_flows(flow: np.ndarray, before: np.ndarray) -> tuple[float, float]:
+    """(scale, cosine) of a flow field against an earlier step's motion at the same points: the
+    least-squares factor taking ``before`` to ``flow`` and the cosine between them, over the
+    points that move in either (weighted by how far they move); NaN when almost nothing moves."""
+    moving = np.maximum(cv2.magnitude(flow[..., 0], flow[..., 1]),
+                        cv2.magnitude(before[..., 0], before[..., 1])) > MOVING_PX
+    if np.count_nonzero(moving) < MIN_MOVING * moving.size:
+        return np.nan, np.nan
+    f, g = flow[moving], before[moving]
+    dot, gg, ff = float(np.sum(f * g)), float(np.sum(g * g)), float(np.sum(f * f))
+    return dot / max(gg, 1e-6), dot / max(np.sqrt(ff * gg), 1e-9)
 
 
 @dataclass
@@ -159,7 +190,9 @@ class FrameAnalyzer:
         self._grid_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._rows: dict[str, list] = {k: [] for k in (
             "lab_mean", "lab_std", "lab_median", "sharpness", "black", "diff", "ndiff", "flow_mean", "flow_mag",
-            "flow_grid", "flow_hi", "changed", "hist", "warp_err", "structure", "aligned_dlab")}
+            "flow_grid", "flow_hi", "changed", "hist", "warp_err", "structure", "aligned_dlab",
+            *(name for name, _ in TRAJECTORY_FIELDS))}
+        self._motion: tuple[np.ndarray, np.ndarray | None] | None = None  # the last two steps' motion, on the last frame
         self._prev_lab: np.ndarray | None = None
         self._stats_grid: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -205,6 +238,8 @@ class FrameAnalyzer:
             r["changed"].append(np.nan)
             r["warp_err"].append(np.nan)
             r["aligned_dlab"].append(np.full(3, np.nan))
+            for name, _ in TRAJECTORY_FIELDS:
+                r[name].append(np.nan)
         else:
             r["diff"].append(cv2.mean(cv2.absdiff(grey, self._prev_grey))[0])
             r["ndiff"].append(cv2.mean(cv2.absdiff(norm, self._prev_norm))[0])
@@ -241,9 +276,26 @@ class FrameAnalyzer:
             lab_back = cv2.remap(lab, sx + small_flow[..., 0], sy + small_flow[..., 1], cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REPLICATE)
             r["aligned_dlab"].append(_channel_median(lab_back - self._prev_lab))
+            self._trajectory(flow, gx, gy)
         self._prev_grey = grey
         self._prev_norm = norm
         self._prev_lab = lab
+
+    def _trajectory(self, flow: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
+        """Compare this step's flow with the motion of the two steps before it (carried onto the
+        previous frame's points), then carry both onto this frame for the next step."""
+        r = self._rows
+        last, earlier = self._motion if self._motion is not None else (None, None)
+        for (scale, turn), before in ((("flow_scale", "flow_turn"), last), (("flow_scale2", "flow_turn2"), earlier)):
+            s, c = relate_flows(flow, before) if before is not None else (np.nan, np.nan)
+            r[scale].append(s)
+            r[turn].append(c)
+        # A point x of this frame came from about x - flow(x) of the previous one.
+        back_x, back_y = gx - flow[..., 0], gy - flow[..., 1]
+        carried = cv2.remap(flow, back_x, back_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        older = (cv2.remap(last, back_x, back_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                 if last is not None else None)
+        self._motion = (carried, older)
 
     def series(self) -> FrameSeries:
         r = self._rows
@@ -267,6 +319,7 @@ class FrameAnalyzer:
             warp_err=np.asarray(r["warp_err"], np.float64),
             structure=np.asarray(r["structure"], np.float64).reshape(n, -1),
             aligned_dlab=np.asarray(r["aligned_dlab"], np.float64).reshape(n, 3),
+            **{name: np.asarray(r[name], np.float64) for name, _ in TRAJECTORY_FIELDS},
         )
 
 

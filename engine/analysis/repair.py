@@ -7,7 +7,7 @@ ever rewritten.
   A's last clean frame to B's frame n, replacing a hard cut or a flash at B's head (classical
   interpolation, no model). The rest of B is copied; undo brings the old take back.
 - ``bridge``: a pending generated shot between A and B, made by the generation engine's own
-  ``add_generated_shot(task="bridge")`` (the same as ``shotloom shot add --task bridge``) and
+  ``generated_shot_edit(task="bridge")`` (the same as ``shotloom shot add --task bridge``) and
   rendered later by ``shotloom generate``/``render``; undone by removing that shot.
 
 New takes hold only the repaired shot's visible range plus ``HANDLES`` frames either side (a colour
@@ -15,7 +15,9 @@ match of a 152-frame shot writes about 176 frames, not its whole source file). T
 into a partial folder beside ``media/generated/<take-id>/`` with a ``recipe.json`` describing the
 repair (and ``repair_of``: the recording and the source frame of the take's frame 0, so the join
 keeps its meaning), published whole, then placed by one undoable edit: the take added, the shot's
-in-point moved onto the same picture in it, made active.
+in-point moved onto the same picture in it, made active. ``prepare`` makes a repair and returns
+that edit (the editor applies it through its document, one undo step, after writing the take off
+the UI thread); ``repair`` makes and applies it (the command line).
 """
 
 from __future__ import annotations
@@ -278,14 +280,6 @@ def placement(shot: ShotInfo, take_id: str, path: Path, recipe: dict, offset: in
     return Composite(tuple(edits))
 
 
-def _add_take(project: Project, shot: ShotInfo, take_id: str, path: Path, recipe: dict, offset: int) -> Edit:
-    try:
-        return project.apply(placement(shot, take_id, path, recipe, offset))
-    except BaseException:
-        shutil.rmtree(path.parent, ignore_errors=True)
-        raise
-
-
 def _take_recipe(master: Path) -> dict:
     import json
 
@@ -300,9 +294,28 @@ def _visible(reader_path: Path, project: Project, indices: list[int]) -> list[np
         return [reader.frame(min(max(i, 0), last)) for i in indices]
 
 
-def repair_color(project: Project, seam: int, *, ramp: int = 0, measure: int = 8,
-                 progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> RepairResult:
-    """Grade shot B to match shot A at the seam; a new take of B."""
+@dataclass
+class PreparedRepair:
+    """A repair made but not yet placed: ``edit`` is the one project edit that places it (a new
+    take, or a pending bridge shot). The command line applies it at once; the editor applies it
+    through its document, as one undo step. ``discard`` removes the files of a repair that is not
+    applied (a take written for nothing)."""
+
+    method: str
+    shot_id: str  # the shot that gets a new take, or the new bridge shot
+    take_id: str | None
+    path: Path | None
+    edit: Edit
+    message: str
+
+    def discard(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path.parent, ignore_errors=True)
+
+
+def prepare_color(project: Project, seam: int, *, ramp: int = 0, measure: int = 8,
+                  progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PreparedRepair:
+    """Write a take of shot B graded to match shot A at the seam (not placed yet)."""
     a, b, frame = _neighbours(project, seam)
     pa, pb = _need_media(a), _need_media(b)
     k = max(1, min(measure, a.frames, b.frames))
@@ -316,16 +329,15 @@ def repair_color(project: Project, seam: int, *, ramp: int = 0, measure: int = 8
     take_id, path, offset = _write_take(
         project, b, lambda i, f: colour_transfer(f, cur, target, ramp_weight(i, b.source_in, ramp)),
         recipe, progress, cancel)
-    inverse = _add_take(project, b, take_id, path, _take_recipe(path), offset)
     moved = float(np.linalg.norm(cur[0] - ref[0]))
-    return RepairResult("color", b.id, take_id, path, inverse,
-                        f"shot {b.name!r}: new take {take_id} graded to match {a.name!r} (moved delta E {moved:.1f})")
+    return PreparedRepair("color", b.id, take_id, path, placement(b, take_id, path, _take_recipe(path), offset),
+                          f"shot {b.name!r}: new take {take_id} graded to match {a.name!r} (moved delta E {moved:.1f})")
 
 
-def repair_blend(project: Project, seam: int, *, frames: int = 8, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None) -> RepairResult:
-    """Replace B's first ``frames`` visible frames by a flow interpolation from A's last clean
-    frame to B's frame ``frames``; a new take of B."""
+def prepare_blend(project: Project, seam: int, *, frames: int = 8, progress: ProgressFn | None = None,
+                  cancel: CancelToken | None = None) -> PreparedRepair:
+    """Write a take of B whose first ``frames`` visible frames are a flow interpolation from A's
+    last clean frame to B's frame ``frames`` (not placed yet)."""
     a, b, frame = _neighbours(project, seam)
     pa, pb = _need_media(a), _need_media(b)
     if frames < 1 or frames >= b.frames:
@@ -348,30 +360,67 @@ def repair_blend(project: Project, seam: int, *, frames: int = 8, progress: Prog
     recipe = {"task": "repair_blend", "seam_frame": frame, "from_take": b.take_id, "blend_from_shot": a.id,
               "frames": frames, "method": "DIS optical flow, bidirectional warp and mix"}
     take_id, path, offset = _write_take(project, b, fn, recipe, progress, cancel)
-    inverse = _add_take(project, b, take_id, path, _take_recipe(path), offset)
-    return RepairResult("blend", b.id, take_id, path, inverse,
-                        f"shot {b.name!r}: new take {take_id} opens with {frames} frames flowing in from {a.name!r}")
+    return PreparedRepair("blend", b.id, take_id, path, placement(b, take_id, path, _take_recipe(path), offset),
+                          f"shot {b.name!r}: new take {take_id} opens with {frames} frames flowing in from {a.name!r}")
+
+
+def prepare_bridge(project: Project, seam: int, *, prompt: str | None = None, model: str | None = None,
+                   seconds: float | None = None) -> PreparedRepair:
+    """A pending generated bridge between A and B (the generation engine renders it later)."""
+    a, b, _ = _neighbours(project, seam)
+    _need_media(a)
+    _need_media(b)
+    from engine.gen.takes import generated_shot_edit
+
+    kwargs = {"prompt": prompt or _bridge_prompt(a, b), "task": "bridge", "between": (a.id, b.id),
+              "seconds": seconds, "name": f"bridge {a.name} > {b.name}"[:60]}
+    if model:
+        kwargs["model"] = model
+    shot_id, edit = generated_shot_edit(project, **kwargs)
+    return PreparedRepair("bridge", shot_id, None, None, edit,
+                          f"bridge shot {shot_id} added between {a.name!r} and {b.name!r}; "
+                          f"generate it with `shotloom generate {project.path} {shot_id}`")
+
+
+def prepare(project: Project, seam: int, method: str, *, frames: int | None = None, ramp: int = 0,
+            prompt: str | None = None, model: str | None = None, seconds: float | None = None,
+            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> PreparedRepair:
+    """Make a repair of ``method`` (one of METHODS) for a seam, ready to be placed by its edit."""
+    if method == "color":
+        return prepare_color(project, seam, ramp=ramp, progress=progress, cancel=cancel)
+    if method == "blend":
+        return prepare_blend(project, seam, frames=frames or 8, progress=progress, cancel=cancel)
+    if method == "bridge":
+        return prepare_bridge(project, seam, prompt=prompt, model=model, seconds=seconds)
+    raise RepairError(f"repair method {method!r} is not one of {', '.join(METHODS)}")
+
+
+def _placed(project: Project, made: PreparedRepair) -> RepairResult:
+    try:
+        inverse = project.apply(made.edit)
+    except BaseException:
+        made.discard()
+        raise
+    return RepairResult(made.method, made.shot_id, made.take_id, made.path, inverse, made.message)
+
+
+def repair_color(project: Project, seam: int, *, ramp: int = 0, measure: int = 8,
+                 progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> RepairResult:
+    """Grade shot B to match shot A at the seam; a new take of B."""
+    return _placed(project, prepare_color(project, seam, ramp=ramp, measure=measure, progress=progress,
+                                          cancel=cancel))
+
+
+def repair_blend(project: Project, seam: int, *, frames: int = 8, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> RepairResult:
+    """Replace B's first ``frames`` visible frames by a flow interpolation; a new take of B."""
+    return _placed(project, prepare_blend(project, seam, frames=frames, progress=progress, cancel=cancel))
 
 
 def repair_bridge(project: Project, seam: int, *, prompt: str | None = None, model: str | None = None,
                   seconds: float | None = None) -> RepairResult:
     """Queue a generated bridge between A and B: a pending shot the generation engine renders."""
-    a, b, _ = _neighbours(project, seam)
-    _need_media(a)
-    _need_media(b)
-    text = prompt or _bridge_prompt(a, b)
-    from engine.gen.takes import add_generated_shot
-    from engine.project import RemoveShot
-
-    kwargs = {"prompt": text, "task": "bridge", "between": (a.id, b.id), "seconds": seconds,
-              "name": f"bridge {a.name} > {b.name}"[:60]}
-    if model:
-        kwargs["model"] = model
-    shot_id = add_generated_shot(project, **kwargs)
-    inverse: Edit = RemoveShot(shot_id)
-    return RepairResult("bridge", shot_id, None, None, inverse,
-                        f"bridge shot {shot_id} added between {a.name!r} and {b.name!r}; "
-                        f"generate it with `shotloom generate {project.path} {shot_id}`")
+    return _placed(project, prepare_bridge(project, seam, prompt=prompt, model=model, seconds=seconds))
 
 
 def _bridge_prompt(a: ShotInfo, b: ShotInfo) -> str:
@@ -382,13 +431,6 @@ def _bridge_prompt(a: ShotInfo, b: ShotInfo) -> str:
     return f"one continuous shot moving smoothly from {pa} to {pb}"
 
 
-def repair(project: Project, seam: int, method: str, *, frames: int | None = None, ramp: int = 0,
-           prompt: str | None = None, model: str | None = None, seconds: float | None = None,
-           progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> RepairResult:
-    if method == "color":
-        return repair_color(project, seam, ramp=ramp, progress=progress, cancel=cancel)
-    if method == "blend":
-        return repair_blend(project, seam, frames=frames or 8, progress=progress, cancel=cancel)
-    if method == "bridge":
-        return repair_bridge(project, seam, prompt=prompt, model=model, seconds=seconds)
-    raise RepairError(f"repair method {method!r} is not one of {', '.join(METHODS)}")
+def repair(project: Project, seam: int, method: str, **kwargs) -> RepairResult:
+    """Make and place a repair (``prepare``'s arguments); its ``inverse`` undoes it."""
+    return _placed(project, prepare(project, seam, method, **kwargs))

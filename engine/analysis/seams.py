@@ -338,6 +338,89 @@ def motion_change(series: FrameSeries, pre: list[int], post: list[int], th: Thre
     return change, speed
 
 
+@dataclass
+class Trajectory:
+    """What the points moving across a continuous join do, from the trajectory fields of the
+    series (each point's motion compared with its own motion the steps before).
+
+    ``speed``: how far points travel in the join's step, against their usual step around the join
+    (1 steady; a skip of k frames is about k + 1, whatever the speeds of the things that move; a
+    recording whose own steps are uneven, 1 and 2 frames, is at most about 2). ``turn``: the cosine
+    between the motion just after the join and just before it, the join's own step left out (1 the
+    same way, 0 a right-angle turn, -1 a reversal). ``steady``: the same cosine over the steps
+    around the join (how much the motion keeps its way by itself: a handheld shake or a crowd
+    keeps it less)."""
+
+    speed: float = np.nan
+    turn: float = np.nan
+    steady: float = np.nan
+    step: float = np.nan  # the join's step against the step before it (0: the picture repeats; <0: reversed)
+
+
+def trajectory(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> Trajectory:
+    """The ``Trajectory`` at the join into frame f, from the steps in (lo, hi) that ``ok`` allows."""
+    n = len(series)
+    scale, scale2, turn2 = series.flow_scale, series.flow_scale2, series.flow_turn2
+    if not (0 < f < n - 1 and ok[f - 1]):
+        return Trajectory()
+
+    def log(v: float) -> float:
+        return float(np.log(max(v, 0.05)))
+
+    # Levels (log speed) of the steps around the join, chained point by point: step f-1 is 0,
+    # the steps before follow back from it; step f+1 is linked to f-1 across the join.
+    levels = []
+    level = 0.0
+    for t in range(f - 1, max(lo + 1, f - NEAR) - 1, -1):
+        if t < f - 1:
+            if not (ok[t] and ok[t + 1] and np.isfinite(scale[t + 1])):
+                break
+            level -= log(scale[t + 1])
+        levels.append(level)
+    if f + 1 < hi and ok[f + 1] and np.isfinite(scale2[f + 1]):
+        level = log(scale2[f + 1])
+        levels.append(level)
+        for t in range(f + 2, min(hi, f + NEAR + 1)):
+            if not (ok[t] and np.isfinite(scale[t])):
+                break
+            level += log(scale[t])
+            levels.append(level)
+    speed = float(np.exp(log(scale[f]) - np.median(levels))) if len(levels) >= 3 and np.isfinite(scale[f]) else np.nan
+    around = [t for t in range(max(lo + 2, f - NEAR), min(hi, f + NEAR + 1))
+              if t not in (f, f + 1) and ok[t] and ok[t - 1] and np.isfinite(turn2[t])]
+    steady = float(np.median(turn2[around])) if len(around) >= 3 else np.nan
+    return Trajectory(speed, float(turn2[f + 1]) if f + 1 < hi and ok[f + 1] else np.nan, steady, float(scale[f]))
+
+
+def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores: dict[str, float],
+                      raw: dict[str, float]) -> None:
+    """Dropped frames and motion turns at a continuous join, from how its points move (see
+    ``Trajectory``): a step that carries them ``skip_speed`` times their usual step, or none of it
+    (a repeated picture), the same way on both sides (frames skipped or repeated); or motion that
+    turns away (cosine under ``turn_cosine``) where it otherwise keeps its way."""
+    same_way = np.isfinite(traj.turn) and traj.turn >= th.skip_turn
+    if np.isfinite(traj.speed):
+        raw["skip_speed"] = traj.speed
+        score = traj.speed / th.skip_speed if same_way else 0.0
+        if same_way and np.isfinite(traj.step) and abs(traj.step) < th.hold_step:
+            score = max(score, min(10.0, th.hold_step / max(abs(traj.step), 1e-3)))
+        scores["dropped"] = max(scores.get("dropped", 0.0), score)
+        if score >= 1.0:
+            kinds.add("dropped")
+    if np.isfinite(traj.turn) and np.isfinite(traj.steady) and traj.steady >= th.turn_steady:
+        # Where the motion keeps its way around the join the points' own motion decides (the
+        # grid of mean flows before and after it mixes things that move differently): 1 - cosine,
+        # against the threshold's.
+        raw["turn"] = traj.turn
+        raw["steady"] = traj.steady
+        score = (1.0 - traj.turn) / (1.0 - th.turn_cosine)
+        scores["motion"] = score
+        if score >= 1.0:
+            kinds.add("motion")
+        else:
+            kinds.discard("motion")
+
+
 def _step_ok(series: FrameSeries, ctx: Context, event_frames: np.ndarray) -> np.ndarray:
     n = len(series)
     ok = np.ones(n, bool)
@@ -483,6 +566,12 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
                 scores["motion"] = change / th.motion_change if speed >= th.motion_min_speed else 0.0
                 if change >= th.motion_change and speed >= th.motion_min_speed:
                     kinds.add("motion")
+                    defect_frames.add(f)
+            moving = [t for t in pre_steps + post_steps if np.isfinite(series.flow_hi[t])]
+            if moving and float(np.median(series.flow_hi[moving])) >= th.trajectory_min_speed:
+                traj = trajectory(series, f, lo, hi, step_ok)
+                _trajectory_kinds(traj, th, kinds, scores, raw)
+                if {"dropped", "motion"} & kinds:
                     defect_frames.add(f)
             if "jump" in kinds:
                 # The picture is elsewhere after the seam: that is the defect; the colour and motion

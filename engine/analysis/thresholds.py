@@ -49,6 +49,22 @@ class Thresholds(BaseModel):
     motion_change: float = 0.9
     motion_min_speed: float = 0.15
     motion_stall: float = 0.25
+    # trajectories (seams.Trajectory: every moving point's motion compared with its own motion the
+    # steps before, so people walking at different speeds all count), at continuous joins where
+    # the picture moves (95th percentile of the flow >= trajectory_min_speed around the join):
+    # dropped, the join's step carries the points >= skip_speed x their usual step (a skip of k
+    # frames: about k + 1; vtest's own uneven 1- and 2-frame steps reach 1.7 on calibration clean
+    # joins, 2-3 frame skips 2.0-5.3), or under hold_step x the step before (the picture repeats),
+    # the motion going on the same way across the join (cosine >= skip_turn); motion, the motion
+    # after the join turns from the motion before it to cosine <= turn_cosine (reversals -0.5 to
+    # -0.96, 90-178 degree pan turns -0.8 to 0.22, calibration clean joins >= 0.41) where the
+    # motion around keeps its way (median cosine >= turn_steady).
+    trajectory_min_speed: float = 0.6
+    skip_speed: float = 1.85
+    hold_step: float = 0.15
+    skip_turn: float = 0.45
+    turn_cosine: float = 0.3
+    turn_steady: float = 0.65
     # jump (a continuous join whose picture is elsewhere after the seam: a stretch removed, an
     # extension that does not start where its source ends): the warp error of the step across
     # the seam (what the flow cannot explain) >= jump_warp_ratio x the steps around it (floor

@@ -234,9 +234,21 @@ def layout_key(project: Project) -> str:
 
     rows = [[s.id, s.start, s.frames, s.source_in, str(s.media_path), s.take_id,
              (s.transition_in.kind, s.transition_in.frames) if s.transition_in else None,
-             json.dumps(generation_spec(s), sort_keys=True, default=str)] for s in project.shots()]
+             json.dumps(_rounded(generation_spec(s)), sort_keys=True, default=str)] for s in project.shots()]
     data = json.dumps([str(project.fps), list(project.size), rows], default=str)
     return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 9 significant digits, inside dicts and lists: a recipe's floats written to
+    project.otio and read back may differ in their last digit, and the key must not."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def load_report(project: Project) -> CheckReport | None:

@@ -57,10 +57,13 @@ class ExportParams(_Params):
 
 class AnalyzeParams(_Params):
     """Continuity analysis of a project (engine.analysis): measures the shots that changed since the
-    last run (cache in the bundle), scores every join, writes cache/check.json."""
+    last run (cache in the bundle), scores every join, writes cache/check.json. `timeline`: a
+    snapshot of the timeline to analyse instead of the saved project.otio (the editor's unsaved
+    edits, written with `Project.save_to`); the report is kept for that timeline."""
 
     project: str
     drift_window: int | None = Field(default=None, ge=2)
+    timeline: str | None = None
 
 
 class NoopParams(_Params):

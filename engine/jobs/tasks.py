@@ -247,7 +247,8 @@ def run_export(params: ExportParams, out_dir: Path, progress: JobProgress, cance
 def run_analyze(params: AnalyzeParams, out_dir: Path, progress: JobProgress, cancel: CancelToken) -> dict[str, Any]:
     from engine.analysis.jobs import run_analysis
 
-    return run_analysis(Path(params.project), drift_window=params.drift_window, progress=progress, cancel=cancel)
+    return run_analysis(Path(params.project), drift_window=params.drift_window, progress=progress, cancel=cancel,
+                        timeline=Path(params.timeline) if params.timeline else None)
 
 
 def _no_verify(result: dict[str, Any], out_dir: Path) -> None:
