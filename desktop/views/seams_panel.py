@@ -97,7 +97,7 @@ class SeamsPanel(QWidget):
         self.analyze_button.setToolTip(tr("Score every join for continuity defects (in the engine; only the shots "
                                           "that changed are measured again)"))
         self.cancel_button.setText(tr("Cancel"))
-        self.tree.setHeaderLabels([tr("Frame"), tr("Shots"), tr("Join"), tr("Verdict"), tr("Score")])
+        self.tree.setHeaderLabels([tr("Verdict"), tr("Score"), tr("Frame"), tr("Shots"), tr("Join")])
         texts = {"color": (tr("Match Colour"), tr("A new take of the later shot graded to match the earlier one")),
                  "blend": (tr("Flow Blend"), tr("A new take of the later shot whose first frames flow in from the "
                                                 "earlier one")),
@@ -122,12 +122,12 @@ class SeamsPanel(QWidget):
             verdict = severity_label(seam.severity)
             if seam.kinds:
                 verdict += ": " + ", ".join(kind_label(k) for k in seam.kinds)
-            item = QTreeWidgetItem([f"{seam.frame}  {timecode(seam.frame, rate)}", f"{a} › {b}",
-                                    expected_label(seam.expected), verdict, f"{seam.score:.2f}"])
+            item = QTreeWidgetItem([verdict, f"{seam.score:.2f}", f"{timecode(seam.frame, rate)}  ({seam.frame})",
+                                    f"{a} › {b}", expected_label(seam.expected)])
             colour = SEVERITY_COLOURS.get(seam.severity, SEVERITY_COLOURS["clean"])
-            item.setForeground(3, QBrush(colour))
+            item.setForeground(0, QBrush(colour))
             item.setData(0, Qt.ItemDataRole.DecorationRole, colour)
-            item.setToolTip(3, verdict)
+            item.setToolTip(0, verdict)
             self.tree.addTopLevelItem(item)
         if report is not None and 0 <= keep < self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(keep))

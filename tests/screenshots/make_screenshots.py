@@ -48,6 +48,11 @@ def main() -> int:
     win.resize(1440, 900)
     win.show()
     pump(app, 0.8)
+    if os.environ.get("SHOTLOOM_SHOTS") == "continuity":  # only the continuity inspector's shots
+        continuity_shots(app, win, work, out)
+        win._closing_ok = True
+        win.close()
+        return 0
     win.grab().save(str(out / "01-empty.png"))
 
     clips = []
@@ -134,6 +139,7 @@ def main() -> int:
     win.settings.theme = "dark"
     win.apply_settings()
 
+    continuity_shots(app, win, work, out)
     studio_shots(app, win, work, out)
 
     win._closing_ok = True
@@ -141,6 +147,45 @@ def main() -> int:
     for png in sorted(out.glob("*.png")):
         print(png)
     return 0
+
+
+def continuity_shots(app, win, work: Path, out: Path) -> None:
+    """The continuity inspector on real footage (OpenCV's samples): a jump cut inside one
+    recording selected in the seams panel with its two sides in the A/B viewer, and the drift
+    curve of a take whose grade creeps."""
+    import numpy as np
+
+    from engine.analysis.footage import clip_frames, footage_path
+    from engine.analysis.synthetic import lab_shift
+    from engine.media import VideoWriter
+    from engine.project import InsertShot, Project
+
+    drifting = work / "cup-drifting.mp4"
+    with VideoWriter(drifting, preset="h264", rate=Fraction(10), size=(320, 240)) as writer:
+        for i, frame in enumerate(clip_frames("cup")[40:130]):
+            grade = lab_shift((0.0, 0.22 * i, -0.15 * i))
+            writer.write(np.clip(grade(frame.astype(np.float32)) + 0.5, 0, 255).astype(np.uint8))
+    project = Project.create(work / "Square.shotloom", fps=Fraction(10), size=(320, 240))
+    vtest = footage_path("vtest")
+    for index, (name, media, start, frames) in enumerate((
+            ("square", vtest, 100, 40), ("square, later", vtest, 160, 40), ("cup", drifting, 0, 90),
+            ("box", footage_path("box"), 0, 30))):
+        project.apply(InsertShot(index=index, name=name, media_path=media, source_in=start, frames=frames))
+    project.save()
+    win.open_project(project.path)
+    pump(app, 60, until=lambda: win.engine.ready and win.engine.state == "idle")
+    win.docks["seams"].raise_()
+    win.continuity.panel.analyze_button.click()
+    pump(app, 180, until=lambda: win.continuity.report is not None and not win.continuity.busy)
+    defect = next(i for i, s in enumerate(win.continuity.report.seams) if s.defect)
+    win.continuity.panel.tree.setCurrentItem(win.continuity.panel.tree.topLevelItem(defect))
+    canvas = win.timeline.canvas
+    canvas.zoom_fit()
+    pump(app, 3.0, until=lambda: win.viewer.canvas.clip_a is not None and win.viewer.canvas.clip_b is not None)
+    pump(app, 0.5)
+    win.grab().save(str(out / "20-seams-defect-ab.png"))
+    win.docks["seams"].grab().save(str(out / "20b-seams-panel.png"))
+    win.docks["timeline"].grab().save(str(out / "21-timeline-drift.png"))
 
 
 def studio_shots(app, win, work: Path, out: Path) -> None:
