@@ -103,7 +103,11 @@ class Thresholds(BaseModel):
              f"changing >= {self.dropped_diff_ratio} x their median, or 1-2 steps without motion (a duplicated "
              f"frame)"),
             (f"motion: 1 - cosine of the flow before and after the seam >= {self.motion_change} "
-             f"(a turn or reversal), or a stall under {self.motion_stall} x the speed"),
+             f"(a turn or reversal), or a stall under {self.motion_stall} x the speed; where the motion keeps "
+             f"its way (median cosine >= {self.turn_steady}) the moving points' own motion decides: cosine "
+             f"across the seam <= {self.turn_cosine}"),
+            (f"dropped (trajectories): the seam's step carries the moving points >= {self.skip_speed} x their "
+             f"usual step, or under {self.hold_step} x, the same way on both sides"),
             (f"jump (continuous joins): warp error across the seam >= {self.jump_warp_ratio} x the steps "
              f"around it"),
             (f"scene change (a cut; inside a shot a scene boundary): warp error >= {self.scene_warp} and >= "
