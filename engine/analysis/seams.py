@@ -401,7 +401,8 @@ def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores:
     same_way = np.isfinite(traj.turn) and traj.turn >= th.skip_turn
     if np.isfinite(traj.speed):
         raw["skip_speed"] = traj.speed
-        score = traj.speed / th.skip_speed if same_way else 0.0
+        # The step beyond steady motion (speed 1) against the threshold's.
+        score = max(0.0, (traj.speed - 1.0) / (th.skip_speed - 1.0)) if same_way else 0.0
         if same_way and np.isfinite(traj.step) and abs(traj.step) < th.hold_step:
             score = max(score, min(10.0, th.hold_step / max(abs(traj.step), 1e-3)))
         scores["dropped"] = max(scores.get("dropped", 0.0), score)
