@@ -52,6 +52,130 @@
         <translation>{name} 副本</translation>
     </message>
     <message>
+        <source>Seams</source>
+        <translation>接缝</translation>
+    </message>
+    <message>
+        <source>{verdict} · score {score:.2f} · {expected}</source>
+        <translation>{verdict} · 分数 {score:.2f} · {expected}</translation>
+    </message>
+    <message>
+        <source>Analysis queued…</source>
+        <translation>分析已排队…</translation>
+    </message>
+    <message>
+        <source>flash</source>
+        <translation>闪帧</translation>
+    </message>
+    <message>
+        <source>colour jump</source>
+        <translation>颜色跳变</translation>
+    </message>
+    <message>
+        <source>frozen frames</source>
+        <translation>定格帧</translation>
+    </message>
+    <message>
+        <source>dropped frames</source>
+        <translation>丢帧</translation>
+    </message>
+    <message>
+        <source>motion turn</source>
+        <translation>运动突变</translation>
+    </message>
+    <message>
+        <source>black frame</source>
+        <translation>黑帧</translation>
+    </message>
+    <message>
+        <source>jump (picture skips)</source>
+        <translation>跳切（画面跳跃）</translation>
+    </message>
+    <message>
+        <source>continuous</source>
+        <translation>连续</translation>
+    </message>
+    <message>
+        <source>cut</source>
+        <translation>切换</translation>
+    </message>
+    <message>
+        <source>transition</source>
+        <translation>转场</translation>
+    </message>
+    <message>
+        <source>clean</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>defect</source>
+        <translation>缺陷</translation>
+    </message>
+    <message>
+        <source>The engine is still starting; try again in a moment</source>
+        <translation>引擎仍在启动，请稍后再试</translation>
+    </message>
+    <message>
+        <source>The timeline changed while the repair was made; it was not applied</source>
+        <translation>修复期间时间线已更改；修复未应用</translation>
+    </message>
+    <message>
+        <source>Repair Seam: Match Colour</source>
+        <translation>修复接缝：匹配颜色</translation>
+    </message>
+    <message>
+        <source>Repair Seam: Flow Blend</source>
+        <translation>修复接缝：光流过渡</translation>
+    </message>
+    <message>
+        <source>Repair Seam: Generated Bridge</source>
+        <translation>修复接缝：生成衔接镜头</translation>
+    </message>
+    <message>
+        <source>Analysing… {done}/{total} frames</source>
+        <translation>正在分析… {done}/{total} 帧</translation>
+    </message>
+    <message>
+        <source>{n} seams · {d} with defects</source>
+        <translation>{n} 个接缝 · {d} 个有缺陷</translation>
+    </message>
+    <message>
+        <source>The timeline changed; analysing again…</source>
+        <translation>时间线已更改；正在重新分析…</translation>
+    </message>
+    <message>
+        <source>The timeline changed since the last analysis</source>
+        <translation>自上次分析以来时间线已更改</translation>
+    </message>
+    <message>
+        <source>Analysis canceled</source>
+        <translation>分析已取消</translation>
+    </message>
+    <message>
+        <source>The repair failed: {why}</source>
+        <translation>修复失败：{why}</translation>
+    </message>
+    <message>
+        <source>Repairing… {done}/{total} frames</source>
+        <translation>正在修复… {done}/{total} 帧</translation>
+    </message>
+    <message>
+        <source>{eta} left</source>
+        <translation>剩余 {eta}</translation>
+    </message>
+    <message>
+        <source>Analysis failed: {why}</source>
+        <translation>分析失败：{why}</translation>
+    </message>
+    <message>
+        <source>The continuity analysis failed: {why}</source>
+        <translation>连贯性分析失败：{why}</translation>
+    </message>
+    <message>
         <source>{name} ↦</source>
         <translation>{name} ↦</translation>
     </message>
@@ -62,10 +186,6 @@
     <message>
         <source>Keep a Generated Take (its shot was deleted)</source>
         <translation>保留生成的镜次（其镜头已删除）</translation>
-    </message>
-    <message>
-        <source>The engine is still starting; try again in a moment</source>
-        <translation>引擎仍在启动，请稍后再试</translation>
     </message>
     <message>
         <source>Select a shot that has a prompt (imported footage is not generated)</source>
@@ -1118,6 +1238,98 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>{n} waiting or rendering</source>
         <translation>{n} 个等待或生成中</translation>
+    </message>
+    <message>
+        <source>Analyse Continuity</source>
+        <translation>分析连贯性</translation>
+    </message>
+    <message>
+        <source>Score every join for continuity defects (in the engine; only the shots that changed are measured again)</source>
+        <translation>为每个接缝评估连贯性缺陷（在引擎中进行；只重新测量有变化的镜头）</translation>
+    </message>
+    <message>
+        <source>Drift (ΔE)</source>
+        <translation>漂移 (ΔE)</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>分数</translation>
+    </message>
+    <message>
+        <source>Frame</source>
+        <translation>帧</translation>
+    </message>
+    <message>
+        <source>Shots</source>
+        <translation>镜头</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>衔接</translation>
+    </message>
+    <message>
+        <source>Match Colour</source>
+        <translation>匹配颜色</translation>
+    </message>
+    <message>
+        <source>A new take of the later shot graded to match the earlier one</source>
+        <translation>为后一个镜头生成新版本，调色以匹配前一个镜头</translation>
+    </message>
+    <message>
+        <source>Flow Blend</source>
+        <translation>光流过渡</translation>
+    </message>
+    <message>
+        <source>A new take of the later shot whose first frames flow in from the earlier one</source>
+        <translation>为后一个镜头生成新版本，其开头几帧从前一个镜头光流过渡而来</translation>
+    </message>
+    <message>
+        <source>Generate Bridge</source>
+        <translation>生成衔接镜头</translation>
+    </message>
+    <message>
+        <source>A generated shot between the two, to render later</source>
+        <translation>在两者之间插入一个待渲染的生成镜头</translation>
+    </message>
+    <message>
+        <source>Not analysed yet</source>
+        <translation>尚未分析</translation>
+    </message>
+    <message>
+        <source>Select a seam to see its two sides in the viewer (A/B) and repair it.</source>
+        <translation>选择一个接缝，在预览器中对比其两侧 (A/B) 并进行修复。</translation>
+    </message>
+    <message>
+        <source>A join inside one take: no repair from here</source>
+        <translation>同一版本内部的衔接：无法在此修复</translation>
+    </message>
+    <message>
+        <source>{state}: drift {value:.1f} ΔE at the end (line: {limit:.0f})</source>
+        <translation>{state}：结尾漂移 {value:.1f} ΔE（阈值：{limit:.0f}）</translation>
+    </message>
+    <message>
+        <source>Colour drift along long takes (ΔE from the take's first window)</source>
+        <translation>长镜头中的颜色漂移（相对于镜头第一个窗口的 ΔE）</translation>
+    </message>
+    <message>
+        <source>Meant to be continuous ({why})</source>
+        <translation>应当连续（{why}）</translation>
+    </message>
+    <message>
+        <source>Scores (1.0 is the line): {scores}</source>
+        <translation>分数（1.0 为界线）：{scores}</translation>
+    </message>
+    <message>
+        <source>drifting</source>
+        <translation>漂移中</translation>
+    </message>
+    <message>
+        <source>steady</source>
+        <translation>稳定</translation>
     </message>
     <message>
         <source>Settings</source>
