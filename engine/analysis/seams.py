@@ -420,11 +420,6 @@ def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores:
             kinds.add("motion")
         else:
             kinds.discard("motion")
-    elif np.isfinite(traj.steady):
-        # Motion that does not keep its way by itself (a crowd milling, leaves in the wind, a
-        # handheld shake) shows no turn at a join: the means before and after it differ anyway.
-        kinds.discard("motion")
-        scores["motion"] = min(scores.get("motion", 0.0), 0.99)
 
 
 def _step_ok(series: FrameSeries, ctx: Context, event_frames: np.ndarray) -> np.ndarray:
