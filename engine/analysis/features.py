@@ -106,13 +106,15 @@ def relate_flows(flow: np.ndarray, before: np.ndarray) -> tuple[float, float]:
     """(scale, cosine) of a flow field against an earlier step's motion at the same points: the
     least-squares factor taking ``before`` to ``flow`` and the cosine between them, over the
     points that move in either (weighted by how far they move); NaN when almost nothing moves."""
-    moving = np.maximum(cv2.magnitude(flow[..., 0], flow[..., 1]),
-                        cv2.magnitude(before[..., 0], before[..., 1])) > MOVING_PX
-    if np.count_nonzero(moving) < MIN_MOVING * moving.size:
+    moving = cv2.compare(cv2.max(cv2.magnitude(flow[..., 0], flow[..., 1]),
+                                 cv2.magnitude(before[..., 0], before[..., 1])), MOVING_PX, cv2.CMP_GT)
+    if cv2.countNonZero(moving) < MIN_MOVING * moving.size:
         return np.nan, np.nan
-    f, g = flow[moving], before[moving]
-    dot, gg, ff = float(np.sum(f * g)), float(np.sum(g * g)), float(np.sum(f * f))
-    return dot / max(gg, 1e-6), dot / max(np.sqrt(ff * gg), 1e-9)
+    # Means over the moving points (OpenCV sums in double): the count cancels in both ratios.
+    dot = sum(cv2.mean(cv2.multiply(flow, before), mask=moving)[:2])
+    ff = sum(cv2.mean(cv2.multiply(flow, flow), mask=moving)[:2])
+    gg = sum(cv2.mean(cv2.multiply(before, before), mask=moving)[:2])
+    return dot / max(gg, 1e-9), dot / max(float(np.sqrt(ff * gg)), 1e-12)
 
 
 @dataclass
