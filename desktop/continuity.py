@@ -23,7 +23,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.i18n import tr
-from desktop.services.background import BackgroundTask, eta_text
+from desktop.services.background import BackgroundTask
+from engine.progress import eta_text
 
 RERUN_MS = 1500  # quiet time after an edit before the analysis runs again
 SNAPSHOTS = "analysis"  # folder under the bundle's cache/ for the timelines sent to the worker

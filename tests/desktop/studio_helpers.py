@@ -71,3 +71,18 @@ def click_list_item(qtbot, widget, row: int, modifier=Qt.KeyboardModifier.NoModi
 def focus_window(win) -> None:
     win.activateWindow()
     QApplication.processEvents()
+
+
+def engine_window(qtbot):
+    """A real editor window whose engine worker started and is idle (yielded; closed after)."""
+    from desktop.app import build_window
+    from desktop.services.settings import Settings
+
+    Settings(language="en", engine_autostart=True, models_offered=True, proxies=False).save()
+    win = build_window()
+    win.show()
+    qtbot.waitUntil(lambda: win.engine.ready and win.engine.state == "idle", timeout=60_000)
+    yield win
+    win._closing_ok = True
+    win.document.undo_stack.setClean()
+    win.close()

@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 from editor_helpers import wait_for
 from PySide6.QtCore import QPoint, Qt
-from studio_helpers import click_row
+from studio_helpers import click_row, engine_window
 
 from desktop.views.timeline import RULER_H, SEAM_H
 
@@ -34,17 +34,7 @@ def jump_cut_project(tmp_path):
 
 @pytest.fixture
 def window_with_engine(qtbot, shotloom_home):
-    from desktop.app import build_window
-    from desktop.services.settings import Settings
-
-    Settings(language="en", engine_autostart=True, models_offered=True, proxies=False).save()
-    win = build_window()
-    win.show()
-    wait_for(qtbot, lambda: win.engine.ready and win.engine.state == "idle", timeout=60)
-    yield win
-    win._closing_ok = True
-    win.document.undo_stack.setClean()
-    win.close()
+    yield from engine_window(qtbot)
 
 
 def analyse(qtbot, win) -> None:

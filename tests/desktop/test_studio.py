@@ -18,6 +18,7 @@ from studio_helpers import (
     click_card,
     click_list_item,
     click_row,
+    engine_window,
     focus_window,
     link_tiny_model,
 )
@@ -32,18 +33,8 @@ def tiny_ltx(tmp_path_factory):
 
 @pytest.fixture
 def studio(qtbot, tiny_ltx, shotloom_home):
-    from desktop.app import build_window
-    from desktop.services.settings import Settings
-
     link_tiny_model(tiny_ltx, shotloom_home)
-    Settings(language="en", engine_autostart=True, models_offered=True, proxies=False).save()
-    win = build_window()
-    win.show()
-    wait_for(qtbot, lambda: win.engine.ready and win.engine.state == "idle", timeout=60)
-    yield win
-    win._closing_ok = True
-    win.document.undo_stack.setClean()
-    win.close()
+    yield from engine_window(qtbot)
 
 
 def new_shot_by_dialog(qtbot, win, prompt: str) -> str:
