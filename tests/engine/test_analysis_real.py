@@ -176,3 +176,38 @@ def test_core_check_on_real_frames_reports_a_hold_in_a_moving_shot():
 
     report = check_frames(held, [ShotSpan("s", 0, 60)])
     assert [(e.kind, e.frame) for e in report.events] == [("frozen", 29)]
+
+
+@pytest.mark.parametrize(("kind", "seed", "found"), [
+    ("dropped", 31, "dropped"),  # 2 frames skipped inside vtest's own uneven 1- and 2-frame steps
+    ("dropped", 71, "dropped"),  # one frame shown twice
+    ("motion", 70, "motion"),  # the recording plays backwards from the seam
+])
+def test_skips_and_reversals_found_by_the_moving_points_own_motion(kind, seed, found):
+    # Calibration cases the grid of mean flows missed; the trajectories of the moving points find them.
+    case = make_real_case(kind, "calibration", seed)
+    seam = check_case(case).seams[0]
+    assert found in seam.kinds, (case.name, seam.scores, seam.raw)
+
+
+def test_a_cached_analysis_sees_the_same_trajectories_across_a_join(tmp_path):
+    # The shots are measured apart (and cached); the motion before a join still reaches the steps after it.
+    from engine.analysis.features import TRAJECTORY_FIELDS, measure_frames
+    from engine.analysis.timeline import project_layout
+    from engine.render import Compositor, build_plan
+
+    project = clip_project(tmp_path, "vtest")
+    project.apply(InsertShot(index=0, name="square", media_path=footage_path("vtest"), source_in=200, frames=40))
+    project.apply(SplitShot(project.shots()[0].id, 20, new_shot_id=uuid.uuid4().hex))
+    analyze_project(project)  # fills the cache
+    report = analyze_project(project)
+    assert report.cached_shots == 2
+    from engine.analysis.cache import measure_plan
+
+    series, _ = measure_plan(project, build_plan(project))
+    with Compositor(build_plan(project)) as comp:
+        whole = measure_frames(comp.frame(t) for t in range(40))
+    _, (seam,) = project_layout(project)
+    for name, _depth in TRAJECTORY_FIELDS:
+        for t in (seam.frame, seam.frame + 1, seam.frame + 2):
+            assert getattr(series, name)[t] == pytest.approx(getattr(whole, name)[t], rel=1e-4, abs=1e-6), (name, t)
