@@ -571,6 +571,8 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
             moving = [t for t in pre_steps + post_steps if np.isfinite(series.flow_hi[t])]
             if moving and float(np.median(series.flow_hi[moving])) >= th.trajectory_min_speed:
                 traj = trajectory(series, f, lo, hi, step_ok)
+                if ctx.conform[f]:  # the join repeats or skips a frame by design (a rate conform)
+                    traj = Trajectory(turn=traj.turn, steady=traj.steady)
                 _trajectory_kinds(traj, th, kinds, scores, raw)
                 if {"dropped", "motion"} & kinds:
                     defect_frames.add(f)
