@@ -113,9 +113,15 @@ def test_edits_during_a_render_are_refused_not_lost(film, tiny_models):  # noqa:
     try:
         _wait(lambda: is_locked(path) or render.poll() is not None)
         assert render.poll() is None, render.communicate()
-        refused(shotloom("shot", "trim", path, "1", "--in", "2"), "is open in shotloom render")
-        refused(shotloom("import", path, clips[1], "--copy", "--no-proxy"), "is open in shotloom render")
-        refused(shotloom("generate", path), "is open in shotloom render")
+        # Held still while the edits come in: a fast machine could otherwise finish the render between two
+        # of them. A stopped process keeps its lock, as a busy one does.
+        os.kill(render.pid, signal.SIGSTOP)
+        try:
+            refused(shotloom("shot", "trim", path, "1", "--in", "2"), "is open in shotloom render")
+            refused(shotloom("import", path, clips[1], "--copy", "--no-proxy"), "is open in shotloom render")
+            refused(shotloom("generate", path), "is open in shotloom render")
+        finally:
+            os.kill(render.pid, signal.SIGCONT)
         assert not list((path / "media" / "imported").iterdir())  # the refused import copied nothing
         out, err = render.communicate(timeout=300)
     finally:
