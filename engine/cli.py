@@ -76,7 +76,11 @@ def cmd_import(args) -> int:
         try:
             build_proxies(project)
         except ShotloomError as exc:  # the shots are in; scrub copies are a cache that can wait
-            print(printable(f"shotloom: warning: the scrub copies were not built ({exc})"), file=sys.stderr)
+            from engine.fsutil import is_disk_full
+
+            why = (f"the disk holding {project.path} is full; free some space and they are built the next time"
+                   if is_disk_full(exc) else str(exc))
+            print(printable(f"shotloom: warning: the scrub copies were not built ({why})"), file=sys.stderr)
     for shot_id in added:
         print(shot_id)
     for message in failed:

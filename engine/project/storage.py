@@ -22,7 +22,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import opentimelineio as otio
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -52,11 +51,6 @@ def serialize(doc: Document) -> str:
 
 # ---- distrust before parsing ---------------------------------------------------------------------
 
-_BRACKETS = np.zeros(256, np.int8)
-_BRACKETS[[ord("["), ord("{")]] = 1
-_BRACKETS[[ord("]"), ord("}")]] = -1
-
-
 _CHUNK_BYTES = 16 << 20
 
 
@@ -65,13 +59,18 @@ def json_depth(data: bytes, limit: int | None = None) -> int:
     chunks of 16 MB (a 40 MB file takes a fraction of a second, memory stays bounded); brackets
     inside strings do not count. With `limit`, it stops as soon as the nesting passes it (the
     value returned is then only known to be larger than `limit`)."""
+    import numpy as np  # lazily: opening the editor's modules needs no numpy
+
+    steps_of = np.zeros(256, np.int8)
+    steps_of[[ord("["), ord("{")]] = 1
+    steps_of[[ord("]"), ord("}")]] = -1
     depth = deepest = 0
     inside = False  # in a string at the chunk's start
     carry = b""  # the backslashes that ended the previous chunk (they may escape a quote)
     for start in range(0, len(data), _CHUNK_BYTES):
         chunk = carry + data[start:start + _CHUNK_BYTES]
         raw = np.frombuffer(chunk, np.uint8)
-        steps = _BRACKETS[raw]
+        steps = steps_of[raw]
         brackets = np.flatnonzero(steps).astype(np.int64)
         quotes = np.flatnonzero(raw == 34)
         escaped = quotes[(quotes > 0) & (raw[quotes - 1] == 92)]

@@ -1,6 +1,7 @@
 """A full disk (a real one: a small tmpfs filled to the last byte) never costs work or leaves a
-half-done change: an import whose proxies do not fit changes nothing and can simply be run again,
-the queue can still be listed, and a generation says which folder is full and what to do."""
+half-done change: an import whose shot cannot be saved changes nothing and can simply be run again,
+one whose scrub copies do not fit keeps its shot (once) and says so, the queue can still be listed,
+and a generation says which folder is full and what to do."""
 
 from __future__ import annotations
 
@@ -38,13 +39,15 @@ def small_disk(tmp_path):
         path = mount
         filler = mount / "filler"
 
-        def fill(self) -> None:
+        def fill(self, leave: int = 0) -> None:
+            """Take the free space, all but `leave` bytes (roughly: whole blocks)."""
+            free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize - leave
             fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
             try:
                 for size in (1 << 20, 4096, 1):
                     try:
-                        while True:
-                            os.write(fd, b"\0" * size)
+                        while free >= size:
+                            free -= os.write(fd, b"\0" * size)
                     except OSError:
                         pass
             finally:
@@ -75,12 +78,28 @@ def test_an_import_that_runs_out_of_disk_changes_nothing_and_can_be_run_again(sm
     path = project.path
     before = (path / "project.otio").read_bytes()
     small_disk.fill()
-    line = one_line(shotloom("import", path, clip), "disk is full", "nothing was imported", "import again")
+    line = one_line(shotloom("import", path, clip, "--copy"), str(path / "project.otio"), "free some disk space")
     assert "/." not in line  # no hidden partial file named
     assert (path / "project.otio").read_bytes() == before
+    assert not [p for p in path.rglob("*") if p.is_file() and p.name != ".shotloom-lock"
+                and p.parent.name in ("imported", "proxies")]
     small_disk.free()
-    assert shotloom("import", path, clip).returncode == 0  # run again: one shot, not two
+    assert shotloom("import", path, clip, "--copy").returncode == 0  # run again: one shot, not two
     assert len(Project.open(path).shots()) == 1
+
+
+def test_scrub_copies_that_do_not_fit_leave_the_shot_in_once(small_disk, tmp_path):
+    clip = make_test_clip(tmp_path / "clip.mp4", frames=96, rate=Fraction(24), size=(640, 480))
+    with Project.create(small_disk.path / "film", size=(640, 480), writer="test") as project:
+        project.save()
+    path = project.path
+    small_disk.fill(leave=64 << 10)  # the project file fits, the all-intra copy does not
+    res = shotloom("import", path, clip)
+    assert res.returncode == 0, res.stderr
+    warnings = [line for line in res.stderr.splitlines() if line.startswith("shotloom:")]
+    assert len(warnings) == 1 and "scrub copies were not built" in warnings[0], res.stderr
+    assert f"the disk holding {path} is full" in warnings[0] and "/." not in warnings[0]
+    assert len(Project.open(path).shots()) == 1 and res.stdout.strip()
     assert not [p for p in path.rglob("*") if ".partial-" in p.name]
 
 

@@ -94,27 +94,34 @@ def test_a_killed_export_leaves_a_partial_that_the_next_export_removes(film, tmp
         assert reader.frame_count == 240
 
 
-@pytest.mark.parametrize("by", ["copy", "reference"])
-def test_a_killed_import_is_taken_back_by_the_next_command(film, tmp_path, by):
-    """Killed while its proxies are built: the copy it made (never saved into the project) and the
-    proxy being written go at the next command; the project never saw the shot."""
+def test_a_killed_import_is_taken_back_by_the_next_command(film, tmp_path):
+    """Killed after copying a file but before the project was saved (while the next file is
+    read): the copy it made goes at the next command; the project never saw the shot."""
     big = make_test_clip(tmp_path / "big.mp4", frames=240, rate=Fraction(24), size=(640, 480), seed=9)
+    other = make_test_clip(tmp_path / "other.mp4", frames=240, rate=Fraction(24), size=(640, 480), seed=8)
     before = (film / "project.otio").read_bytes()
-    args = ["--copy"] if by == "copy" else []
-    proc = start(sys.executable, "-m", "engine.cli", "import", film, big, *args)
-    kill_when(proc, lambda: bool(partials(film / "cache")))
+    copy = film / "media" / "imported" / "big.mp4"
+    proc = start(sys.executable, "-m", "engine.cli", "import", film, big, other, "--copy")
+    kill_when(proc, copy.exists)
     assert (film / "project.otio").read_bytes() == before
-    if by == "copy":
-        assert (film / "media" / "imported" / "big.mp4").exists()
     res = shotloom("shot", "trim", film, "1", "--in", "1")  # any command that changes the project
     assert res.returncode == 0, res.stderr
-    assert partials(film) == []
-    assert list((film / "media" / "imported").iterdir()) == []
-    assert [p.name for p in (film / "cache" / "proxies").iterdir()] == []
-    res = shotloom("import", film, big, *args)
+    assert partials(film) == [] and list((film / "media" / "imported").iterdir()) == []
+    res = shotloom("import", film, big, "--copy", "--no-proxy")
     assert res.returncode == 0, res.stderr
     assert len(Project.open(film).shots()) == 3
-    assert [p.name for p in (film / "media" / "imported").iterdir()] == (["big.mp4"] if by == "copy" else [])
+    assert [p.name for p in (film / "media" / "imported").iterdir()] == ["big.mp4"]
+
+
+def test_a_killed_proxy_build_is_swept_by_the_next_command(film, tmp_path):
+    """Killed while the scrub copies are built (the shots were saved before): the proxy being
+    written goes at the next command, the shots stay."""
+    proc = start(sys.executable, "-m", "engine.cli", "import", film, make_test_clip(
+        tmp_path / "big.mp4", frames=240, rate=Fraction(24), size=(640, 480), seed=9))
+    kill_when(proc, lambda: bool(partials(film / "cache")))
+    res = shotloom("shot", "trim", film, "1", "--in", "1")
+    assert res.returncode == 0, res.stderr
+    assert partials(film) == [] and len(Project.open(film).shots()) == 3
 
 
 SAVE_AS = """
