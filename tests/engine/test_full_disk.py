@@ -78,7 +78,7 @@ def test_an_import_that_runs_out_of_disk_changes_nothing_and_can_be_run_again(sm
     path = project.path
     before = (path / "project.otio").read_bytes()
     small_disk.fill()
-    line = one_line(shotloom("import", path, clip, "--copy"), str(path / "project.otio"), "free some disk space")
+    line = one_line(shotloom("import", path, clip, "--copy"), str(clip), "No space left", "free some disk space")
     assert "/." not in line  # no hidden partial file named
     assert (path / "project.otio").read_bytes() == before
     assert not [p for p in path.rglob("*") if p.is_file() and p.name != ".shotloom-lock"
