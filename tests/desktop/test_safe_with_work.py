@@ -28,9 +28,10 @@ def test_an_autosave_older_than_a_commands_save_is_still_offered(qtbot, footage,
     import_and_wait(qtbot, first, footage[:2])
     first.save()
     first.transport.seek(30)
-    assert first.split_at_playhead()  # an edit only the autosave holds
+    assert first.commands.split_at_playhead()  # an edit only the autosave holds
     assert first.autosave.autosave() is not None
     first.shutdown()  # the editor "crashes" (no save, no discard) …
+    first.document.project.close()  # … and the system drops its lock with the process
     first.hide()
     first.deleteLater()
     time.sleep(0.05)
@@ -46,7 +47,7 @@ def test_an_autosave_older_than_a_commands_save_is_still_offered(qtbot, footage,
     seen = {}
 
     def answer():
-        dialog = second.recovery_dialog
+        dialog = second.flow.recovery_dialog
         seen["shown"] = dialog is not None and dialog.isVisible() and "busy" in dialog.findChild(QLabel).text()
         qtbot.mouseClick(dialog.recover_button, Qt.MouseButton.LeftButton)
 
@@ -59,7 +60,8 @@ def test_an_autosave_older_than_a_commands_save_is_still_offered(qtbot, footage,
     second.close()
 
 
-def test_the_next_editor_start_sweeps_a_killed_autosave(qtbot, window, footage, tmp_path):
+def test_the_next_editor_run_sweeps_a_killed_autosave(qtbot, footage, tmp_path):
+    from desktop.app import build_window
     from engine import paths
     from engine.fsutil import parse_partial
 
@@ -69,9 +71,9 @@ def test_the_next_editor_start_sweeps_a_killed_autosave(qtbot, window, footage, 
     gone.wait()
     left = folder / f".project.partial-{gone.pid}-0123abcd.otio"  # the autosave a killed editor wrote
     left.write_bytes(b"{" * 1000)
-    from desktop.app import build_window
-
-    win = build_window()  # the next start
+    win = build_window()  # the next run: its first project sweeps the autosave folder
+    win.settings.proxies = False
+    make_project(win, tmp_path)
     assert not left.exists() and not [p for p in folder.iterdir() if parse_partial(p.name)]
     win._closing_ok = True
     win.close()
