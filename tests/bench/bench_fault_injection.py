@@ -113,13 +113,16 @@ def hidden_bytes(folder: Path, allowed: set[str] = frozenset()) -> int:
 
 
 def bundle_debris(bundle: Path) -> int:
-    """Bytes in the bundle that are left over: anything but project.otio, its backup, the lock
-    file and the media and proxies the project uses (a queued job's work folder is kept for it)."""
+    """Bytes in the bundle that are left over: anything but project.otio, its backups, its history,
+    the lock file and the media and proxies the project uses (a queued job's work folder is kept
+    for it)."""
     from engine.jobs import JobQueue
     from engine.project import Project
     from engine.render.proxies import proxy_path
 
-    total = unexpected_bytes(bundle, {"project.otio", "project.otio.bak", ".shotloom-lock", "media", "cache"})
+    kept = {"project.otio", "history.jsonl", ".shotloom-lock", "media", "cache"}
+    kept |= {"project.otio.bak"} | {f"project.otio.bak.{n}" for n in range(1, 10)}  # the backup generations
+    total = unexpected_bytes(bundle, kept)
     total += unexpected_bytes(bundle / "media", {"imported", "generated"})
     total += unexpected_bytes(bundle / "cache", {"proxies"})
     project = Project.open(bundle)
