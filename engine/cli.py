@@ -14,6 +14,7 @@ from engine.cliutil import (
     open_project,
     parse_rate,
     parse_size,
+    printable,
     progress_bar,
     recipe_summary,
     recipe_text,
@@ -29,7 +30,7 @@ def cmd_new(args) -> int:
 
     project = Project.create(Path(args.path), fps=parse_rate(args.fps), size=parse_size(args.size),
                              name=args.name, writer="shotloom new")
-    print(project.path)
+    print(printable(project.path))
     return 0
 
 
@@ -70,16 +71,20 @@ def cmd_import(args) -> int:
             imported.discard()
         raise
     for line in warnings:  # after the progress bar, which owns stderr's last line while it runs
-        print(f"shotloom: warning: {line}", file=sys.stderr)
+        print(printable(f"shotloom: warning: {line}"), file=sys.stderr)
     if added and not args.no_proxy:
         try:
             build_proxies(project)
         except ShotloomError as exc:  # the shots are in; scrub copies are a cache that can wait
-            print(f"shotloom: warning: the scrub copies were not built ({exc})", file=sys.stderr)
+            from engine.fsutil import is_disk_full
+
+            why = (f"the disk holding {project.path} is full; free some space and they are built the next time"
+                   if is_disk_full(exc) else str(exc))
+            print(printable(f"shotloom: warning: the scrub copies were not built ({why})"), file=sys.stderr)
     for shot_id in added:
         print(shot_id)
     for message in failed:
-        print(f"shotloom: {message}", file=sys.stderr)
+        print(printable(f"shotloom: {message}"), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -100,9 +105,10 @@ def _add_file(project, path: Path, copy: bool, progress):
 def _import_timeline(project, path: Path) -> list[str]:
     from engine.project.otio_io import import_otio
 
-    report = import_otio(project, path)
+    with progress_bar(path.name, unit="clip") as clips:
+        report = import_otio(project, path, progress=clips)
     for line in getattr(report, "lines", []) or []:
-        print(f"{path.name}: {line}", file=sys.stderr)
+        print(printable(f"{path.name}: {line}"), file=sys.stderr)
     return list(getattr(report, "shot_ids", []) or [])
 
 
@@ -162,23 +168,26 @@ def cmd_info(args) -> int:
         print(json.dumps(doc, indent=2))
         return 0
     seconds = float(project.duration / fps) if fps else 0.0
-    print(f"{project.name}  {project.size[0]}x{project.size[1]}  {_rate_text(fps)} fps  "
-          f"{project.duration} frames ({seconds:.2f} s)  {len(shots)} shots")
+    # Names and paths come from the file: printable() keeps them from driving the terminal.
+    print(printable(f"{project.name}  {project.size[0]}x{project.size[1]}  {_rate_text(fps)} fps  "
+                    f"{project.duration} frames ({seconds:.2f} s)  {len(shots)} shots"))
     for n, s in enumerate(shots, 1):
         trans = f"  ← {s.transition_in.kind} {s.transition_in.frames}f" if s.transition_in else ""
         media = s.media_path.name if s.media_path else "(not generated)"
-        print(f"{n:3d}  {s.id[:8]}  {s.name[:24]:24s} {s.start:7d} +{s.frames:<6d} {s.status:8s} {media}{trans}")
+        name = printable(s.name)[:24]
+        print(printable(f"{n:3d}  {s.id[:8]}  {name:24s} {s.start:7d} +{s.frames:<6d} {s.status:8s} "
+                        f"{media}{trans}"))
         if s.stale_reason:
-            print(f"     stale: {s.stale_reason}")
+            print(printable(f"     stale: {s.stale_reason}"))
         if not s.takes and recipe_text(s.recipe):
-            print(f"     to generate: {recipe_text(s.recipe)}")
+            print(printable(f"     to generate: {recipe_text(s.recipe)}"))
         for k, t in enumerate(s.takes, 1):
-            print(f"   {'*' if t.active else ' '} take {k}  {t.id[:8]}  {t.kind:9}  "
-                  f"{recipe_text(t.recipe) or t.path.name}")
+            print(printable(f"   {'*' if t.active else ' '} take {k}  {t.id[:8]}  {t.kind:9}  "
+                            f"{recipe_text(t.recipe) or t.path.name}"))
     for n, a in enumerate(project.audio_clips(), 1):
-        print(f"audio {n}  {a.id[:8]}  {a.path.name}  at {a.start} +{a.frames}  {a.gain_db:+.1f} dB")
+        print(printable(f"audio {n}  {a.id[:8]}  {a.path.name}  at {a.start} +{a.frames}  {a.gain_db:+.1f} dB"))
     for t in project.loose_takes():
-        print(f"loose take {t.id[:8]}  from deleted shot {t.shot_id[:8]} ({t.shot_name})  {t.path}")
+        print(printable(f"loose take {t.id[:8]}  from deleted shot {t.shot_id[:8]} ({t.shot_name})  {t.path}"))
     return 0
 
 
@@ -199,8 +208,8 @@ def cmd_export(args) -> int:
         out = export(project, Path(args.output), preset=args.preset, frame_range=frame_range, progress=progress,
                      notes=notes)
     for note in notes:
-        print(f"shotloom: {note}", file=sys.stderr)
-    print(out)
+        print(printable(f"shotloom: {note}"), file=sys.stderr)
+    print(printable(out))
     return 0
 
 
@@ -225,14 +234,14 @@ def cmd_probe(args) -> int:
         doc = info.model_dump(mode="json")
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"{info.path}")
-    print(f"  container  {info.container}")
+    print(printable(info.path))
+    print(printable(f"  container  {info.container}"))
     if info.has_video or info.is_image:
         vfr = "  (variable frame rate)" if info.vfr else ""
-        print(f"  video      {info.codec} {info.width}x{info.height} {info.pix_fmt}  {info.rate} fps{vfr}")
+        print(printable(f"  video      {info.codec} {info.width}x{info.height} {info.pix_fmt}  {info.rate} fps{vfr}"))
         print(f"  frames     {info.frame_count}")
     if info.has_audio:
-        print(f"  audio      {info.audio_codec} {info.audio_rate} Hz {info.audio_channels} ch")
+        print(printable(f"  audio      {info.audio_codec} {info.audio_rate} Hz {info.audio_channels} ch"))
     return 0
 
 
@@ -246,7 +255,7 @@ def cmd_frame(args) -> int:
             raise ShotloomError(f"{media}: frame {args.index} does not exist (it has frames 0..{reader.frame_count - 1})")
         frame = reader.frame(args.index)
     save_png(frame, Path(args.output))
-    print(args.output)
+    print(printable(args.output))
     del info
     return 0
 
@@ -360,8 +369,8 @@ def cmd_demo(args) -> int:
     out = Path(args.folder).expanduser().absolute()
     with progress_bar("demo") as progress:
         project_path, video = make_demo(out, progress=progress)
-    print(project_path)
-    print(video)
+    print(printable(project_path))
+    print(printable(video))
     if args.open and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         import subprocess
 
@@ -373,7 +382,7 @@ def cmd_demo(args) -> int:
 def cmd_doctor(args) -> int:
     from engine.doctor import run_doctor
 
-    return run_doctor(json_output=args.json)
+    return run_doctor(json_output=args.json, projects=[Path(p) for p in args.projects])
 
 
 # ---------------------------------------------------------------- parser
@@ -471,7 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the editor on it when a display exists")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("doctor", help="check the installation: codecs, GPU, models, queue")
+    p = sub.add_parser("doctor", help="check the installation (codecs, GPU, models, queue) and projects")
+    p.add_argument("projects", nargs="*", metavar="PROJECT",
+                   help="also check these projects and clean what killed programs left in them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_doctor)
 
@@ -552,19 +563,19 @@ def main(argv: list[str] | None = None) -> int:
         handler = getattr(args, "func", None) or args.handler
         return int(handler(args) or 0)
     except Canceled as exc:
-        print(f"shotloom: {exc}", file=sys.stderr)
+        print(f"shotloom: {printable(exc)}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
         print("shotloom: canceled", file=sys.stderr)
         return 130
     except ShotloomError as exc:
-        print(f"shotloom: {exc}", file=sys.stderr)
+        print(f"shotloom: {printable(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug, not bad input: one line for the user, the trace in a log file
         log = _write_crash_log()
-        print(f"shotloom: internal error: {type(exc).__name__}: {exc} (details in {log})", file=sys.stderr)
+        print(printable(f"shotloom: internal error: {type(exc).__name__}: {exc} (details in {log})"), file=sys.stderr)
         return 70
     finally:
         close_projects()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import weakref
@@ -14,6 +15,18 @@ from engine.errors import ShotloomError
 
 if TYPE_CHECKING:
     from engine.project import AudioClipInfo, Project, ShotInfo, TakeInfo
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Terminal control characters (ESC, CR, newlines …) and the bidirectional overrides that make
+text display other than it reads."""
+
+
+def printable(text: object) -> str:
+    """`text` safe to print on a terminal: control characters escaped (ESC → \\x1b, CR → \\r),
+    so a name in a file can neither drive the terminal (titles, colours, cursor) nor fake a line.
+    Every human-readable print of user data goes through this."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 def open_project(path: str | Path, *, writer: str | None = None, hint: str = "") -> Project:
@@ -129,13 +142,14 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def parse_rate(text: str):
-    from fractions import Fraction
+    """A frame rate given on the command line: a standard rate (24, 29.97 …) or a small rational
+    (30000/1001), 1 to 240 frames per second (engine.project.model.parse_fps has the rule)."""
+    from engine.project.model import parse_fps
 
-    aliases = {"23.976": "24000/1001", "29.97": "30000/1001", "59.94": "60000/1001"}
     try:
-        rate = Fraction(aliases.get(text, text))
-    except (ValueError, ZeroDivisionError):
-        raise ShotloomError(f"frame rate '{text}' is not a number or a fraction (24, 25, 30000/1001)") from None
+        rate = parse_fps(text)
+    except ValueError as exc:
+        raise ShotloomError(str(exc)) from None
     if not 1 <= rate <= 240:
         raise ShotloomError(f"frame rate '{text}' must be between 1 and 240 frames per second")
     return rate
@@ -159,7 +173,7 @@ def progress_bar(desc: str, unit: str = "frame") -> Iterator:
         if now - last[0] > 0.1 or done >= total:
             bar.n = done
             if message:
-                bar.set_postfix_str(message, refresh=False)
+                bar.set_postfix_str(printable(message), refresh=False)
             bar.refresh()
             last[0] = now
 

@@ -1,4 +1,5 @@
-"""`shotloom doctor`: what this installation can do, and what to fix when it can't."""
+"""`shotloom doctor`: what this installation can do, and what to fix when it can't; with projects
+named, whether each opens, and what killed programs left in it (cleaned when nobody has it open)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib.metadata
 import json
 import shutil
 import sys
+from pathlib import Path
 
 from engine.paths import user_cache_dir, user_data_dir
 
@@ -20,7 +22,7 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def gather() -> list[dict]:
+def gather(projects: list[Path] | None = None) -> list[dict]:
     checks = []
 
     def add(name: str, ok: bool, detail: str, essential: bool = True, fix: str = "") -> None:
@@ -52,6 +54,13 @@ def gather() -> list[dict]:
             essential=False)
     _model_checks(add)
     try:
+        from engine.jobs.queue import check_database
+
+        ok, detail = check_database()
+        add("queue database", ok, detail, fix="move the damaged file aside; Shotloom starts a new queue")
+    except ImportError:
+        pass
+    try:
         from engine.jobs.selftest import queue_self_test
 
         q = queue_self_test()
@@ -64,7 +73,57 @@ def gather() -> list[dict]:
         free = shutil.disk_usage(folder).free
         add(label, free > 2e9, f"{folder} ({free / 1e9:.1f} GB free)", essential=False,
             fix="free disk space: takes and models need several GB")
+    swept = _sweep_user_folders()
+    if swept:
+        add("leftovers", True, f"cleaned {_amount(swept)} left by killed programs in {user_data_dir()}",
+            essential=False)
+    for project in projects or ():
+        ok, detail = check_project(project)
+        add(f"project {project.name}", ok, detail, fix="restore project.otio.bak (see the message)")
     return checks
+
+
+def _amount(items: list) -> str:
+    total = sum(i.bytes for i in items)
+    return f"{len(items)} item(s), {total / 1e6:.1f} MB"
+
+
+def _sweep_user_folders() -> list:
+    """Partial files of killed programs in the user data folder (autosaves, job folders, the queue)."""
+    from engine.fsutil import sweep_debris
+
+    try:
+        return sweep_debris(user_data_dir(), recursive=True)
+    except OSError:
+        return []
+
+
+def check_project(path: Path) -> tuple[bool, str]:
+    """(ok, one line) for a project: it opens, and what killed programs left in it is cleaned (or,
+    while another program has it open, counted: that program's next start cleans it)."""
+    from engine.errors import ShotloomError
+    from engine.fsutil import find_debris
+    from engine.project import Project, ProjectLockedError
+
+    try:
+        project = Project.open(path, writer="shotloom doctor")
+    except ProjectLockedError as exc:
+        left = find_debris(Path(path), recursive=True)
+        holder = exc.holder.describe() if exc.holder else "another program"
+        found = f"{_amount(left)} left by killed programs" if left else "nothing left by killed programs"
+        return True, f"open in {holder}; {found}"
+    except ShotloomError as exc:
+        return False, str(exc)
+    try:
+        shots = len(project.shots())
+        problems = project.problems()
+        swept = project.swept
+    finally:
+        project.close()
+    if problems:
+        return False, f"{project.path}: {problems[0]}"
+    cleaned = f"cleaned {_amount(swept)} left by killed programs" if swept else "nothing left by killed programs"
+    return True, f"{project.path} ({shots} shots); {cleaned}"
 
 
 def _model_checks(add) -> None:
@@ -114,8 +173,10 @@ def _gpu() -> str | None:
     return f"{info[0]}, {info[1] / GB:.0f} GB" if info is not None else None
 
 
-def run_doctor(json_output: bool = False) -> int:
-    checks = gather()
+def run_doctor(json_output: bool = False, projects: list[Path] | None = None) -> int:
+    from engine.cliutil import printable
+
+    checks = gather(projects)
     if json_output:
         print(json.dumps(checks, indent=2))
     else:
@@ -124,5 +185,5 @@ def run_doctor(json_output: bool = False) -> int:
             line = f"[{mark}] {c['check']:<22} {c['detail']}"
             if not c["ok"] and c["fix"]:
                 line += f"  → {c['fix']}"
-            print(line)
+            print(printable(line))
     return 0 if all(c["ok"] for c in checks if c["essential"]) else 1

@@ -13,11 +13,17 @@ final name holds the old content or the new one, never a mix, and what is left i
 whose writer is gone. `sweep_debris` finds those (the pid in the name is not running, or it now
 belongs to a process started after the partial was last written: pid reuse) and removes them;
 partials of a live writer are never touched.
+
+Names written by older versions (`.tmp-NAME.PID.HEX` copies, `.OUT.partial-PID.ext` exports,
+`.HASH.TOKEN.partial.mp4` proxies, `.NAME.shotloom.partial` Save As copies) are recognised as
+partials too, so the debris they left is swept like any other; the ones without a pid count as
+gone once they have not been written for an hour.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -30,6 +36,15 @@ from pathlib import Path
 from typing import Any
 
 _PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)-(?P<token>[0-9a-f]{8})(?P<suffix>\.[^./]*)?$")
+_LEGACY = (
+    re.compile(r"^\.tmp-(?P<name>.+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]{8})$"),
+    re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)(?P<suffix>\.[^./]*)?$"),
+    re.compile(r"^\.(?P<name>[0-9a-f]{16})\.(?P<token>[0-9a-f]{8})\.partial(?P<suffix>\.mp4)$"),
+    re.compile(r"^\.(?P<name>.+\.shotloom)\.partial$"),
+)
+"""Partial names of earlier versions (see the module docstring)."""
+LEGACY_IDLE_SECONDS = 3600.0
+"""A partial that names no writer is debris once it has not been written for this long."""
 _CHUNK = 1 << 20
 
 
@@ -48,7 +63,8 @@ def partial_path(final: Path | str, *, folder: bool = False) -> Path:
 @dataclass(frozen=True)
 class Partial:
     path: Path
-    pid: int
+    pid: int | None
+    """The writing process; None for an old name that does not say (see LEGACY_IDLE_SECONDS)."""
     final_name: str
     """What the partial was going to be called (best effort for files: stem + extension)."""
 
@@ -56,15 +72,20 @@ class Partial:
 def parse_partial(path: Path | str) -> Partial | None:
     """The owner and final name of a partial, or None when `path` is not one of ours."""
     path = Path(path)
-    m = _PARTIAL.match(path.name)
-    if m is None:
-        return None
-    return Partial(path, int(m["pid"]), m["name"] + (m["suffix"] or ""))
+    for pattern in (_PARTIAL, *_LEGACY):
+        m = pattern.match(path.name)
+        if m is not None:
+            groups = m.groupdict()
+            pid = int(groups["pid"]) if groups.get("pid") else None
+            return Partial(path, pid, m["name"] + (groups.get("suffix") or ""))
+    return None
 
 
-def owner_alive(pid: int, last_written: float) -> bool:
+def owner_alive(pid: int | None, last_written: float) -> bool:
     """True when `pid` runs and started before the partial was last written (a reused pid, started
-    after its previous owner died, does not count)."""
+    after its previous owner died, does not count). Without a pid: written in the last hour."""
+    if pid is None:
+        return time.time() - last_written < LEGACY_IDLE_SECONDS
     if pid == os.getpid():
         return True
     try:
@@ -114,13 +135,21 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(target: Path | str, data: bytes, *, mode: int = 0o644) -> Path:
+def write_bytes_atomic(target: Path | str, data: bytes, *, mode: int = 0o644,
+                       backup: Path | str | None = None, generations: int = 1) -> Path:
     """Replace `target` with `data`: a partial sibling written and fsynced, then renamed over it.
-    OSError (disk full, permissions) leaves the old file as it was and no partial behind."""
+    With `backup`, the file being replaced becomes `backup` first, atomically too (a hard link,
+    or a copy where links fail); with `generations` > 1 the older backups move down one
+    generation first (`backup_chain`), once the new data is safely written. OSError (disk full,
+    permissions) leaves the old file as it was and no partial behind."""
     target = Path(target)
     temp = partial_path(target)
     try:
         _write_new(temp, data, mode)
+        if backup is not None and target.exists():
+            if generations > 1:
+                _rotate(backup_chain(Path(backup), generations))
+            _keep_backup(target, Path(backup))
         os.replace(temp, target)
     finally:
         with contextlib.suppress(OSError):
@@ -129,8 +158,36 @@ def write_bytes_atomic(target: Path | str, data: bytes, *, mode: int = 0o644) ->
     return target
 
 
-def write_text_atomic(target: Path | str, text: str, *, mode: int = 0o644) -> Path:
-    return write_bytes_atomic(target, text.encode("utf-8"), mode=mode)
+def backup_chain(backup: Path | str, generations: int) -> list[Path]:
+    """The rotating backups of a file, newest first: `backup`, then `backup.1` … `backup.{n-1}`."""
+    backup = Path(backup)
+    return [backup] + [backup.with_name(f"{backup.name}.{n}") for n in range(1, generations)]
+
+
+def _keep_backup(current: Path, backup: Path) -> None:
+    temp = partial_path(backup)
+    try:
+        try:
+            os.link(current, temp)
+        except OSError:
+            with open(current, "rb") as src:
+                _write_new(temp, src.read(), 0o644)
+        os.replace(temp, backup)
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+
+
+def _rotate(chain: list[Path]) -> None:
+    """Move each backup one generation older (the oldest is replaced), so the newest name is free."""
+    for newer, older in zip(reversed(chain[:-1]), reversed(chain[1:])):
+        if newer.exists():
+            os.replace(newer, older)
+
+
+def write_text_atomic(target: Path | str, text: str, *, mode: int = 0o644,
+                      backup: Path | str | None = None, generations: int = 1) -> Path:
+    return write_bytes_atomic(target, text.encode("utf-8"), mode=mode, backup=backup, generations=generations)
 
 
 def write_json_atomic(target: Path | str, data: Any, *, indent: int | None = 1, mode: int = 0o644) -> Path:
@@ -174,6 +231,20 @@ def copy_file_atomic(src: Path | str, dst: Path | str, *,
                     cancel.raise_if_canceled()
         shutil.copystat(src, temp)
     return dst
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """True when `exc` (or what caused it) says the disk or the user's quota is full."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(exc)
+        if "No space left on device" in text or "the disk is full" in text or "Disk quota exceeded" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 # ---- folders -----------------------------------------------------------------------------------------
@@ -281,9 +352,11 @@ __all__ = [
     "Debris",
     "Partial",
     "atomic_output",
+    "backup_chain",
     "copy_file_atomic",
     "find_debris",
     "fsync_dir",
+    "is_disk_full",
     "make_partial_dir",
     "owner_alive",
     "parse_partial",

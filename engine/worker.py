@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine.errors import Canceled, GenerationError, ShotloomError
+from engine.fsutil import fsync_dir, write_json_atomic
 from engine.jobs import events as ev
 from engine.jobs.apply import resolve_inputs
 from engine.jobs.models import GenerationParams, Job, validate_params
@@ -75,28 +76,6 @@ def _rewrite_paths(value: Any, old: str, new: str) -> Any:
     if isinstance(value, dict):
         return {k: _rewrite_paths(v, old, new) for k, v in value.items()}
     return value
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def describe_device() -> ev.Device:
@@ -456,10 +435,9 @@ class Worker:
         verify(result, work)
         result = _rewrite_paths(result, str(work), str(final))
         result["out_dir"] = str(final)
-        _write_json_atomic(work / RESULT_FILE, result)
-        _fsync_dir(work)
+        write_json_atomic(work / RESULT_FILE, result, indent=None)
         os.rename(work, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return result
 
     def _record_engine_tiers(self, job: Job, result: dict[str, Any]) -> None:

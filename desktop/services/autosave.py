@@ -1,12 +1,18 @@
 """Autosave: every minute and every 25 edits, the open project is written to the user data folder,
 keyed by project id, never over the user's file (Shotcut's rule). A clean save or a deliberate
-discard removes it; one still there when a project opens is newer work a crash left behind, which
-the recovery dialog offers as a copy beside the original."""
+discard removes it; one still there when a project opens is work a crash left behind, which the
+recovery dialog offers as a copy beside the original.
+
+An autosave is offered whenever it differs from project.otio, whatever the two files' times say:
+a command may have saved the project after the editor autosaved, and the autosave still holds
+edits that file lacks. Each autosave records the digest of the project.otio it was based on, so
+the offer can say when the file was changed since (`Autosave.changed_since`). Writes go through
+engine.fsutil (partial files swept when the next editor run opens a project)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -27,14 +33,45 @@ class Autosave:
     project_path: Path
     name: str
     saved_at: float
+    based_on: str | None = None
+    """sha256 of the project.otio the autosaved document was based on (None: not recorded)."""
 
     @property
     def document(self) -> Path:
         return self.folder / DOCUMENT
 
+    @property
+    def changed_since(self) -> float | None:
+        """When project.otio was changed after the edits in this autosave began (by a save elsewhere,
+        a command), as a time stamp; None when it is still the file they were based on (or that is
+        unknown)."""
+        if self.based_on is None:
+            return None
+        current = _digest_of(Path(self.project_path) / DOCUMENT)
+        if current == self.based_on:
+            return None
+        return saved_time(self.project_path) or None
+
+    @property
+    def note(self) -> str:
+        """One sentence for the recovery offer when the saved project changed since (else "")."""
+        when = self.changed_since
+        if when is None:
+            return ""
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+        return (f"The saved project was changed at {stamp}, after these edits began; the recovered copy "
+                "holds the autosaved edits without those changes.")
+
 
 def autosave_folder(project_id: str) -> Path:
     return paths.autosave_dir() / project_id
+
+
+def _digest_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def read_autosave(folder: Path) -> Autosave | None:
@@ -42,8 +79,9 @@ def read_autosave(folder: Path) -> Autosave | None:
         meta = json.loads((folder / "autosave.json").read_text(encoding="utf-8"))
         if not (folder / DOCUMENT).is_file():
             return None
+        based_on = meta.get("based_on")
         return Autosave(folder, str(meta["project_id"]), Path(meta["project_path"]), str(meta["name"]),
-                        float(meta["saved_at"]))
+                        float(meta["saved_at"]), based_on if isinstance(based_on, str) else None)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -56,7 +94,8 @@ def saved_time(project_path: Path) -> float:
 
 
 def pending_recovery(project_path: Path | None = None, project_id: str | None = None) -> list[Autosave]:
-    """Autosaves newer than their project's last save (for one project, or all of them)."""
+    """Autosaves holding edits their project's saved file lacks (for one project, or all of them):
+    every autosave whose document differs from project.otio, however old it is."""
     found = []
     root = paths.autosave_dir()
     folders = [root / project_id] if project_id else sorted(p for p in root.iterdir() if p.is_dir())
@@ -66,7 +105,7 @@ def pending_recovery(project_path: Path | None = None, project_id: str | None = 
             continue
         if project_path is not None and Path(project_path).resolve() != info.project_path.resolve():
             continue
-        if info.saved_at > saved_time(info.project_path):
+        if _digest_of(info.document) != _digest_of(info.project_path / DOCUMENT):
             found.append(info)
     return found
 
@@ -78,6 +117,8 @@ def discard(project_id: str) -> None:
 def recover_as_copy(info: Autosave) -> Path:
     """A copy of the original bundle with the autosaved document in it, next to the original:
     'NAME (recovered).shotloom'. The user's own bundle is never touched."""
+    from engine.project.project import copy_bundle
+
     original = info.project_path
     parent = original.parent
     stem = original.name.removesuffix(".shotloom")
@@ -86,22 +127,13 @@ def recover_as_copy(info: Autosave) -> Path:
     while target.exists():
         target = parent / f"{stem} (recovered {n}).shotloom"
         n += 1
-    tmp = parent / f".{target.name}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        if original.is_dir():
-            # The document refers to media inside the bundle by relative paths: copy the bundle
-            # (not its disposable cache) so those paths resolve in the copy too.
-            shutil.copytree(original, tmp, ignore=shutil.ignore_patterns("cache", "*.bak", ".*.tmp"))
-        else:
-            tmp.mkdir(parents=True)
-        shutil.copy2(info.document, tmp / DOCUMENT)
-        os.replace(tmp, target)
+        text = info.document.read_text(encoding="utf-8")
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ShotloomError(f"{target}: could not write the recovered copy ({exc.strerror or exc}); "
-                            "free some space or check the folder's permissions") from exc
-    return target
+        raise ShotloomError(f"{info.document}: the autosave cannot be read ({exc.strerror or exc})") from None
+    # The document refers to media inside the bundle by relative paths: the copy holds the
+    # bundle's media (not its disposable cache) so those paths resolve in it too.
+    return copy_bundle(original, target, text)
 
 
 class AutosaveService(QObject):
@@ -125,6 +157,7 @@ class AutosaveService(QObject):
         document.changed.connect(self._on_change)
         document.opened.connect(self._on_opened)
         document.saved.connect(lambda _p: self.discard())
+        self._swept = False
 
     def configure(self, seconds: int, edits: int) -> None:
         self.edits = edits
@@ -133,6 +166,11 @@ class AutosaveService(QObject):
     def _on_opened(self) -> None:
         project = self.document.project
         self._revision_saved = getattr(project, "revision", None) if project is not None else None
+        if not self._swept:  # once per editor run, when the first project opens (not at start-up)
+            self._swept = True
+            from engine.fsutil import sweep_debris
+
+            sweep_debris(paths.autosave_dir(), recursive=True)  # autosaves a killed editor was writing
 
     def _on_change(self, _change) -> None:
         if self.document.edits_since_autosave >= self.edits:
@@ -160,7 +198,8 @@ class AutosaveService(QObject):
             write_json_atomic(folder / "autosave.json", {
                 "project_id": project.id, "project_path": str(Path(project.path).resolve()),
                 "name": project.name, "saved_at": time.time(), "revision": project.revision,
-            })
+                "based_on": getattr(project, "disk_digest", None),
+            }, indent=2)
         except (OSError, ShotloomError) as exc:
             self.failed.emit(f"{folder}: autosave failed ({exc}); save your work with Ctrl+S")
             return None

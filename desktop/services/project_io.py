@@ -12,7 +12,6 @@ Widget-free: the window shows the dialogs and messages.
 from __future__ import annotations
 
 import inspect
-import shutil
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -139,25 +138,13 @@ class ProjectService(QObject):
     def save_as(self, path: Path) -> Path:
         """A copy of the bundle (without its cache) holding the current document; returns its path.
         The copy is complete before it gets its name."""
-        from engine.fsutil import make_partial_dir, publish_dir
-
         project = self.project
         if not path.name.endswith(".shotloom"):
             path = path.with_name(path.name + ".shotloom")
         if path.exists():
             raise ProjectError(f"{path} already exists; pick another name")
-        tmp = make_partial_dir(path)
-        try:
-            shutil.copytree(project.path, tmp, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("cache", "*.bak", "*.lock", ".*lock*"))
-            project.save_to(tmp / "project.otio.new")
-            (tmp / "project.otio.new").replace(tmp / PROJECT_FILE)
-            publish_dir(tmp, path)
-        except (OSError, ProjectError) as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise ProjectError(f"{path}: could not be written ({getattr(exc, 'strerror', None) or exc}); "
-                               "check the folder and free space") from None
-        return path
+        # The engine's Save As: a partial folder published whole; it sweeps what killed ones left.
+        return project.save_copy(path)
 
     # -- recovery ----------------------------------------------------------------------------
     @staticmethod

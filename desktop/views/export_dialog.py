@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from desktop.i18n import tr
 from desktop.models.timecode import timecode
 from desktop.services.exporter import ExportJob
+from engine.errors import ShotloomError
+from engine.render.export import check_output
 
 PRESET_LABELS = {
     "h264": "H.264 MP4",
@@ -177,6 +179,11 @@ class ExportDialog(QDialog):
         if self.job is not None and self.job.running:
             return
         out = Path(self.path.text()).expanduser()
+        try:  # never over a file the project reads, nor into a bundle (the engine's one check)
+            check_output(self.project, out, self.current_preset())
+        except ShotloomError as exc:
+            self.status.setText(tr("Export failed: {message}").format(message=str(exc)))
+            return
         self.job = ExportJob(self.project, out, self.current_preset(), self.frame_range(), self)
         self.job.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.job.succeeded.connect(self._on_done, Qt.ConnectionType.QueuedConnection)

@@ -157,9 +157,17 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
 
         free_memory()
         raise
-    except ShotloomError:
+    except (ShotloomError, OSError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        from engine.fsutil import is_disk_full
+
+        if is_disk_full(exc):  # name the folder the user knows and say what to do, not the partial file
+            raise GenerationError(f"the disk holding {out_dir.parent} is full; the take was not saved — free some "
+                                  "space and generate the shot again") from None
+        if isinstance(exc, ShotloomError):
+            raise
+        raise GenerationError(f"generation with model '{entry.id}' failed: {type(exc).__name__}: {exc}"
+                              .splitlines()[0]) from exc
     except ImportError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if exc.name and exc.name.split(".")[0] in ("torch", "diffusers", "transformers", "accelerate"):

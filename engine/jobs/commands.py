@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cliutil import printable
 from engine.jobs.models import GENERATION_KINDS, Job, JobError
 from engine.jobs.queue import JobQueue
 
@@ -70,7 +71,16 @@ def _project_key(path: Path) -> str:
 # -- queue ---------------------------------------------------------------------------------------
 
 def cmd_queue_list(args: argparse.Namespace) -> int:
-    with _queue(args) as q:
+    from engine.jobs.queue import QueueUnwritableError
+
+    try:
+        q = _queue(args)
+    except QueueUnwritableError:  # a full disk: listing must still work, without writing a byte
+        q = JobQueue(getattr(args, "db", None), read_only=True)
+        if q.snapshot:
+            print(f"shotloom: {q.path} cannot be written (is the disk full?); the queue is shown as last "
+                  "saved — free some space to see the newest state", file=sys.stderr)
+    with q:
         project = _project_key(args.project) if args.project else None
         jobs = q.list(project=project)
         paused = q.paused
@@ -85,7 +95,8 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
         where = f"{Path(j.project).name}:{j.shot[:8]}" if j.project and j.shot else "-"
         state = j.status + (" (stale)" if j.stale else "")
         extra = j.error or j.message
-        print(f"{j.id[:8]}  {j.position:>4}  {j.kind:<9} {state:<12} {j.progress * 100:5.1f}%  {where}  {extra}")
+        print(printable(f"{j.id[:8]}  {j.position:>4}  {j.kind:<9} {state:<12} {j.progress * 100:5.1f}%  "
+                        f"{where}  {extra}"))
     return 0
 
 
@@ -286,11 +297,12 @@ def _queue_for_owner(args: argparse.Namespace, refused: Any) -> int:
     todo = [s for s in project.shots() if needs_render(s)]
     holder = refused.holder.describe() if refused.holder else "the program that has it open"
     if not todo:
-        print(f"{project.path}: nothing to generate")
+        print(printable(f"{project.path}: nothing to generate"))
         return 0
     with JobQueue(getattr(args, "db", None)) as q:
         waiting, _ = submit_shots(project, q, todo)
-    print(f"{project.path}: {len(waiting)} shot(s) queued for {holder}, which generates them and adds the takes")
+    print(printable(f"{project.path}: {len(waiting)} shot(s) queued for {holder}, which generates them and adds "
+                    "the takes"))
     return 0
 
 
@@ -366,20 +378,22 @@ def _render(args: argparse.Namespace, project: Any) -> int:
     bad = [j for j in finished.values() if j.status != "succeeded"]
     for shot in project.shots():
         if shot.status == "stale" and shot.id not in targets:
-            print(f"shot {shot.id[:8]} ({shot.name}) is now stale: {shot.stale_reason or 'a shot it reads changed'}; "
-                  "`shotloom render` again regenerates it", file=sys.stderr)
+            print(printable(f"shot {shot.id[:8]} ({shot.name}) is now stale: "
+                            f"{shot.stale_reason or 'a shot it reads changed'}; "
+                            "`shotloom render` again regenerates it"), file=sys.stderr)
     if bad:
         parts = [f"shot {j.shot[:8] if j.shot else '?'} {j.status}" + (f" ({j.error})" if j.error else "")
                  for j in bad]
         hint = ("run `shotloom render` again to resume" if any(j.status == "interrupted" for j in bad)
                 else "fix them and run `shotloom render` again")
         raise JobError(f"{len(parts)} shot(s) of {project.path} did not generate: {'; '.join(parts)}; {hint}.")
-    print(f"{project.path}: {len(todo)} shot(s) generated" if todo else f"{project.path}: nothing to generate")
+    print(printable(f"{project.path}: {len(todo)} shot(s) generated" if todo
+                    else f"{project.path}: nothing to generate"))
     if args.export is not None:
         from engine.cliutil import progress_bar
         from engine.render import export
 
         with progress_bar("export") as export_progress:
             export(project, args.export, preset=args.preset, progress=export_progress)
-        print(f"exported {args.export}")
+        print(printable(f"exported {args.export}"))
     return 0

@@ -4,6 +4,10 @@ Every state change is one short transaction. A claim is `BEGIN IMMEDIATE` + sele
 workers (threads or processes) never get the same job. A locked database is waited for up to the
 busy timeout, then reported as QueueBusyError; a damaged file becomes QueueDamagedError — both are
 ShotloomErrors with one sentence naming the file and what to do.
+
+A new database is built under a partial name and linked into place complete, so an empty (0-byte)
+file is never one of ours: it is a damaged queue whose history was lost, not an empty queue. A
+queue that cannot be written (a full disk) can still be read (`JobQueue(read_only=True)`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ class QueueBusyError(JobError):
 
 class QueueDamagedError(JobError):
     """The queue database file is not a readable SQLite database."""
+
+
+class QueueUnwritableError(JobError):
+    """The queue database cannot be written just now (a full disk, a read-only folder)."""
 
 
 def default_db_path() -> Path:
@@ -128,23 +136,50 @@ def discard_work(work: Path | None) -> None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
+def check_database(path: Path | str | None = None) -> tuple[bool, str]:
+    """(ok, one line) about the queue database, read without writing (`shotloom doctor`): missing
+    is fine (no jobs yet); 0 bytes, not SQLite, failing SQLite's integrity check, a newer format or
+    missing tables is damage."""
+    path = Path(path) if path is not None else default_db_path()
+    if not path.exists():
+        return True, f"{path} (no jobs yet)"
+    try:
+        with JobQueue(path, read_only=True, timeout=5.0) as q:
+            with q._guard() as db:
+                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                return False, (f"{path} fails SQLite's check ({verdict}); move it aside (rename it to "
+                               f"{path.name}.damaged) and Shotloom starts a new queue")
+            counts = q.counts()
+    except JobError as exc:
+        return False, str(exc)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no jobs"
+    return True, f"{path} ({summary})"
+
+
 class JobQueue:
     """Access to the queue database. One instance per thread is cheapest; a lock makes sharing safe."""
 
-    def __init__(self, path: Path | str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: Path | str | None = None, *, timeout: float = 30.0, read_only: bool = False) -> None:
+        """Open (creating it when missing) the queue at `path`. `read_only` reads without writing a
+        byte, even on a full disk (`queue list`): never created or migrated; when even the
+        shared-memory index cannot be made, the file is read as last checkpointed
+        (`self.snapshot` is then True: the newest changes may be missing)."""
         self.path = Path(path) if path is not None else default_db_path()
         self.timeout = timeout
+        self.read_only = read_only
+        self.snapshot = False
         self._lock = threading.RLock()
+        if read_only:
+            self._open_read_only()
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(
-                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from None
-        self._db.row_factory = sqlite3.Row
+        self._check_not_empty()
+        if not self.path.exists():
+            self._create()
+        self._db = self._connect(str(self.path))
         with self._guard():
-            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             self._db.execute("PRAGMA foreign_keys = ON")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -152,6 +187,84 @@ class JobQueue:
                                "put the Shotloom data folder on a local disk.")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+
+    def _connect(self, target: str, *, uri: bool = False) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(target, timeout=self.timeout, isolation_level=None, check_same_thread=False,
+                                 uri=uri)
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from None
+        db.row_factory = sqlite3.Row
+        return db
+
+    def _check_not_empty(self) -> None:
+        try:
+            empty = self.path.stat().st_size == 0
+        except OSError:
+            return
+        if empty:
+            raise QueueDamagedError(
+                f"The job queue {self.path} is empty (0 bytes): it was damaged and its history is lost; move "
+                f"it aside (for example rename it to {self.path.name}.damaged) and Shotloom starts a new queue.")
+
+    def _create(self) -> None:
+        """A new database, complete before it appears under its name (a partial file linked into
+        place), so that a 0-byte queue file always means damage."""
+        from engine.fsutil import partial_path, sweep_debris
+
+        sweep_debris(self.path.parent)  # databases of creators that were killed
+        temp = partial_path(self.path)
+        db = self._connect(str(temp))
+        try:
+            with self._guard_on(db):
+                db.execute("PRAGMA journal_mode = WAL")
+                self._db = db
+                self._migrate()
+        finally:
+            db.close()
+        try:
+            try:
+                os.link(temp, self.path)
+            except FileExistsError:
+                pass  # another program made it first: use theirs
+            except OSError:  # no hard links on this disk
+                if not self.path.exists():
+                    os.replace(temp, self.path)
+        except OSError as exc:
+            raise QueueUnwritableError(f"The job queue {self.path} could not be created ({exc.strerror or exc}); "
+                                       "free some disk space or check the folder's permissions.") from None
+        finally:
+            for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _open_read_only(self) -> None:
+        if not self.path.exists():  # nothing queued yet: an empty queue, nothing created
+            self._db = self._connect(":memory:")
+            with self._guard():
+                self._migrate()
+            return
+        self._check_not_empty()
+        uri = self.path.absolute().as_uri()
+        self._db = self._connect(f"{uri}?mode=ro", uri=True)
+        try:
+            with self._guard():
+                self._db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+                self._check_version()
+        except QueueUnwritableError:
+            # Reading a WAL database needs its shared-memory index, which a full disk cannot
+            # hold: read the file itself, as it was last checkpointed.
+            self._db.close()
+            self._db = self._connect(f"{uri}?immutable=1", uri=True)
+            self.snapshot = True
+            with self._guard():
+                self._check_version()
+
+    def _check_version(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()
+        if version != SCHEMA_VERSION:
+            raise JobError(f"The job queue {self.path} has format {version}, this Shotloom reads "
+                           f"{SCHEMA_VERSION}; run a queue command with free disk space to update it.")
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -179,14 +292,22 @@ class JobQueue:
                 f"The job queue {self.path} is damaged ({exc}); move it aside (for example rename it to "
                 f"{self.path.name}.damaged) and Shotloom starts an empty queue."
             )
+        if any(w in text for w in ("disk i/o", "full", "readonly", "read-only", "unable to open")):
+            return QueueUnwritableError(f"The job queue {self.path} could not be used ({exc}); free some disk "
+                                        "space or check the folder's permissions.")
         return JobError(f"The job queue {self.path} could not be used ({exc}); check the disk and its "
                         "permissions.")
 
     @contextmanager
     def _guard(self) -> Iterator[sqlite3.Connection]:
+        with self._guard_on(self._db) as db:
+            yield db
+
+    @contextmanager
+    def _guard_on(self, db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
-                yield self._db
+                yield db
             except sqlite3.Error as exc:
                 raise self._translate(exc) from None
 

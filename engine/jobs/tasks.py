@@ -9,7 +9,6 @@ JSON-able result whose files are complete. Heavy libraries are imported inside t
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from engine.errors import GenerationError, MediaError
+from engine.fsutil import atomic_output, write_json_atomic
 from engine.jobs.models import AnalyzeParams, ExportParams, GenerationParams, NoopParams, ProxyParams
 from engine.progress import CancelToken
 
@@ -73,17 +73,14 @@ def _noop_frame(index: int):
 
 
 def _write_state(out_dir: Path, done: int) -> None:
-    tmp = out_dir / (_STATE + ".tmp")
-    tmp.write_text(json.dumps({"done": done}))
-    os.replace(tmp, out_dir / _STATE)
+    write_json_atomic(out_dir / _STATE, {"done": done}, indent=None)
 
 
 def _encode_noop(out_dir: Path, frames: int) -> Path:
     import av
 
     final = out_dir / _NOOP_VIDEO
-    tmp = out_dir / ("tmp-" + _NOOP_VIDEO)
-    with av.open(str(tmp), "w") as container:
+    with atomic_output(final) as tmp, av.open(str(tmp), "w") as container:
         stream = container.add_stream("libx264", rate=24)
         stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
         for i in range(frames):
@@ -91,7 +88,6 @@ def _encode_noop(out_dir: Path, frames: int) -> Path:
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    os.replace(tmp, final)
     return final
 
 

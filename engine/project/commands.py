@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.cliutil import open_project, recipe_summary, recipe_text, resolve_shot, resolve_take
+from engine.cliutil import open_project, printable, recipe_summary, recipe_text, resolve_shot, resolve_take
 from engine.errors import ShotloomError
 
 
@@ -65,7 +65,7 @@ def _walk(args: argparse.Namespace, undo: bool) -> int:
     done = [project.undo() if undo else project.redo() for _ in range(args.steps)]
     project.save()
     for step in done:
-        print(f"{word}ne: {step.label}  ({step.by}, {_when(step.time)})")
+        print(printable(f"{word}ne: {step.label}  ({step.by}, {_when(step.time)})"))
     return 0
 
 
@@ -97,13 +97,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         }, indent=2))
         return 0
     if not state.steps:
-        print(f"{project.path.name}: no steps to undo ({history.empty_reason()})")
+        print(printable(f"{project.path.name}: no steps to undo ({history.empty_reason()})"))
         return 0
     undone = len(state.steps) - state.cursor
-    print(f"{project.path.name}: {len(state.steps)} step(s)" + (f", the last {undone} undone" if undone else ""))
+    print(printable(f"{project.path.name}: {len(state.steps)} step(s)"
+                    + (f", the last {undone} undone" if undone else "")))
     for n, s in enumerate(state.steps, 1):
         mark = "undone" if n > state.cursor else ("> " if n == state.cursor else "")
-        print(f"{mark:>6} {n:3d}  {_when(s.time):16}  {s.by:22}  {s.label}")
+        print(printable(f"{mark:>6} {n:3d}  {_when(s.time):16}  {s.by:22}  {s.label}"))
     return 0
 
 
@@ -123,10 +124,11 @@ def cmd_take_list(args: argparse.Namespace) -> int:
         print(json.dumps([_take_json(n, t) for n, t in enumerate(shot.takes, 1)], indent=2))
         return 0
     if not shot.takes:
-        print(f"shot '{shot.name}' has no takes yet ({shot.status}); `shotloom render` generates one")
+        print(printable(f"shot '{shot.name}' has no takes yet ({shot.status}); `shotloom render` generates one"))
         return 0
     for n, t in enumerate(shot.takes, 1):
-        print(f"{'*' if t.active else ' '} {n:2d}  {t.id[:8]}  {t.kind:9}  {recipe_text(t.recipe) or '-':48}  {t.path}")
+        print(printable(f"{'*' if t.active else ' '} {n:2d}  {t.id[:8]}  {t.kind:9}  "
+                        f"{recipe_text(t.recipe) or '-':48}  {t.path}"))
     return 0
 
 
@@ -142,7 +144,7 @@ def cmd_take_use(args: argparse.Namespace) -> int:
 
     project, shot, take = _take_of(args)
     if take.active:
-        print(f"take {take.id[:8]} is already shown in shot '{shot.name}'")
+        print(printable(f"take {take.id[:8]} is already shown in shot '{shot.name}'"))
         return 0
     project.apply(SetActiveTake(shot.id, take.id))
     project.save()

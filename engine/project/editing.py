@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,12 @@ from engine.project.edits import (
     MoveShot,
     RemoveAudioClip,
     RemoveShot,
+    RemoveShots,
     RemoveTake,
     RenameShot,
     RestoreAudioClip,
     RestoreShot,
+    RestoreShots,
     RestoreTake,
     SetActiveTake,
     SetNotes,
@@ -45,6 +48,7 @@ from engine.project.media_length import media_length
 from engine.project.model import (
     GENERATOR_KEY,
     KEY,
+    MAX_GAIN_DB,
     TRANSITION_KINDS,
     AudioClipMeta,
     LooseTakeMeta,
@@ -62,7 +66,6 @@ Result = tuple[Edit, set[str]]
 """(the exact inverse, ids of the shots and audio clips touched)."""
 
 SHOT_STATUSES = ("ready", "pending", "missing", "stale")
-MAX_GAIN_DB = 48.0
 
 
 def kind_of(edit: Edit) -> str:
@@ -90,13 +93,13 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
-def _new_item_id(doc: Document, given: str | None, what: str) -> str:
+def _new_item_id(doc: Document, given: str | None, what: str, ids: set[str] | None = None) -> str:
     if given is None:
         return new_id()
     _text(given, what)
     if not given.strip():
         raise EditError(f"{what} must not be empty")
-    if given in all_ids(doc):
+    if given in (all_ids(doc) if ids is None else ids):
         raise EditError(f"{what} {given!r} is already used in this project; pick another")
     return given
 
@@ -194,9 +197,23 @@ def _insert_shot(doc: Document, e: InsertShot) -> Result:
     index = _int(e.index, "shot index")
     if not 0 <= index <= len(slots):
         raise EditError(f"shot index {index} is outside 0..{len(slots)}")
+    clip = shot_clip(doc, e, all_ids(doc))
+    shot_id = doc.item_id(clip)
+    slots.insert(index, Slot(None, clip))
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)
+    return _with_restores(RemoveShot(shot_id), restores), {shot_id} | _restore_ids(restores)
+
+
+def shot_clip(doc: Document, e: InsertShot, ids: set[str],
+              media_cache: dict[tuple[str, Path], Any] | None = None) -> otio.schema.Clip:
+    """The clip an InsertShot would insert (its index is not looked at), checked as the edit
+    checks it; nothing changes. `ids` are the ids in use (the new shot's is added); `media_cache`
+    keeps what was learnt about each media file across many calls (an import of one file cut a
+    thousand times measures it once)."""
     name = _text(e.name, "shot name")
     source_in = _int(e.source_in, "source in-point")
-    shot_id = _new_item_id(doc, e.shot_id, "shot id")
+    shot_id = _new_item_id(doc, e.shot_id, "shot id", ids)
     if e.media_path is None:
         if e.take_id is not None:
             raise EditError("a take id needs a media file; leave take_id out for a pending shot")
@@ -215,8 +232,12 @@ def _insert_shot(doc: Document, e: InsertShot) -> Result:
                 else "imported"
         if kind not in ("imported", "generated"):
             raise EditError(f"take kind {kind!r} must be 'imported' or 'generated'")
-        stored, by_ref = doc.store_path(path, allow_outside=kind == "imported", what="media file")
-        length = _length(doc, doc.resolve(stored, by_ref))
+        cache = media_cache if media_cache is not None else {}
+        key = (kind, path)
+        if key not in cache:
+            stored, by_ref = doc.store_path(path, allow_outside=kind == "imported", what="media file")
+            cache[key] = (stored, by_ref, _length(doc, doc.resolve(stored, by_ref)))
+        stored, by_ref, length = cache[key]
         if e.frames is None:
             if length is None:
                 raise EditError(f"{path} is a still image; give the shot a length in frames")
@@ -234,10 +255,168 @@ def _insert_shot(doc: Document, e: InsertShot) -> Result:
     clip = otio.schema.Clip(name=name, source_range=doc.time_range(source_in, frames),
                             metadata={KEY: ShotMeta(id=shot_id).dump()})
     clip.set_media_references(refs, active)
-    slots.insert(index, Slot(None, clip))
+    ids.add(shot_id)
+    return clip
+
+
+def mix_into(doc: Document, before: otio.schema.Clip, after: otio.schema.Clip, kind: str,
+             early: int, late: int) -> None:
+    """Turn the cut between two neighbouring new clips into a foreign editor's mix that starts
+    `early` frames before the cut and ends `late` frames after it: Shotloom's mix of
+    early + late frames ending at the cut, the earlier clip showing `late` frames more (the same
+    picture at every frame). EditError, and nothing changed, when the media is too short."""
+    if kind not in TRANSITION_KINDS:
+        raise EditError(f"transition kind {kind!r} must be one of {', '.join(TRANSITION_KINDS)}")
+    length = early + late
+    if early < 0 or late < 0 or length < 1:
+        raise EditError("the transition has no length at the project rate")
+    a_in, a_frames = doc.clip_range(before)
+    _range_in_media(doc, before.name, a_in, a_frames + late, doc.active_length(before))
+    b_in, b_frames = doc.clip_range(after)
+    _range_in_media(doc, after.name, b_in - early, b_frames + early, doc.active_length(after))
+    if b_frames - late < 1:
+        raise EditError(f"shot {after.name!r} is {b_frames} frames; it needs more than {late} for this mix")
+    if length > a_frames + late:
+        raise EditError(f"shot {before.name!r} is {a_frames + late} frames; a transition can be at most "
+                        f"that long, not {length}")
+    doc.set_clip_range(before, a_in, a_frames + late)
+    doc.set_clip_range(after, b_in - early + length, b_frames + early - length)
+
+
+@dataclass
+class ShotPlan:
+    """What `plan_shots` made of many shots to insert: one edit (None when none could be made),
+    the new shot's id per item (None: refused, with the reason in `refused`), and the mixes
+    that became cuts (`cuts`: position of the later item → reason)."""
+
+    edit: RestoreShots | None
+    shot_ids: list[str | None]
+    refused: dict[int, str] = field(default_factory=dict)
+    cuts: dict[int, str] = field(default_factory=dict)
+
+
+def plan_shots(doc: Document, index: int, items: list[InsertShot | otio.schema.Clip],
+               mixes: dict[int, tuple[str, int, int]] | None = None,
+               progress: Callable[[int, int, str], None] | None = None,
+               notes: dict[int, str] | None = None) -> ShotPlan:
+    """Check many new shots at once and make the one edit that inserts those that pass at `index`
+    (an import): each item is an InsertShot (its own index is ignored) or a ready Clip with
+    Shotloom data; `mixes` turn the cut before item k into a foreign editor's mix
+    (kind, frames before the cut, frames after it; see mix_into); `notes` are shots' notes.
+    Nothing changes. Linear: every check runs once per item, media lengths are measured once per
+    file."""
+    mixes = mixes or {}
+    notes = notes or {}
+    ids = all_ids(doc)
+    media_cache: dict[tuple[str, Path], Any] = {}
+    built: list[tuple[int, otio.schema.Clip]] = []
+    plan = ShotPlan(None, [None] * len(items))
+    for k, item in enumerate(items):
+        try:
+            if isinstance(item, InsertShot):
+                clip = shot_clip(doc, item, ids, media_cache)
+            else:
+                clip = _ready_clip(doc, item, ids)
+        except EditError as exc:
+            plan.refused[k] = str(exc)
+        else:
+            if notes.get(k):
+                doc.set_shot_meta(clip, doc.shot_meta(clip).model_copy(update={"notes": str(notes[k])}))
+            built.append((k, clip))
+            plan.shot_ids[k] = doc.item_id(clip)
+        if progress is not None:
+            progress(k + 1, len(items), getattr(item, "name", ""))
+    slots = [Slot(None, clip) for _, clip in built]
+    for n, (k, clip) in enumerate(built):
+        if k not in mixes:
+            continue
+        if n == 0 or built[n - 1][0] != k - 1:
+            plan.cuts[k] = "it is next to something that was not imported"
+            continue
+        kind, early, late = mixes[k]
+        try:
+            mix_into(doc, built[n - 1][1], clip, kind, early, late)
+        except EditError as exc:
+            plan.cuts[k] = str(exc)
+            continue
+        slots[n].transition = doc.make_transition(kind, early + late, new_id())
+    if slots:
+        track = otio.schema.Track(name="shots")
+        for slot in slots:
+            if slot.transition is not None:
+                track.append(slot.transition)
+            track.append(slot.clip)
+        plan.edit = RestoreShots(index, otio.adapters.write_to_string(track, "otio_json"))
+    return plan
+
+
+def _ready_clip(doc: Document, clip: otio.schema.Clip, ids: set[str]) -> otio.schema.Clip:
+    _check_restored(doc, clip, None, ids, None, "")
+    return clip
+
+
+def _insert_many(doc: Document, index: int, items: list, ids: set[str]) -> Result:
+    """Insert Slots (already checked) at index in one pass; the inverse removes them."""
+    slots = doc.slots()
+    slots[index:index] = items
     restores = _fix_transitions(doc, slots)
     doc.set_slots(slots)
-    return _with_restores(RemoveShot(shot_id), restores), {shot_id} | _restore_ids(restores)
+    new_ids = [_shot_id(doc, s) for s in items]
+    return _with_restores(RemoveShots(new_ids), restores), set(new_ids) | _restore_ids(restores)
+
+
+def _restore_shots(doc: Document, e: RestoreShots) -> Result:
+    slots = doc.slots()
+    index = _int(e.index, "shot index")
+    if not 0 <= index <= len(slots):
+        raise EditError(f"shot index {index} is outside 0..{len(slots)}")
+    track = _parse(e.track_json, otio.schema.Track, "the shots to restore")
+    children = list(track)
+    del track[:]  # the items move into the project's track
+    ids = all_ids(doc)
+    items: list[Slot] = []
+    pending: otio.schema.Transition | None = None
+    for child in children:
+        if isinstance(child, otio.schema.Transition):
+            if pending is not None:
+                raise EditError("two transitions in a row in the shots to restore")
+            pending = child
+            continue
+        if not isinstance(child, otio.schema.Clip):
+            raise EditError(f"the shots to restore hold a {type(child).__name__}")
+        before = items[-1].clip if items else (slots[index - 1].clip if index > 0 else None)
+        _check_restored(doc, child, pending, ids, before, "at its place")
+        items.append(Slot(pending, child))
+        pending = None
+    if pending is not None:
+        raise EditError("the shots to restore end with a transition")
+    return _insert_many(doc, index, items, ids)
+
+
+def _remove_shots(doc: Document, e: RemoveShots) -> Result:
+    slots = doc.slots()
+    wanted = [_text(i, "shot id") for i in e.shot_ids]
+    if not wanted:
+        raise EditError("say which shots to remove")
+    positions = {doc.item_id(s.clip): n for n, s in enumerate(slots)}
+    missing = [i for i in wanted if i not in positions]
+    if missing:
+        raise EditError(f"no shot with id {missing[0]!r} in this project")
+    where = sorted(positions[i] for i in set(wanted))
+    if len(where) != len(wanted) or where[-1] - where[0] != len(where) - 1:
+        raise EditError("the shots to remove together must be neighbours, each named once")
+    first = where[0]
+    removed = slots[first:first + len(where)]
+    del slots[first:first + len(where)]
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)  # detaches the removed items from the project's track
+    track = otio.schema.Track(name="shots")
+    for slot in removed:
+        if slot.transition is not None:
+            track.append(slot.transition)
+        track.append(slot.clip)
+    inverse = RestoreShots(first, otio.adapters.write_to_string(track, "otio_json"))
+    return _with_restores(inverse, restores), set(wanted) | _restore_ids(restores)
 
 
 def _take_id(take_id: Any) -> str:
@@ -288,29 +467,41 @@ def _restore_shot(doc: Document, e: RestoreShot) -> Result:
     tr = None
     if e.transition_json is not None:
         tr = _parse(e.transition_json, otio.schema.Transition, "the transition to restore")
+    before = slots[index - 1].clip if index > 0 else None
+    shot_id = _check_restored(doc, clip, tr, all_ids(doc), before, f"at position {index}")
+    slots.insert(index, Slot(tr, clip))
+    restores = _fix_transitions(doc, slots)
+    doc.set_slots(slots)
+    return _with_restores(RemoveShot(shot_id), restores), {shot_id} | _restore_ids(restores)
+
+
+def _check_restored(doc: Document, clip: otio.schema.Clip, tr: otio.schema.Transition | None, ids: set[str],
+                    before: otio.schema.Clip | None, where: str) -> str:
+    """A serialized shot (and its transition in) can go back in after `before`: valid Shotloom data,
+    ids not in `ids` (then added to it), media inside the bundle unless imported by reference, its
+    range inside its media, its transition no longer than the shot before it. Returns its id."""
     try:
         meta = doc.shot_meta(clip)
         tmeta = doc.transition_meta(tr) if tr is not None else None
         takes = {k: doc.take_meta(r) for k, r in clip.media_references().items() if k != GENERATOR_KEY}
     except (KeyError, ValidationError, TypeError) as exc:
         raise EditError("the shot to restore has no valid Shotloom data") from exc
-    ids = all_ids(doc)
     for item_id in [meta.id] + ([tmeta.id] if tmeta else []):
         if item_id in ids:
             raise EditError(f"id {item_id} is already used in this project")
     for key, tm in takes.items():
-        _check_paths_for_edit(doc, clip.media_references()[key].target_url, tm.by_reference,
-                              f"shot {meta.id}")
+        _check_paths_for_edit(doc, clip.media_references()[key].target_url, tm.by_reference, f"shot {meta.id}")
+    if clip.active_media_reference_key not in clip.media_references():
+        raise EditError(f"shot {meta.id} to restore has no active take")
     source_in, frames = doc.clip_range(clip)
     _range_in_media(doc, clip.name, source_in, frames, doc.active_length(clip))
     if tr is not None:
         length = doc.transition_frames(tr)
-        if index == 0 or length > doc.clip_range(slots[index - 1].clip)[1] or source_in < length:
-            raise EditError(f"the transition into shot {meta.id} does not fit at position {index}")
-    slots.insert(index, Slot(tr, clip))
-    restores = _fix_transitions(doc, slots)
-    doc.set_slots(slots)
-    return _with_restores(RemoveShot(meta.id), restores), {meta.id} | _restore_ids(restores)
+        if before is None or not 1 <= length <= doc.clip_range(before)[1] or source_in < length \
+                or doc.frames(tr.out_offset) != 0:
+            raise EditError(f"the transition into shot {meta.id} does not fit {where}")
+    ids.update([meta.id] + ([tmeta.id] if tmeta else []))
+    return meta.id
 
 
 def _move_shot(doc: Document, e: MoveShot) -> Result:
@@ -696,6 +887,8 @@ _HANDLERS: dict[type, Callable[[Document, Any], Result]] = {
     InsertShot: _insert_shot,
     RemoveShot: _remove_shot,
     RestoreShot: _restore_shot,
+    RestoreShots: _restore_shots,
+    RemoveShots: _remove_shots,
     MoveShot: _move_shot,
     TrimShot: _trim_shot,
     SplitShot: _split_shot,

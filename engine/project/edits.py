@@ -50,6 +50,26 @@ class RestoreShot(Edit):
 
 
 @dataclass(frozen=True)
+class RestoreShots(Edit):
+    """Put many shots in at `index` in one step (an imported timeline, the inverse of
+    RemoveShots): `track_json` is an OTIO Track of the shots as Shotloom stores them, each Clip
+    optionally preceded by its Transition in. Linear in the shots added and the shots there."""
+
+    index: int
+    track_json: str
+
+
+@dataclass(frozen=True)
+class RemoveShots(Edit):
+    """Remove shots that sit next to each other, in one step (undoing an import)."""
+
+    shot_ids: tuple[str, ...]
+
+    def __init__(self, shot_ids: Any) -> None:
+        object.__setattr__(self, "shot_ids", tuple(shot_ids))
+
+
+@dataclass(frozen=True)
 class MoveShot(Edit):
     """Move a shot so that it ends up at `to_index`. It keeps its transition in where that
     still fits; transitions that no longer fit become cuts (the inverse restores them)."""
@@ -225,10 +245,12 @@ __all__ = [
     "MoveShot",
     "RemoveAudioClip",
     "RemoveShot",
+    "RemoveShots",
     "RemoveTake",
     "RenameShot",
     "RestoreAudioClip",
     "RestoreShot",
+    "RestoreShots",
     "RestoreTake",
     "SetActiveTake",
     "SetNotes",

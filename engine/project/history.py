@@ -503,6 +503,10 @@ def _describe(edit: Edit, name_of: Callable[[str], str]) -> str:
             return f"remove shot {shot()}"
         case "RestoreShot":
             return "restore a shot"
+        case "RestoreShots":
+            return "add shots"
+        case "RemoveShots":
+            return f"remove {len(e.shot_ids)} shots"
         case "MoveShot":
             return f"move shot {shot()} to {e.to_index + 1}"
         case "TrimShot":

@@ -11,7 +11,7 @@ import uuid
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 
 SCHEMA_VERSION = 2
 """Version of the `metadata["shotloom"]` layout written by this code; newer files are refused.
@@ -25,6 +25,10 @@ GENERATOR_KEY = "generator"
 
 GENERATOR_KIND = "shotloom"
 
+MAX_FRAMES = 2**31 - 1
+"""Longest span (in frames) a project holds: more is a damaged or hostile file."""
+MAX_GAIN_DB = 48.0
+
 TRANSITION_KINDS = ("crossfade", "dip_black", "dip_white")
 TransitionKind = Literal["crossfade", "dip_black", "dip_white"]
 ShotStatus = Literal["ready", "pending", "missing", "stale"]
@@ -35,16 +39,39 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+STANDARD_RATES: dict[str, Fraction] = {
+    "23.976": Fraction(24000, 1001), "24": Fraction(24), "25": Fraction(25), "29.97": Fraction(30000, 1001),
+    "30": Fraction(30), "48": Fraction(48), "50": Fraction(50), "59.94": Fraction(60000, 1001),
+    "60": Fraction(60), "100": Fraction(100), "119.88": Fraction(120000, 1001), "120": Fraction(120),
+    "240": Fraction(240),
+}
+"""The rates people shoot and deliver at, by the name they are known by."""
+_RATE_SPELLINGS = {"23.98": Fraction(24000, 1001), "47.952": Fraction(48000, 1001),
+                   **{name: rate for name, rate in STANDARD_RATES.items() if rate.denominator == 1001}}
+MAX_RATE_DENOMINATOR = 1001
+"""A rate is a small rational (30000/1001); a long decimal (239.9999999999999) is a typing slip,
+and its huge denominator overflows every encoder."""
+MAX_FPS = 1000
+
+
 def parse_fps(value: str | float | Fraction) -> Fraction:
-    """A frame rate as a positive Fraction from "30000/1001", "24", 25 or Fraction(24)."""
-    if isinstance(value, float):
+    """A frame rate as a positive Fraction from "30000/1001", "24", "29.97", 25 or Fraction(24):
+    a rational whose denominator is at most 1001 (ValueError naming the standard rates otherwise)."""
+    if isinstance(value, float) or isinstance(value, bool):
         raise ValueError(f"frame rate {value!r} must be rational, e.g. '30000/1001'")  # noqa: TRY004
+    if isinstance(value, str) and value.strip() in _RATE_SPELLINGS:
+        return _RATE_SPELLINGS[value.strip()]
     try:
         fps = Fraction(value)
-    except (ValueError, ZeroDivisionError) as exc:
+    except (ValueError, ZeroDivisionError, TypeError) as exc:
         raise ValueError(f"frame rate {value!r} is not a number like '24' or '30000/1001'") from exc
-    if fps <= 0 or fps > 1000:
-        raise ValueError(f"frame rate {value!r} must be between 0 and 1000 frames per second")
+    if fps <= 0 or fps > MAX_FPS:
+        raise ValueError(f"frame rate {value!r} must be between 0 and {MAX_FPS} frames per second")
+    if fps.denominator > MAX_RATE_DENOMINATOR:
+        near = min(STANDARD_RATES, key=lambda name: abs(STANDARD_RATES[name] - fps))
+        hint = f" (did you mean {near}?)" if abs(STANDARD_RATES[near] - fps) < Fraction(1, 100) else ""
+        raise ValueError(f"frame rate {value!r} is not a usable rate{hint}; use a standard one "
+                         f"({', '.join(STANDARD_RATES)}) or a fraction like 30000/1001")
     return fps
 
 
@@ -53,6 +80,9 @@ def format_fps(fps: Fraction) -> str:
 
 
 class _Meta(BaseModel):
+    """Scalars are strict (StrictInt, StrictStr, StrictBool): "999" is not a number, 1 not a
+    flag; a file that says otherwise is damaged, not reinterpreted."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def dump(self) -> dict[str, Any]:
@@ -63,23 +93,23 @@ class LooseTakeMeta(_Meta):
     """A finished take whose shot was deleted before it arrived: kept in the bundle and listed,
     never dropped (it can be placed as a new shot)."""
 
-    id: str
-    path: str
+    id: StrictStr
+    path: StrictStr
     """Relative to the bundle (generated takes live under media/generated/)."""
-    shot_id: str
-    shot_name: str = ""
+    shot_id: StrictStr
+    shot_name: StrictStr = ""
     recipe: dict[str, Any] | None = None
-    frames: int | None = None
+    frames: StrictInt | None = Field(default=None, ge=0, le=MAX_FRAMES)
 
 
 class ProjectMeta(_Meta):
     """Project settings, on the timeline's metadata."""
 
-    schema_version: int = Field(ge=1)
-    id: str
-    name: str
-    fps: str
-    size: tuple[int, int]
+    schema_version: StrictInt = Field(ge=1)
+    id: StrictStr
+    name: StrictStr
+    fps: StrictStr
+    size: tuple[StrictInt, StrictInt]
     loose_takes: list[LooseTakeMeta] = Field(default_factory=list)
 
     @field_validator("id")
@@ -105,8 +135,8 @@ class ProjectMeta(_Meta):
 class ShotMeta(_Meta):
     """A shot (an OTIO Clip on the first video track)."""
 
-    id: str
-    notes: str = ""
+    id: StrictStr
+    notes: StrictStr = ""
     status: ShotStatus | None = None
     """An explicit status set by SetShotStatus; None = computed from takes and files."""
 
@@ -116,19 +146,19 @@ class SourceUse(_Meta):
     at the time (an extension's source, a bridge's neighbours). When the shot changes, the take
     no longer matches it and its shot is stale."""
 
-    shot: str
-    take: str | None
-    source_in: int
-    frames: int
+    shot: StrictStr
+    take: StrictStr | None
+    source_in: StrictInt = Field(ge=0, le=MAX_FRAMES)
+    frames: StrictInt = Field(ge=0, le=MAX_FRAMES)
 
 
 class TakeMeta(_Meta):
     """A take (an ExternalReference among a shot's media_references)."""
 
-    id: str
+    id: StrictStr
     kind: TakeKind
     recipe: dict[str, Any] | None = None
-    by_reference: bool = False
+    by_reference: StrictBool = False
     """Imported by reference: the media may live outside the bundle (it is never written)."""
     made_from: list[SourceUse] | None = None
     """The shots this take was generated from (None: it reads no other shot)."""
@@ -141,15 +171,15 @@ class TakeMeta(_Meta):
 
 
 class TransitionMeta(_Meta):
-    id: str
+    id: StrictStr
     kind: TransitionKind
 
 
 class AudioClipMeta(_Meta):
-    id: str
-    kind: str = "music"
-    gain_db: float = 0.0
-    by_reference: bool = False
+    id: StrictStr
+    kind: StrictStr = "music"
+    gain_db: float = Field(default=0.0, ge=-MAX_GAIN_DB, le=MAX_GAIN_DB, allow_inf_nan=False, strict=True)
+    by_reference: StrictBool = False
 
 
 def brief(exc: BaseException) -> str:

@@ -6,6 +6,12 @@ that does not exist becomes a "missing" shot to relink; a clip without media bec
 shot), dissolves become crossfades. What cannot be represented (gaps, nested stacks, effects,
 markers, other tracks, newer schema fields) is listed in the report, one clear line each.
 
+A foreign file is untrusted: its size and nesting are limited and its times checked before any
+parser sees it, then OpenTimelineIO reads it first in a child process (a file that crashes the
+library kills only that process). Shotloom generators in it are checked like `shot add` checks
+them (sizes, frames, steps) and may only read images inside the project. The shots are checked
+and inserted in one pass (one edit), so an import is linear in the clips, with progress.
+
 `export_otio` writes the project's timeline with absolute media URLs; OpenTimelineIO reads it
 back equivalent to what was written.
 """
@@ -13,7 +19,11 @@ back equivalent to what was written.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,15 +31,9 @@ from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 
-from engine.errors import EditError, ProjectError
-from engine.project.edits import (
-    Composite,
-    Edit,
-    InsertShot,
-    RestoreShot,
-    SetTransition,
-    TrimShot,
-)
+from engine.errors import ProjectError
+from engine.progress import ProgressFn, no_progress
+from engine.project.edits import Edit, InsertShot
 from engine.project.model import (
     GENERATOR_KIND,
     KEY,
@@ -40,7 +44,10 @@ from engine.project.model import (
     new_id,
     plain,
 )
-from engine.project.storage import OTIO_ERRORS, write_atomic
+from engine.project.storage import OTIO_ERRORS, check_times, parse_json, read_json_text, write_atomic
+
+CHILD_TIMEOUT = 300.0
+"""Seconds the child process may take to read a timeline (20,000 clips take a few)."""
 
 
 @dataclass
@@ -80,24 +87,29 @@ def _downgrade(node: Any, supported: dict[str, int], notes: set[str]) -> Any:
     return out
 
 
-def read_timeline(path: Path, lines: list[str]) -> otio.schema.Timeline:
-    """The timeline in an .otio file; ProjectError (one line) when it cannot be read."""
+def read_timeline(path: Path, lines: list[str], *, isolated: bool = True) -> otio.schema.Timeline:
+    """The timeline in an .otio file; ProjectError (one line) when it cannot be read, is too large
+    or too deep, holds impossible times, or crashes the reader (tried first in a child process
+    unless `isolated` is False: the child itself)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_json_text(path, hint="is it an .otio file?")
     except FileNotFoundError:
         raise ProjectError(f"{path} not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"cannot read {path} ({exc}); is it an .otio file?") from None
+    try:
+        raw = parse_json(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{path} is not a readable OTIO timeline (not valid JSON at line {exc.lineno})") from None
+    bad_time = check_times(raw)
+    if bad_time is not None:
+        raise ProjectError(f"{path} is damaged or hostile ({bad_time}); it was not imported")
+    if isolated:
+        _read_in_child(path)
     try:
         obj = otio.adapters.read_from_string(text, "otio_json")
     except OTIO_ERRORS as exc:
         message = brief(exc)
         if not isinstance(exc, otio.exceptions.UnsupportedSchemaError):
             raise ProjectError(f"{path} is not a readable OTIO timeline ({message})") from None
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as jexc:
-            raise ProjectError(f"{path} is not valid JSON (line {jexc.lineno})") from None
         notes: set[str] = set()
         fixed = _downgrade(raw, otio.core.type_version_map(), notes)
         try:
@@ -106,6 +118,7 @@ def read_timeline(path: Path, lines: list[str]) -> otio.schema.Timeline:
             raise ProjectError(f"{path} is not a readable OTIO timeline ({brief(exc2)})") from None
         lines.append(f"written by a newer OpenTimelineIO: {', '.join(sorted(notes))}; "
                      "fields the older schema lacks (such as marker colours) were simplified")
+    del raw
     if isinstance(obj, otio.schema.SerializableCollection):
         timelines = [t for t in obj.find_children(descended_from_type=otio.schema.Timeline)] \
             if hasattr(obj, "find_children") else [t for t in obj if isinstance(t, otio.schema.Timeline)]
@@ -126,6 +139,43 @@ def read_timeline(path: Path, lines: list[str]) -> otio.schema.Timeline:
     if not isinstance(obj, otio.schema.Timeline):
         raise ProjectError(f"{path} holds a {type(obj).__name__}, not a timeline")
     return obj
+
+
+def _read_in_child(path: Path) -> None:
+    """Read the timeline in a child process first (engine.project.otio_child): a file that crashes
+    OpenTimelineIO's C++ reader becomes a one-line ProjectError instead of killing this process."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        done = subprocess.run([sys.executable, "-m", "engine.project.otio_child", str(path)],
+                              capture_output=True, text=True, timeout=CHILD_TIMEOUT, env=env,
+                              stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        raise ProjectError(f"{path} took longer than {CHILD_TIMEOUT:g} s to read; it is damaged or too "
+                           "large to import") from None
+    except OSError as exc:
+        raise ProjectError(f"{path}: the timeline reader could not start ({exc.strerror}); "
+                           "check the installation") from None
+    if done.returncode < 0:
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:
+            name = f"signal {-done.returncode}"
+        raise ProjectError(f"{path} crashed the timeline reader ({name}); the file is damaged or hostile "
+                           "and was not imported")
+    reply = None
+    for line in reversed(done.stdout.strip().splitlines()):
+        try:
+            reply = json.loads(line)
+            break
+        except ValueError:
+            continue
+    if not isinstance(reply, dict) or ("error" not in reply and not reply.get("ok")):
+        raise ProjectError(f"{path}: the timeline reader gave no answer (exit {done.returncode}); "
+                           "the file may be damaged")
+    if "error" in reply:
+        raise ProjectError(" ".join(str(reply["error"]).split()))
 
 
 # ---- mapping -------------------------------------------------------------------------------------
@@ -166,9 +216,11 @@ def _describe(item: otio.core.Item) -> str:
     return f"{type(item).__name__.lower()} {item.name!r}" if item.name else type(item).__name__.lower()
 
 
-def import_otio(project: Any, otio_path: Path | str, *, index: int | None = None) -> ImportReport:
+def import_otio(project: Any, otio_path: Path | str, *, index: int | None = None,
+                progress: ProgressFn = no_progress) -> ImportReport:
     """Append the foreign timeline's first video track to `project` as shots (at `index`, default
-    the end). Returns an ImportReport; ProjectError only when the file cannot be read at all."""
+    the end), in one edit (`report.undo` takes it back). Returns an ImportReport; ProjectError only
+    when the file cannot be read at all. `progress(done, total, name)` follows the clips."""
     source = Path(otio_path).expanduser().absolute()
     report = ImportReport(source=source)
     lines = report.lines
@@ -206,14 +258,14 @@ def import_otio(project: Any, otio_path: Path | str, *, index: int | None = None
                      f"project's {project.fps} fps (rounded to whole frames)")
 
     start_index = len(project.shots()) if index is None else index
-    inverses: list[Edit] = []
-    placed: list[tuple[int, str] | None] = []  # per child: (child index, shot id) for imported clips
+    items: list[InsertShot | otio.schema.Clip] = []
+    labels: list[str] = []
+    notes: dict[int, str] = {}
+    placed: dict[int, int] = {}  # child index → item index
     pos = 0
     children = list(track)
     for k, child in enumerate(children):
-        shot_id: str | None = None
         if isinstance(child, otio.schema.Transition):
-            placed.append(None)
             continue
         try:
             length = frames.span(child.trimmed_range())[1]
@@ -226,28 +278,48 @@ def import_otio(project: Any, otio_path: Path | str, *, index: int | None = None
             lines.append(f"nested sequence {child.name!r} {_where(pos)} ({length} frames{extra}) skipped: "
                          "flatten it in your editor and export again")
         elif isinstance(child, otio.schema.Clip):
-            shot_id = _import_clip(project, child, frames, base, start_index + len(report.shot_ids),
-                                   pos, lines, inverses)
-            if shot_id is not None:
-                report.shot_ids.append(shot_id)
+            made = _clip_item(project, child, frames, base, pos, lines)
+            if made is not None:
+                item, label, note = made
+                placed[k] = len(items)
+                if note:
+                    notes[len(items)] = note
+                items.append(item)
+                labels.append(label)
         else:
             lines.append(f"{_describe(child)} {_where(pos)} skipped: Shotloom cannot represent it")
-        placed.append((k, shot_id) if shot_id else None)
         pos += length
 
+    mixes: dict[int, tuple[str, int, int]] = {}
+    mix_labels: dict[int, str] = {}
     for k, child in enumerate(children):
         if isinstance(child, otio.schema.Transition):
-            before = placed[k - 1] if k > 0 else None
-            after = placed[k + 1] if k + 1 < len(children) else None
-            _import_transition(project, child, frames, before, after, lines, inverses)
+            mix = _transition_mix(child, frames, placed.get(k - 1), placed.get(k + 1), lines)
+            if mix is not None:
+                after, kind, early, late, label = mix
+                mixes[after] = (kind, early, late)
+                mix_labels[after] = label
 
-    if inverses:
-        report.undo = Composite(reversed(inverses))
+    plan = project.plan_shots(start_index, items, mixes, progress, notes)
+    for i, reason in sorted(plan.refused.items()):
+        lines.append(f"{labels[i]} skipped: {reason}")
+    for i, reason in sorted(plan.cuts.items()):
+        label = mix_labels[i]
+        if i in plan.refused or i - 1 in plan.refused:
+            lines.append(f"{label} next to something that was not imported was dropped (a cut instead)")
+        else:
+            kind, early, late = mixes[i]
+            lines.append(f"{label} ({early + late} frames) could not be kept, imported as a cut: {reason}")
+    if plan.edit is not None:
+        report.undo = project.apply(plan.edit)
+        report.shot_ids = [shot_id for shot_id in plan.shot_ids if shot_id is not None]
     return report
 
 
-def _import_clip(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Path, index: int, pos: int,
-                 lines: list[str], inverses: list[Edit]) -> str | None:
+def _clip_item(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Path, pos: int,
+               lines: list[str]) -> tuple[InsertShot | otio.schema.Clip, str, str] | None:
+    """(what to insert for a foreign clip, its label for messages, its notes), or None when it
+    is skipped (the reason is in `lines`)."""
     name = clip.name or "clip"
     label = f"clip {name!r} {_where(pos)}"
     if not clip.enabled:
@@ -273,10 +345,17 @@ def _import_clip(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Pa
     source_in = source_start - media_start
     meta = plain(clip.metadata.get(KEY)) if KEY in clip.metadata else None
     notes = meta.get("notes", "") if isinstance(meta, dict) else ""
+    notes = notes if isinstance(notes, str) else ""
+    shot_id = new_id()
 
     if isinstance(ref, otio.schema.GeneratorReference) and ref.generator_kind == GENERATOR_KIND:
-        return _apply(project, InsertShot(index, name, frames=length, recipe=plain(ref.parameters),
-                                          source_in=max(0, source_in)), label, lines, inverses, notes)
+        recipe = _checked_recipe(project, plain(ref.parameters), label, lines)
+        if recipe is None:
+            lines.append(f"{label} imported as a pending shot of {length} frames without its recipe — give it "
+                         "a recipe or a take")
+            recipe = {}
+        return InsertShot(0, name, frames=length, recipe=recipe, source_in=max(0, source_in),
+                          shot_id=shot_id), label, notes
     if not isinstance(ref, otio.schema.ExternalReference):
         why = {
             otio.schema.MissingReference: "has no media",
@@ -286,7 +365,7 @@ def _import_clip(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Pa
         }.get(type(ref), f"has a {type(ref).__name__} Shotloom cannot read")
         lines.append(f"{label} {why}: imported as a pending shot of {length} frames — give it a recipe "
                      "or a take")
-        return _apply(project, InsertShot(index, name, frames=length, recipe={}), label, lines, inverses, notes)
+        return InsertShot(0, name, frames=length, recipe={}, shot_id=shot_id), label, notes
 
     path = _url_to_path(ref.target_url, base)
     if path.is_file():
@@ -294,13 +373,12 @@ def _import_clip(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Pa
             lines.append(f"{label} starts {-source_in} frames before its media; trimmed to the media start")
             length += source_in
             source_in = 0
-        return _apply(project, InsertShot(index, name, media_path=path, source_in=source_in, frames=length,
-                                          kind="imported"), label, lines, inverses, notes)
+        return InsertShot(0, name, media_path=path, source_in=source_in, frames=length, kind="imported",
+                          shot_id=shot_id), label, notes
     # Missing media: keep the shot and its timing, pointing at the file to relink.
     lines.append(f"media of {label} not found ({path}): kept as a missing shot — relink or replace it")
     # Its length is unknown until it is relinked (the foreign file's claim is not checked here).
     take_id = new_id()
-    shot_id = new_id()
     source_in = max(0, source_in)
     rate = float(project.fps)
     take = otio.schema.ExternalReference(
@@ -309,36 +387,59 @@ def _import_clip(project: Any, clip: otio.schema.Clip, frames: _Frames, base: Pa
     shot = otio.schema.Clip(
         name=name, source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(source_in, rate),
                                                         otio.opentime.RationalTime(length, rate)),
-        metadata={KEY: ShotMeta(id=shot_id, notes=notes if isinstance(notes, str) else "").dump()})
+        metadata={KEY: ShotMeta(id=shot_id).dump()})
     shot.set_media_references({take_id: take}, take_id)
-    return _apply(project, RestoreShot(index, shot.to_json_string()), label, lines, inverses, None)
+    return shot, label, notes
 
 
-def _apply(project: Any, edit: Edit, label: str, lines: list[str], inverses: list[Edit],
-           notes: Any) -> str | None:
-    from engine.project.edits import SetNotes
-
+def _checked_recipe(project: Any, recipe: Any, label: str, lines: list[str]) -> dict | None:
+    """A foreign Shotloom generator's recipe, checked as `shot add` checks a new one (the request's
+    sizes, frames and steps), its image inside the project; None (with the reason in `lines`)
+    when it does not pass."""
+    if not isinstance(recipe, dict) or not recipe:
+        return recipe if isinstance(recipe, dict) else None
     try:
-        inverse = project.apply(edit)
-    except EditError as exc:
-        lines.append(f"{label} skipped: {exc}")
+        from engine.gen.requests import parse_request
+        from engine.gen.takes import SPEC_KEY, request_dict
+    except ImportError:
+        lines.append(f"the generator of {label} cannot be checked by this installation")
         return None
-    inverses.append(inverse)
-    shot_id = project.shots()[edit.index].id
-    if isinstance(notes, str) and notes:
-        inverses.append(project.apply(SetNotes(shot_id, notes)))
-    return shot_id
+    checks = []
+    if SPEC_KEY in recipe:  # what `shot add` stored: resolved against this project
+        checks.append(lambda: request_dict(project, _spec(recipe[SPEC_KEY]), check_sources=False))
+    if "request" in recipe:  # a generated take's recipe, which `generate` can replay
+        checks.append(lambda: recipe["request"])
+    for make in checks:
+        try:
+            request = parse_request(make())
+        except (ValueError, TypeError, KeyError) as exc:
+            lines.append(f"the generator of {label} is refused ({brief(exc)})")
+            return None
+        image = getattr(request, "image", None)
+        if image is not None:
+            real = Path(os.path.abspath(Path(image).expanduser())).resolve()
+            if not real.is_relative_to(Path(project.path).resolve()):
+                lines.append(f"the generator of {label} reads the image {image}, outside the project; refused")
+                return None
+    return recipe
 
 
-def _import_transition(project: Any, tr: otio.schema.Transition, frames: _Frames,
-                       before: tuple[int, str] | None, after: tuple[int, str] | None,
-                       lines: list[str], inverses: list[Edit]) -> None:
+def _spec(value: Any) -> dict:
+    if not isinstance(value, dict) or "task" not in value:
+        raise ValueError("its generation spec names no task")
+    return value
+
+
+def _transition_mix(tr: otio.schema.Transition, frames: _Frames, before: int | None, after: int | None,
+                    lines: list[str]) -> tuple[int, str, int, int, str] | None:
+    """(item after it, kind, frames before the cut, frames after it, label) for a foreign
+    transition between two imported clips; None (with a line) when it becomes a cut."""
     a = frames.at(tr.in_offset)
     b = frames.at(tr.out_offset)
     label = f"transition {tr.name!r}" if tr.name else "a transition"
     if before is None or after is None:
         lines.append(f"{label} next to something that was not imported was dropped (a cut instead)")
-        return
+        return None
     meta = plain(tr.metadata.get(KEY)) if KEY in tr.metadata else None
     kind = meta.get("kind") if isinstance(meta, dict) and meta.get("kind") in TRANSITION_KINDS else None
     if kind is None:
@@ -347,20 +448,8 @@ def _import_transition(project: Any, tr: otio.schema.Transition, frames: _Frames
             lines.append(f"{label} of type {tr.transition_type!r} imported as a crossfade")
     if a < 0 or b < 0 or a + b < 1:
         lines.append(f"{label} has no length at the project rate; a cut instead")
-        return
-    a_id, b_id = before[1], after[1]
-    # Foreign mix [cut - a, cut + b) → Shotloom's [cut' - L, cut') with cut' = cut + b, L = a + b:
-    # A shows b more frames, B's cut-state in-point is a frames earlier, then the mix shifts it.
-    steps: list[Edit] = []
-    if b:
-        steps.append(TrimShot(a_id, "out", b))
-    if a:
-        steps.append(TrimShot(b_id, "in", -a))
-    steps.append(SetTransition(b_id, kind, a + b))
-    try:
-        inverses.append(project.apply(Composite(steps)))
-    except EditError as exc:
-        lines.append(f"{label} ({a + b} frames) could not be kept, imported as a cut: {exc}")
+        return None
+    return after, kind, a, b, label
 
 
 # ---- export --------------------------------------------------------------------------------------

@@ -11,7 +11,10 @@ the project: `project.undo()` and `project.redo()` walk it, here or in a later p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import shutil
 import threading
 from collections.abc import Callable, Collection, Hashable
 from fractions import Fraction
@@ -20,20 +23,28 @@ from pathlib import Path
 import opentimelineio as otio
 
 from engine.errors import EditError, ProjectError
+from engine.fsutil import (
+    Debris,
+    find_debris,
+    fsync_dir,
+    parse_partial,
+    partial_path,
+    publish_dir,
+    sweep_debris,
+    write_text_atomic,
+)
 from engine.project.document import Document
-from engine.project.editing import apply_edit, kind_of
-from engine.project.edits import Edit, TrimShot
+from engine.project.editing import ShotPlan, apply_edit, kind_of, plan_shots
+from engine.project.edits import Edit, InsertShot, TrimShot
 from engine.project.history import History, Step, describe
 from engine.project.info import AudioClipInfo, Change, LooseTakeInfo, ShotInfo
-from engine.project.lock import ProjectLock
+from engine.project.lock import LOCK_FILES, ProjectLock
 from engine.project.model import SCHEMA_VERSION, new_id, parse_fps
 from engine.project.storage import (
     BACKUP_FILE,
     BACKUP_GENERATIONS,
     PROJECT_FILE,
-    copy_into,
     load_document,
-    remove_stale_temps,
     serialize,
     write_atomic,
 )
@@ -79,11 +90,13 @@ class Project:
         self._lock = threading.RLock()
         self._owner = lock
         self._disk_digest = disk_digest
-        self.swept: list = []
+        self.swept: list[Debris] = []
         """Debris of killed writers removed when this project was opened for writing."""
         self._dependants: dict[str, set[str]] | None = None
         self.history = History(path, disk_digest, by=lock.program if lock is not None else "shotloom")
         """The edit history kept in the bundle (see engine.project.history)."""
+        self._uncommitted: list[tuple[Path, Path]] = []
+        """Media copied in since the last save: (final, its partial twin); see import_media."""
 
     # ---- bundle ----------------------------------------------------------------------------------
     @classmethod
@@ -130,11 +143,15 @@ class Project:
             raise ProjectError(f"{bundle} is not a Shotloom project folder; check the path")
         lock = ProjectLock(bundle, writer).acquire(hint=hint) if writer else None
         try:
-            swept = sweep_bundle(bundle) if lock is not None else []
             own = bundle / PROJECT_FILE
             source = Path(from_file).expanduser().absolute() if from_file is not None else own
-            doc = load_document(source, bundle)
             digest = _file_digest(own)
+            doc = load_document(source, bundle)
+            if from_file is not None:
+                doc_on_disk = load_document(own, bundle) if lock is not None else None
+            else:
+                doc_on_disk = doc
+            swept = sweep_bundle(bundle, doc_on_disk) if lock is not None else []
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -151,8 +168,15 @@ class Project:
         """True while this object holds the bundle's ownership lock."""
         return self._owner is not None and self._owner.held
 
+    @property
+    def disk_digest(self) -> str | None:
+        """sha256 of project.otio as this object last read or saved it (None: no file yet)."""
+        return self._disk_digest
+
     def close(self) -> None:
-        """Give up the ownership lock (the object can still be read)."""
+        """Give up the ownership lock (the object can still be read). Media copied in since the
+        last save is removed (an import that was not saved did not happen)."""
+        self.discard_uncommitted()
         if self._owner is not None:
             self._owner.release()
             self._owner = None
@@ -187,7 +211,7 @@ class Project:
                 if unchanged and not self.history.pending:
                     self._dirty = False
                     return
-                remove_stale_temps(self._path)
+                sweep_debris(self._path)  # a killed save's partial files, cheaply (the bundle's root)
                 try:
                     saved = self.history.commit(self._disk_digest, digest)
                 except OSError as exc:
@@ -200,6 +224,7 @@ class Project:
                 saved()
                 self._disk_digest = digest
                 self._dirty = False
+                self._commit_copies()
             finally:
                 if brief is not None:
                     brief.release()
@@ -218,6 +243,15 @@ class Project:
                 raise ProjectError(f"cannot create {target.parent} ({exc.strerror or exc})") from None
             write_atomic(target, serialize(self._doc))
         return target
+
+    def save_copy(self, path: Path | str) -> Path:
+        """Save As: a new bundle at `path` (`.shotloom` appended when missing) holding the current
+        document and the bundle's media (not its cache, backup or lock), built under a partial
+        name and published whole. Refuses an existing path. This project is left as it is."""
+        target = Path(path).expanduser().absolute()
+        if target.suffix != SUFFIX:
+            target = target.with_name(target.name + SUFFIX)
+        return copy_bundle(self._path, target, self.serialize())
 
     def serialize(self) -> str:
         """The document as project.otio text (what save writes)."""
@@ -281,8 +315,8 @@ class Project:
         """`media/generated/<take-id>/` (created), where a generated take's files go."""
         if not take_id or "/" in take_id or "\\" in take_id or take_id in (".", ".."):
             raise ProjectError(f"take id {take_id!r} cannot name a folder; use a UUID")
-        folder = self._path / "media" / "generated" / take_id
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = bundle_folder(self._path, "media/generated") / take_id
+        folder.mkdir(exist_ok=True)
         return folder
 
     # ---- reading -----------------------------------------------------------------------------------
@@ -406,6 +440,15 @@ class Project:
         if errors:
             raise errors[0]
 
+    def plan_shots(self, index: int, items: list[InsertShot | otio.schema.Clip],
+                   mixes: dict[int, tuple[str, int, int]] | None = None,
+                   progress: Callable[[int, int, str], None] | None = None,
+                   notes: dict[int, str] | None = None) -> ShotPlan:
+        """Check many new shots at once (an import) and make the one edit that inserts those that
+        pass (see engine.project.editing.plan_shots); nothing changes until it is applied."""
+        with self._lock:
+            return plan_shots(self._doc, index, items, mixes, progress, notes)
+
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
         """Call fn(Change) after each applied edit; returns a function that unsubscribes."""
         with self._lock:
@@ -421,26 +464,62 @@ class Project:
     # ---- media ---------------------------------------------------------------------------------------
     def import_media(self, path: Path | str, *, copy: bool = False) -> Path:
         """Check a new media file (probed in a child process) and return the path to reference:
-        a copy under media/imported/ when copy=True, else the original (imported by reference)."""
+        a copy under media/imported/ when copy=True, else the original (imported by reference).
+
+        A copy is part of the project from the next save() on: until then its partial twin (a
+        hard link) names this process, so if the process dies first the next writer removes the
+        copy with it, and close() or discard_uncommitted() remove it at once."""
         src = Path(path).expanduser().absolute()
         if not src.is_file():
             raise ProjectError(f"media file {src} not found; check the path")
         _check_media(src)
         if not copy or src.resolve().is_relative_to(self._path.resolve()):
             return src
-        folder = self._path / "media" / "imported"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = bundle_folder(self._path, "media/imported")
         dst = folder / src.name
         n = 1
-        while dst.exists():
+        while dst.exists() or dst.is_symlink():
             dst = folder / f"{src.stem}-{n}{src.suffix}"
             n += 1
+        from engine.fsutil import copy_file_atomic
+
+        twin = partial_path(dst)
         try:
-            copy_into(src, dst)
+            copy_file_atomic(src, twin)
+            try:
+                os.link(twin, dst)
+            except FileExistsError:
+                raise  # another program took the name meanwhile: never replace its file
+            except OSError:  # no hard links here (FAT, some network disks): committed at once
+                os.replace(twin, dst)
+                fsync_dir(folder)
+                return dst
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                twin.unlink()
             raise ProjectError(f"cannot copy {src} into {folder} ({exc.strerror or exc}); "
                                "free some disk space") from None
+        fsync_dir(folder)
+        self._uncommitted.append((dst, twin))
         return dst
+
+    def uncommitted_media(self) -> list[Path]:
+        """Media copied in since the last save (removed unless the project is saved)."""
+        return [dst for dst, _ in self._uncommitted]
+
+    def discard_uncommitted(self) -> None:
+        """Remove the media copied in since the last save (an import that is given up)."""
+        for dst, twin in self._uncommitted:
+            for p in (dst, twin):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        self._uncommitted.clear()
+
+    def _commit_copies(self) -> None:
+        for _, twin in self._uncommitted:
+            with contextlib.suppress(OSError):
+                twin.unlink()
+        self._uncommitted.clear()
 
 
 def _file_digest(path: Path) -> str | None:
@@ -451,13 +530,132 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
-def sweep_bundle(bundle: Path) -> list:
-    """Remove what killed writers left in a bundle (partial files and folders of processes that
-    are gone, save temps); the caller holds the bundle's lock. Returns the removed debris."""
-    from engine.fsutil import sweep_debris
+def bundle_folder(bundle: Path, rel: str) -> Path:
+    """`bundle/rel` as real folders inside the bundle (created). Shotloom never writes through a
+    link: a component that is a symlink is replaced by a real, empty folder (the link's target is
+    left alone) and anything else in the way is refused with ProjectError."""
+    root = Path(bundle)
+    current = root
+    for part in Path(rel).parts:
+        current = current / part
+        if current.is_symlink():
+            current.unlink()
+        try:
+            current.mkdir(exist_ok=True)
+        except FileExistsError:
+            raise ProjectError(f"{current} is a file where Shotloom keeps a folder; move it away") from None
+        except OSError as exc:
+            raise ProjectError(f"cannot create {current} ({exc.strerror or exc}); check the folder") from None
+    return current
 
-    remove_stale_temps(bundle)
-    return sweep_debris(bundle, recursive=True)
+
+def _repair_folders(bundle: Path) -> list[Debris]:
+    """The bundle's own folders as real folders inside it: links (to anywhere) are replaced."""
+    replaced = []
+    for rel in ("media", *BUNDLE_FOLDERS):
+        path = bundle / rel
+        if path.is_symlink():
+            replaced.append(Debris(path, 0))
+            bundle_folder(bundle, rel)
+    return replaced
+
+
+def _uncommitted_imports(bundle: Path, doc, dead: list[Debris]) -> list[Debris]:
+    """Copies into media/imported whose import never reached a saved project: the final file is a
+    hard link of a dead writer's partial twin and project.otio does not refer to it."""
+    if doc is None:
+        return []
+    used = {str(t.path) for s in doc.shot_infos() for t in s.takes} | {str(a.path) for a in doc.audio_infos()}
+    out = []
+    for item in dead:
+        partial = parse_partial(item.path)
+        if partial is None or item.path.parent.name != "imported":
+            continue
+        final = item.path.with_name(partial.final_name)
+        try:
+            twin = os.path.samefile(final, item.path)
+        except OSError:
+            continue
+        if twin and str(final) not in used:
+            out.append(Debris(final, 0))
+    return out
+
+
+def sweep_bundle(bundle: Path, doc=None) -> list[Debris]:
+    """Remove what killed writers left in a bundle: partial files and folders of processes that
+    are gone, copies of imports that were never saved (with their proxies; needs `doc`, the
+    document on disk), empty take folders; the bundle's folders that are links are replaced by
+    real ones. The caller holds the bundle's lock. Returns what was removed or replaced."""
+    bundle = Path(bundle)
+    replaced = _repair_folders(bundle)
+    dead = find_debris(bundle, recursive=True)
+    copies = _uncommitted_imports(bundle, doc, dead)
+    extra = list(copies)
+    for item in copies:  # and the proxies built of them
+        with contextlib.suppress(Exception):
+            from engine.render.proxies import proxy_path
+
+            proxy = proxy_path(bundle, item.path)
+            if proxy.is_file():
+                extra.append(Debris(proxy, proxy.stat().st_size))
+    removed = []
+    for item in dead + extra:
+        try:
+            if item.path.is_dir() and not item.path.is_symlink():
+                shutil.rmtree(item.path)
+            else:
+                item.path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            continue
+        removed.append(item)
+    generated = bundle / "media" / "generated"
+    if generated.is_dir() and not generated.is_symlink():
+        for child in list(generated.iterdir()):
+            if child.is_dir() and not child.is_symlink() and not any(child.iterdir()):
+                with contextlib.suppress(OSError):
+                    child.rmdir()
+                    removed.append(Debris(child, 0))
+    return replaced + removed
+
+
+def copy_bundle(source: Path, target: Path, text: str) -> Path:
+    """A new bundle `target` with `source`'s media and `text` as its project.otio (Save As, a
+    recovered copy): copied into a partial folder beside `target` and published whole, so a kill
+    leaves only a partial the next Save As in that folder sweeps. Never copies the cache, the
+    backup, the lock or anyone's partial files; refuses an existing `target`."""
+    target = Path(target)
+    if target.exists() or target.is_symlink():
+        raise ProjectError(f"{target} already exists; pick another name")
+    if not target.parent.is_dir():
+        raise ProjectError(f"folder {target.parent} does not exist; create it first")
+    sweep_debris(target.parent)  # Save As copies of killed editors
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder) == Path(source)
+        # Hidden entries are session state (the lock, partial files, a queued job's work folder).
+        return {n for n in names if n.startswith(".") or n in LOCK_FILES
+                or (top and n in ("cache", BACKUP_FILE, PROJECT_FILE))}
+
+    temp = partial_path(target, folder=True)
+    try:
+        if Path(source).is_dir():
+            shutil.copytree(source, temp, ignore=skip, symlinks=True)
+        else:
+            temp.mkdir()
+        for rel in BUNDLE_FOLDERS:
+            (temp / rel).mkdir(parents=True, exist_ok=True)
+        write_text_atomic(temp / PROJECT_FILE, text)
+        publish_dir(temp, target)
+    except OSError as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise ProjectError(f"{target}: could not be written ({exc.strerror or exc}); "
+                           "free some space or check the folder's permissions") from None
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return target
 
 
 def _check_media(path: Path) -> None:

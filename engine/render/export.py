@@ -3,13 +3,16 @@
 Frames stream through: one frame composited while the previous one encodes, memory flat in the
 length of the cut. The writer works on a partial beside the target (engine/fsutil) and puts it in
 place only when complete, so a cancel, Ctrl-C or a full disk never leaves a partial file under
-the name the user asked for. GIF and PNG hold no sound: the mix goes beside them as a WAV, and
-a note says where.
+the name the user asked for; what a killed export left is swept by the next export to that
+folder. GIF and PNG hold no sound: the mix goes beside them as a WAV, and a note says where.
+`check_output` refuses an output that would overwrite a file the project reads, or anything inside
+a bundle.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import queue
 import shutil
 import threading
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.errors import Canceled, MediaError, ShotloomError
+from engine.fsutil import sweep_debris
 from engine.progress import CancelToken, ProgressFn, no_progress
 from engine.render.audio import AudioMixer
 from engine.render.compositor import Compositor
@@ -62,6 +66,68 @@ def output_path(out: Path, preset: str) -> Path:
         return out.with_suffix(ext)
     if ext and out.suffix.lower() != ext and not (preset == "h264" and out.suffix.lower() in (".mkv", ".m4v")):
         raise ShotloomError(f"{out}: the {preset} preset writes {ext} files; name the output '*{ext}'")
+    return out
+
+
+def check_output(project: Project, out: str | Path, preset: str | None = None) -> Path:
+    """The path an export of `project` to `out` writes (the preset's extension added), or
+    ShotloomError (one line) when writing it would destroy what a project reads: a file this
+    project uses (imported media, a take, music, a loose take), reached by any name (symbolic or
+    hard links), a folder holding one (an image sequence is published as a whole folder), the
+    sound a GIF puts beside it, or anything inside a Shotloom bundle (project.otio, its backup,
+    media, cache)."""
+    out = Path(out).expanduser().absolute()
+    if out.suffix.lower() == ".otio":
+        final, written = out, [out]
+    else:
+        preset = preset_for(out, preset)
+        final = output_path(out, preset)
+        written = [final, final.with_suffix(".wav")] if preset == "gif" else [final]
+    used = _used_files(project)
+    for target in written:
+        _refuse_overwrite(final, target, used)
+    return final
+
+
+def _refuse_overwrite(final: Path, target: Path, used: list[tuple[Path, str]]) -> None:
+    real = Path(os.path.realpath(target))
+    for place in (target, real):
+        for folder in (place, *place.parents):
+            if folder.suffix == ".shotloom" or (folder / "project.otio").is_file():
+                raise ShotloomError(f"{final} is inside the Shotloom project {folder}; exports never go into a "
+                                    "project bundle — choose an output outside it")
+    try:
+        st = target.stat()
+        node = (st.st_dev, st.st_ino)
+    except OSError:
+        node = None
+    for path, what in used:
+        used_real = Path(os.path.realpath(path))
+        inside = used_real != real and used_real.is_relative_to(real)
+        same = used_real == real or inside
+        if not same and node is not None:
+            try:
+                ust = path.stat()
+                same = (ust.st_dev, ust.st_ino) == node
+            except OSError:
+                pass
+        if same:
+            where = f"{final} holds" if inside else (f"{final} is" if target == final else f"{target} (its sound) is")
+            raise ShotloomError(f"{where} {what} of this project ({path}); exporting there would destroy it — "
+                                "choose another output name")
+
+
+def _used_files(project: Project) -> list[tuple[Path, str]]:
+    """Every media file the project reads, with a few words saying what it is for."""
+    out: list[tuple[Path, str]] = []
+    for shot in project.shots():
+        for take in shot.takes:
+            if take.path is not None:
+                out.append((Path(take.path), f"the media of shot '{shot.name}'"))
+    for clip in project.audio_clips():
+        out.append((Path(clip.path), "the sound of an audio clip"))
+    for loose in project.loose_takes():
+        out.append((Path(loose.path), "a kept take"))
     return out
 
 
@@ -108,8 +174,10 @@ def export(
     notes: list[str] | None = None,
 ) -> Path:
     """Export the project's cut to `out`; `.otio` writes the timeline instead of a video. One-line
-    notes for the user (where the sound of a GIF went) are appended to `notes`."""
+    notes for the user (where the sound of a GIF went) are appended to `notes`. Refused
+    (check_output) when `out` would overwrite what the project reads."""
     out = Path(out).expanduser().absolute()
+    check_output(project, out, preset)
     if out.suffix.lower() == ".otio":
         from engine.project.otio_io import export_otio
 
@@ -145,6 +213,7 @@ def export_plan(
 
     mixer = AudioMixer(plan, audio_clips, sample_rate=AUDIO_RATE)
     with_audio = mixer.has_audio()
+    sweep_debris(out.parent)  # what killed exports left here
     writer = VideoWriter(
         out, preset=preset, rate=plan.rate, size=plan.size, audio_rate=AUDIO_RATE if with_audio else None
     )

@@ -49,8 +49,11 @@ def ensure_proxies(project: Project, *, progress: ProgressFn = no_progress,
         todo.append((media, target, info.frame_count))
     total = sum(n for _, _, n in todo) or 1
     done = 0
+    if todo:
+        from engine.project.project import bundle_folder
+
+        bundle_folder(project.path, PROXY_DIR)  # real folders inside the bundle: never through a link
     for media, target, frames in todo:
-        target.parent.mkdir(parents=True, exist_ok=True)
 
         def step(d: int, t: int, message: str = "", base=done, name=media.name) -> None:
             progress(base + d, total, name)

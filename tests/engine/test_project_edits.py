@@ -391,3 +391,24 @@ def test_media_length_is_counted_in_project_frames(tmp_path):
     assert (p.shots()[0].frames, p.shots()[0].source_frames) == (25, 25)
     p.apply(AddAudioClip(_wav(tmp_path / "music.wav", Fraction(3, 2)), 0))
     assert p.audio_clips()[0].frames == 36
+
+
+def test_many_shots_go_out_and_back_in_one_step(project):
+    from engine.project.edits import RemoveShots, RestoreShots
+
+    ids = [s.id for s in project.shots()]
+    project.apply(SetTransition(ids[1], "crossfade", 3))
+    project.apply(SetTransition(ids[2], "dip_black", 2))
+    inverse = roundtrip(project, RemoveShots(ids[1:]))  # shots 2 and 3 with their transitions
+    assert isinstance(inverse, RestoreShots) and len(project.shots()) == 1
+    project.apply(inverse)
+    # Shot 3 becomes the first: its transition in becomes a cut, and comes back with the others.
+    project.apply(roundtrip(project, RemoveShots(ids[:2])))
+    assert project.shot(ids[2]).transition_in.kind == "dip_black"
+    before = project.serialize()
+    for bad in (RemoveShots([ids[0], ids[2]]), RemoveShots([ids[0], ids[0]]), RemoveShots([]),
+                RemoveShots(["nope"]), RestoreShots(0, "{not json"), RestoreShots(9, inverse.track_json),
+                RestoreShots(0, inverse.track_json)):  # the last: its ids are in the project already
+        with pytest.raises(EditError):
+            project.apply(bad)
+        assert project.serialize() == before

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ProjectError
+from engine.fsutil import parse_partial
 from engine.media.synthetic import make_test_clip
 from engine.project import (
     SCHEMA_VERSION,
@@ -223,6 +224,16 @@ def test_import_media_copies_into_the_bundle_or_references(tmp_path, clip):
     with pytest.raises(Exception) as info:
         p.import_media(bad, copy=True)
     assert "bad.mp4" in str(info.value) and "\n" not in str(info.value)
+    visible = [n for n in os.listdir(p.path / "media" / "imported") if not n.startswith(".")]
+    assert sorted(visible) == ["a-1.mp4", "a.mp4"]
+    # The copies are part of the project once it is saved (no partial twins left then) …
+    p.apply(InsertShot(0, "a", media_path=copied))
+    p.save()
+    assert sorted(os.listdir(p.path / "media" / "imported")) == ["a-1.mp4", "a.mp4"]
+    # … and a copy whose import is given up (closed unsaved) is removed with its twin.
+    late = p.import_media(clip, copy=True)
+    assert late.name == "a-2.mp4"
+    p.close()
     assert sorted(os.listdir(p.path / "media" / "imported")) == ["a-1.mp4", "a.mp4"]
 
 
@@ -305,10 +316,12 @@ def test_save_interrupted_at_every_step_leaves_old_or_new(tmp_path, clip, monkey
         if calls[k] == "link":  # no hard link possible: the .bak is made by copying instead
             assert not failed and on_disk == new_text
             assert (p.path / "project.otio.bak").read_text() == old_text
+        elif k > last_replace:  # only the folder's fsync is left: the new file is in place
+            assert on_disk == new_text
         else:
-            assert failed and on_disk == (new_text if k > last_replace else old_text)
+            assert failed and on_disk == old_text
         Project.open(p.path)
-        assert not [f for f in os.listdir(p.path) if f.startswith(".tmp")], f"temp file left at step {k}"
+        assert not [f for f in os.listdir(p.path) if parse_partial(f)], f"partial file left at step {k}"
         put_back(old_text)  # the old state back for the next step
 
 
