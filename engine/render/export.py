@@ -107,14 +107,14 @@ def export(
     cancel: CancelToken | None = None,
     notes: list[str] | None = None,
 ) -> Path:
-    """Export the project's cut to `out`; `.otio` writes the timeline instead of a video. One-line
-    notes for the user (where the sound of a GIF went) are appended to `notes`."""
-    out = Path(out).expanduser().absolute()
-    if out.suffix.lower() == ".otio":
-        from engine.project.otio_io import export_otio
+    """Export the project's cut to `out`; `.otio`, `.xml` (Final Cut Pro XML) and `.edl` write the
+    timeline instead of a video. One-line notes for the user (where the sound of a GIF went) are
+    appended to `notes`."""
+    from engine.project.otio_io import TIMELINE_FORMATS, export_timeline
 
-        export_otio(project, out)
-        return out
+    out = Path(out).expanduser().absolute()
+    if out.suffix.lower() in TIMELINE_FORMATS:
+        return export_timeline(project, out)
     return export_plan(
         build_plan(project), out, audio_clips=project.audio_clips(), preset=preset,
         frame_range=frame_range, progress=progress, cancel=cancel, notes=notes,
