@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -80,7 +81,8 @@ def recover_as_copy(info: Autosave) -> Path:
     'NAME (recovered).shotloom'. The user's own bundle is never touched."""
     original = info.project_path
     parent = original.parent
-    stem = original.name.removesuffix(".shotloom")
+    # A copy of a recovered copy is "NAME (recovered 2)", never "NAME (recovered) (recovered)".
+    stem = re.sub(r" \(recovered(?: \d+)?\)$", "", original.name.removesuffix(".shotloom"))
     target = parent / f"{stem} (recovered).shotloom"
     n = 2
     while target.exists():

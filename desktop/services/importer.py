@@ -34,11 +34,36 @@ def import_files_as_shots(task: BackgroundTask, project, paths: list[Path], row:
     return good, errors
 
 
+def probe_files(task: BackgroundTask, paths: list[Path]) -> tuple[list, list]:
+    """([(path, MediaInfo)], [one-line errors]): each file probed in a child process, for the media
+    bin (a file without picture is welcome there: sound goes on the audio track)."""
+    from engine.media import probe_isolated
+
+    good, errors = [], []
+    total = len(paths)
+    for i, path in enumerate(paths):
+        if task.token.canceled:
+            break
+        task.report(i, total, path.name)
+        if not path.is_file():
+            errors.append(f"{path}: {'a folder' if path.is_dir() else 'not found'}; import media files")
+            continue
+        try:
+            good.append((path, probe_isolated(path)))
+        except ShotloomError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - whatever the child reports, name the file
+            errors.append(f"{path}: could not be read ({exc}); check the file")
+    task.report(total, total, "")
+    return good, errors
+
+
 class ImportService(QObject):
     """Starts imports and hands their results to the UI thread."""
 
     started = Signal(object)  # the BackgroundTask (with .paths and .row)
     finished = Signal(list, list, int)  # good [(path, ImportedShot)], errors, insert row
+    probed = Signal(list, list)  # for the media bin: good [(path, MediaInfo)], errors
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,10 +81,24 @@ class ImportService(QObject):
         task.start()
         return task
 
+    def probe_for_bin(self, paths: list[Path]) -> BackgroundTask:
+        paths = [Path(p).expanduser().absolute() for p in paths]
+        task = BackgroundTask(lambda t: probe_files(t, paths), "import", self)
+        task.paths, task.row = paths, None
+        task.succeeded.connect(lambda result, t=task: self._done(t, *result))
+        task.failed.connect(lambda message, t=task: self._done(t, [], [message]))
+        self.jobs.append(task)
+        self.started.emit(task)
+        task.start()
+        return task
+
     def _done(self, task: BackgroundTask, good: list, errors: list) -> None:
         if task in self.jobs:
             self.jobs.remove(task)
-        self.finished.emit(good, errors, task.row)
+        if task.row is None:
+            self.probed.emit(good, errors)
+        else:
+            self.finished.emit(good, errors, task.row)
 
     @property
     def busy(self) -> bool:

@@ -45,6 +45,21 @@ def _file_stamp(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+def retitle(bundle: Path, name: str | None = None) -> None:
+    """Give the project in `bundle` the name of its folder (a copy keeps the original's name
+    otherwise, and its window title would say so)."""
+    from engine.project import Project, RenameProject
+
+    name = name or Path(bundle).name.removesuffix(".shotloom")
+    project = Project.open(bundle, writer=WRITER)
+    try:
+        if project.name != name:
+            project.apply(RenameProject(name))
+            project.save()
+    finally:
+        project.close()
+
+
 class ProjectService(QObject):
     changedOutside = Signal(Path)  # the project file, changed by another program
 
@@ -157,6 +172,7 @@ class ProjectService(QObject):
             shutil.rmtree(tmp, ignore_errors=True)
             raise ProjectError(f"{path}: could not be written ({getattr(exc, 'strerror', None) or exc}); "
                                "check the folder and free space") from None
+        retitle(path)
         return path
 
     # -- recovery ----------------------------------------------------------------------------
@@ -172,7 +188,9 @@ class ProjectService(QObject):
 
     @staticmethod
     def recover_as_copy(info) -> Path:
+        """The recovered work as a copy beside the original, named (and titled) "NAME (recovered)"."""
         copy = autosave_mod.recover_as_copy(info)
+        retitle(copy)
         autosave_mod.discard(info.project_id)
         return copy
 

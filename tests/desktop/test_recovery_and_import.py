@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from editor_helpers import import_and_wait, make_project, wait_for
-from PySide6.QtCore import QMimeData, QModelIndex, Qt, QTimer, QUrl
+from editor_helpers import drop_files, import_and_wait, make_project, wait_for
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
 
@@ -74,12 +74,6 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     second.close()
 
 
-def drop(model, paths):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    model.dropMimeData(mime, Qt.DropAction.CopyAction, -1, 0, QModelIndex())
-
-
 def test_broken_file_dropped_gives_a_message_and_changes_nothing(qtbot, window, footage, tmp_path):
     win = window
     make_project(win, tmp_path)
@@ -91,7 +85,7 @@ def test_broken_file_dropped_gives_a_message_and_changes_nothing(qtbot, window, 
     garbage.write_bytes(os.urandom(4096))
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(footage[1].read_bytes()[:600])
-    drop(win.storyboard_model, [garbage, truncated])
+    drop_files(win.storyboard.viewport(), (30, 30), [garbage, truncated])
     assert win.import_bar.isVisible()
     wait_for(qtbot, lambda: not win.importer.busy and getattr(win, "import_error_box", None) is not None, 60)
     box = win.import_error_box
