@@ -9,7 +9,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QToolBar,
     QWidget,
 )
@@ -71,6 +72,16 @@ class _KeyHold(QObject):
             if any(k.count() == 1 and k[0] == combo for k in keys):
                 self.held = event.type() != QEvent.Type.KeyRelease
         return False
+
+
+def scrolled(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setObjectName(f"{panel.objectName()}Scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -132,8 +143,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("takes", self.takes, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("queue", self.queue_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Scrolled when the window is short: a panel's own height must never make the window taller
+        # than a small screen (or the viewer smaller).
+        self._dock("takes", scrolled(self.takes), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("queue", scrolled(self.queue_panel), Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("markers", self.markers, Qt.DockWidgetArea.RightDockWidgetArea)
         # One tab each, at the full height of the right side: the recipe form and the queue need it.
         self.tabifyDockWidget(self.docks["inspector"], self.docks["takes"])
@@ -294,13 +307,16 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar.setIconSize(QSize(18, 18))
         for k in ("new", "open", "save", None, "undo", "redo", None, "import", "export", None, "split",
                   None, "play_pause", None, "zoom_out", "zoom_in"):
             if k is None:
                 self.toolbar.addSeparator()
             else:
                 self.toolbar.addAction(self.registry[k])
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        # In the menu bar's row, right of the menus: a row of its own would take 40 px from the viewer.
+        self.toolbar.setStyleSheet("QToolBar { border: none; padding: 0px; spacing: 1px; }")
+        self.menuBar().setCornerWidget(self.toolbar, Qt.Corner.TopRightCorner)
         self._apply_icons()
 
     def _apply_icons(self) -> None:
@@ -739,7 +755,6 @@ class MainWindow(QMainWindow):
             self._fullscreen_state = self.saveState(self.LAYOUT_VERSION)
             for dock in self.docks.values():
                 dock.hide()
-            self.toolbar.hide()
             self.menuBar().hide()
             self.statusBar().hide()
             self.viewer.bar.hide()
@@ -747,7 +762,6 @@ class MainWindow(QMainWindow):
         else:
             self.showNormal()
             self.menuBar().show()
-            self.toolbar.show()
             self.statusBar().show()
             self.viewer.bar.show()
             if self._fullscreen_state is not None:

@@ -217,9 +217,10 @@ class ProjectFlow(QObject):
         return True
 
     # -- the demo --------------------------------------------------------------------------------
-    def open_demo(self, folder: Path) -> None:
+    def open_demo(self, folder: Path, **footage) -> None:
         """Open the demo project, making its footage first (in the background, with progress in
-        the viewer and the status bar) when it does not exist yet. The window is usable meanwhile."""
+        the viewer and the status bar) when it does not exist yet. The window is usable meanwhile.
+        `footage` (size, seconds) goes to engine.demo.make_demo_project."""
         from PySide6.QtWidgets import QProgressBar
 
         from desktop.services.background import BackgroundTask
@@ -233,7 +234,7 @@ class ProjectFlow(QObject):
             from engine.demo import make_demo_project
 
             task.report(0, 3, "footage")
-            return make_demo_project(Path(folder), progress=task.report)
+            return make_demo_project(Path(folder), progress=task.report, **footage)
 
         win = self.window
         bar = QProgressBar(win)

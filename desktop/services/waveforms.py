@@ -1,7 +1,8 @@
 """Waveforms for the timeline: the loudness envelope of each media file's sound, worked out off the
 UI thread (one file at a time, through the background helper) and kept in memory.
 
-A waveform is the peak level of every 1/100 s of the file's first audio stream, from its start
+A waveform is the peak level (of the louder channel) of every 1/100 s of the file's first audio
+stream, from its start
 (the same start the export's mix uses, so the drawing lines up with what is heard).
 """
 
@@ -48,10 +49,10 @@ def compute_waveform(path: Path) -> Waveform | None:
 
     from engine.media import read_audio
 
-    audio = read_audio(path, sample_rate=DECODE_RATE, channels=1)
+    audio = read_audio(path, sample_rate=DECODE_RATE, channels=2)
     if audio is None or audio.shape[1] == 0:
         return None
-    samples = np.abs(audio[0])
+    samples = np.abs(audio).max(axis=0)  # the louder channel (a downmix would sum them past full scale)
     step = DECODE_RATE // PEAKS_PER_SECOND
     n = len(samples) // step
     peaks = samples[: n * step].reshape(n, step).max(axis=1) if n else np.zeros(0, np.float32)

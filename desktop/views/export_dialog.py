@@ -77,7 +77,6 @@ class ExportDialog(QDialog):
         self.preset = QComboBox(self)
         for name, label in presets():
             self.preset.addItem(label, name)
-        self.preset.currentIndexChanged.connect(self._fix_extension)
 
         self.whole = QRadioButton(self)
         self.in_out = QRadioButton(self)
@@ -85,7 +84,6 @@ class ExportDialog(QDialog):
         group.addButton(self.whole)
         group.addButton(self.in_out)
         self.whole.setChecked(True)
-        self.whole.toggled.connect(lambda _on: self._show_ready())
         has_range = transport.mark_in is not None or transport.mark_out is not None
         self.in_out.setEnabled(has_range)
         if has_range:
@@ -137,6 +135,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.retranslate()
+        self.preset.currentIndexChanged.connect(self._fix_extension)
+        self.whole.toggled.connect(lambda _on: self._show_ready())
 
     def retranslate(self) -> None:
         self.preset_label.setText(tr("Format:"))

@@ -4,8 +4,8 @@ project edit (undoable, saved). Also the small dialog that edits one marker."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -114,14 +114,23 @@ class MarkersPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         layout.addLayout(buttons)
-        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)
-        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self.delete_current)
+        # Delete in the list deletes the marker, not the shot (the window's Delete key).
+        self.table.installEventFilter(self)
         self._filling = False
         self.ids: list[str] = []
         model.opened.connect(self.refresh)
         model.changed.connect(lambda r: self.refresh() if r.markers or r.project else None)
         self.retranslate()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) \
+                and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.table.state() != \
+                QAbstractItemView.State.EditingState:
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.delete_current()
+            return True
+        return super().eventFilter(obj, event)
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels([tr("Time"), tr("Name"), tr("Note")])

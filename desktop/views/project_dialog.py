@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.error_text import error_text
 from desktop.i18n import tr
 
 CUSTOM = "custom"
@@ -78,7 +79,6 @@ class FormatForm(QWidget):
             box.setRange(1, 20000)
             box.setSingleStep(16)
             box.setSuffix(" px")
-            box.valueChanged.connect(self._check)
         self.width_box.setValue(size[0])
         self.height_box.setValue(size[1])
         custom_size = QWidget(self)
@@ -98,7 +98,6 @@ class FormatForm(QWidget):
         self.rate_edit = QLineEdit(self)
         self.rate_edit.setObjectName("customRate")
         self.rate_edit.setPlaceholderText(tr("e.g. 12, 48 or 30000/1001"))
-        self.rate_edit.textChanged.connect(self._check)
         self.error = QLabel(self)
         self.error.setObjectName("formatError")
         self.error.setWordWrap(True)
@@ -111,9 +110,12 @@ class FormatForm(QWidget):
         form.addRow(tr("Frame rate:"), self.rate_combo)
         form.addRow("", self.rate_edit)
         form.addRow("", self.error)
+        self.select(size, fps)
         self.size_combo.currentIndexChanged.connect(self._preset_changed)
         self.rate_combo.currentIndexChanged.connect(self._preset_changed)
-        self.select(size, fps)
+        self.width_box.valueChanged.connect(self._check)
+        self.height_box.valueChanged.connect(self._check)
+        self.rate_edit.textChanged.connect(self._check)
 
     def select(self, size: tuple[int, int], fps: Fraction) -> None:
         i = self.size_combo.findData(tuple(size))
@@ -157,7 +159,7 @@ class FormatForm(QWidget):
         try:
             self.values()
         except ValueError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(error_text(str(exc)))
             self.error.show()
         else:
             self.error.clear()

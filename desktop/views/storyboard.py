@@ -13,8 +13,8 @@ from desktop.i18n import tr
 from desktop.models.storyboard import MEDIA_MIME, SHOT_MIME, JobRole, ShotRole, StatusRole, ThumbRole
 from desktop.models.timecode import duration_text
 
-CARD_W, CARD_H = 150, 118
-THUMB_H = 68
+CARD_W, CARD_H = 140, 104
+THUMB_H = 58
 BADGES = {
     "ready": QColor(64, 160, 96),
     "pending": QColor(200, 150, 50),

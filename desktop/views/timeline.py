@@ -27,10 +27,10 @@ from PySide6.QtWidgets import QApplication, QScrollBar, QSizePolicy, QToolTip, Q
 from desktop.i18n import tr
 from desktop.models.timecode import timecode
 
-RULER_H = 34
-VIDEO_H = 58
-AUDIO_H = 36
-GAP = 6
+RULER_H = 32
+VIDEO_H = 52
+AUDIO_H = 32
+GAP = 4
 HEADER_W = 0
 HANDLE_PX = 6  # transition length handle
 EDGE_PX = 10  # grab zone of a shot's head or tail, inside the shot
@@ -480,6 +480,14 @@ class TimelineCanvas(QWidget):
             path.closeSubpath()
             p.drawPath(path)
 
+    def in_out_texts(self) -> tuple[str, str]:
+        """The labels of the in/out range: its first and last frames as timecode."""
+        span = self._in_out()
+        if span is None:
+            return "", ""
+        rate = self.data.rate
+        return (tr("In {tc}").format(tc=timecode(span[0], rate)), tr("Out {tc}").format(tc=timecode(span[1], rate)))
+
     def _paint_in_out_band(self, p: QPainter) -> None:
         """The in/out range: a band on the ruler with brackets and its times, a tint over the tracks."""
         span = self._in_out()
@@ -503,9 +511,8 @@ class TimelineCanvas(QWidget):
         small.setBold(True)
         p.setFont(small)
         fm = p.fontMetrics()
-        rate = self.data.rate
-        texts = [(x0 + 4, tr("In {tc}").format(tc=timecode(a, rate)), Qt.AlignmentFlag.AlignLeft),
-                 (x1 - 4, tr("Out {tc}").format(tc=timecode(b, rate)), Qt.AlignmentFlag.AlignRight)]
+        first, last = self.in_out_texts()
+        texts = [(x0 + 4, first, Qt.AlignmentFlag.AlignLeft), (x1 - 4, last, Qt.AlignmentFlag.AlignRight)]
         y = RULER_H + VIDEO_H + AUDIO_H + 3 * GAP
         for x, text, align in texts:
             w = fm.horizontalAdvance(text) + 8

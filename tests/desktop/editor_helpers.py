@@ -66,7 +66,7 @@ def drag_out_edge(win, shot, frames: int, px_per_frame: float = 8.0) -> None:
     mouse(canvas, QEvent.Type.MouseButtonRelease, x - px_per_frame * frames, y)
 
 
-def drop_event(widget, pos, mime, kind=None, actions=None):
+def drop_event(widget, pos, mime, kind=None, actions=None, modifiers=None):
     """Deliver one real drag event (enter, move or drop) of `mime` at `pos` to `widget`; returns the
     event (its dropAction() is what the target tells the drag's source)."""
     from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -75,7 +75,8 @@ def drop_event(widget, pos, mime, kind=None, actions=None):
 
     kind = kind or QEvent.Type.Drop
     actions = actions if actions is not None else Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    left = Qt.MouseButton.LeftButton
+    none = modifiers if modifiers is not None else Qt.KeyboardModifier.NoModifier
     if kind == QEvent.Type.DragEnter:
         event = QDragEnterEvent(QPoint(int(pos[0]), int(pos[1])), actions, mime, left, none)
     elif kind == QEvent.Type.DragMove:
@@ -88,15 +89,17 @@ def drop_event(widget, pos, mime, kind=None, actions=None):
 
 def drop_files(widget, pos, paths):
     """Files dropped from a file manager at `pos`: enter, move and drop, as the windowing system
-    delivers them (it proposes "move" first, as file managers do). Returns the drop event."""
-    from PySide6.QtCore import QEvent, QMimeData, QUrl
+    delivers them, with Shift held so that the file manager proposes "move" (a target that took it
+    would have the user's file deleted). Returns the drop event."""
+    from PySide6.QtCore import QEvent, QMimeData, Qt, QUrl
 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    enter = drop_event(widget, pos, mime, QEvent.Type.DragEnter)
+    shift = Qt.KeyboardModifier.ShiftModifier
+    enter = drop_event(widget, pos, mime, QEvent.Type.DragEnter, modifiers=shift)
     assert enter.isAccepted()
-    drop_event(widget, pos, mime, QEvent.Type.DragMove)
-    drop = drop_event(widget, pos, mime, QEvent.Type.Drop)
+    drop_event(widget, pos, mime, QEvent.Type.DragMove, modifiers=shift)
+    drop = drop_event(widget, pos, mime, QEvent.Type.Drop, modifiers=shift)
     drop.mime = mime  # keep the data alive as long as the event
     return drop
 
