@@ -33,6 +33,7 @@ from desktop.i18n import Label, install_language, tr
 from desktop.importing import ImportController, dropped_paths
 from desktop.models.document import Document
 from desktop.models.storyboard import MEDIA_MIME, StoryboardModel
+from desktop.models.timecode import duration_text
 from desktop.preview.audio import AudioPlayer
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
@@ -492,6 +493,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setWindowTitle(tr("Toolbar"))
         self.viewer.retranslate()
         self.markers.retranslate()
+        self.bin_model.retranslate()
         self.document.retranslate()
         self._update_undo_texts()
         self._update_title()
@@ -812,7 +814,9 @@ class MainWindow(QMainWindow):
             frame, text = shot.start, tr("Head {delta:+d} frames")
         else:
             frame, text = max(shot.start, shot.end - 1), tr("Tail {delta:+d} frames")
-        self.viewer.show_trim(frame, text.format(delta=delta) + f"  ·  {shot.frames}")
+        detail = tr("“{name}” is now {frames} frames ({length})").format(
+            name=shot.name, frames=shot.frames, length=duration_text(shot.frames, self.transport.rate))
+        self.viewer.show_trim(frame, text.format(delta=delta) + "\n" + detail)
 
     def _marker_jump(self, direction: int) -> None:
         self.playback.pause()

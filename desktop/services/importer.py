@@ -72,19 +72,16 @@ class ImportService(QObject):
     def import_files(self, project, paths: list[Path], row: int) -> BackgroundTask:
         """Import into `project` (its rate sets the shots' lengths) at `row`."""
         paths = [Path(p) for p in paths]
-        task = BackgroundTask(lambda t: import_files_as_shots(t, project, paths, row), "import", self)
-        task.paths, task.row = paths, row
-        task.succeeded.connect(lambda result, t=task: self._done(t, *result))
-        task.failed.connect(lambda message, t=task: self._done(t, [], [message]))
-        self.jobs.append(task)
-        self.started.emit(task)
-        task.start()
-        return task
+        return self._start(lambda t: import_files_as_shots(t, project, paths, row), paths, row)
 
     def probe_for_bin(self, paths: list[Path]) -> BackgroundTask:
+        """Probe files for the media bin only (`probed` answers; no shots are made)."""
         paths = [Path(p).expanduser().absolute() for p in paths]
-        task = BackgroundTask(lambda t: probe_files(t, paths), "import", self)
-        task.paths, task.row = paths, None
+        return self._start(lambda t: probe_files(t, paths), paths, None)
+
+    def _start(self, fn, paths: list[Path], row: int | None) -> BackgroundTask:
+        task = BackgroundTask(fn, "import", self)
+        task.paths, task.row = paths, row
         task.succeeded.connect(lambda result, t=task: self._done(t, *result))
         task.failed.connect(lambda message, t=task: self._done(t, [], [message]))
         self.jobs.append(task)

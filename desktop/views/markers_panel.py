@@ -86,6 +86,7 @@ class MarkersPanel(QWidget):
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("markerTable")
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked

@@ -118,6 +118,11 @@ class MediaBinModel(QAbstractListModel):
         for entry in fresh:
             self._probe(entry.path)
 
+    def retranslate(self) -> None:
+        """The labels in the UI's language (after it changed)."""
+        self.items = []
+        self.refresh()
+
     def _probe(self, path: Path) -> None:
         key = str(path)
         if key in self.info:
@@ -148,9 +153,11 @@ class MediaBinModel(QAbstractListModel):
         info = self.info.get(str(entry.path))
         if role == Qt.ItemDataRole.DisplayRole:
             detail = tr("unreadable") if info is False else describe(info)
-            return f"{entry.path.name}\n{entry.label} · {detail}"
+            # Imported files speak for themselves; takes say which shot they belong to.
+            label = "" if entry.kind == "imported" else entry.label + "\n"
+            return f"{entry.path.name}\n{label}{detail}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(entry.path)
+            return f"{entry.path}\n{entry.label}"
         if role == Qt.ItemDataRole.DecorationRole:
             if info is not None and info is not False and not getattr(info, "has_video", True):
                 return None

@@ -45,16 +45,25 @@ def size_presets() -> tuple:
 
 
 def rate_presets() -> tuple:
+    def fps(rate: str) -> str:
+        return tr("{rate} fps").format(rate=rate)
+
     return (
-        (Fraction(24000, 1001), "23.976"),
-        (Fraction(24), "24"),
-        (Fraction(25), tr("25 (PAL)")),
-        (Fraction(30000, 1001), tr("29.97 (NTSC)")),
-        (Fraction(30), "30"),
-        (Fraction(50), "50"),
-        (Fraction(60000, 1001), "59.94"),
-        (Fraction(60), "60"),
+        (Fraction(24000, 1001), fps("23.976")),
+        (Fraction(24), fps("24")),
+        (Fraction(25), tr("25 fps (PAL)")),
+        (Fraction(30000, 1001), tr("29.97 fps (NTSC)")),
+        (Fraction(30), fps("30")),
+        (Fraction(50), fps("50")),
+        (Fraction(60000, 1001), fps("59.94")),
+        (Fraction(60), fps("60")),
     )
+
+
+def find_data(combo: QComboBox, value) -> int:
+    """The row whose data equals `value` (QComboBox.findData cannot compare Python tuples or
+    Fractions), or -1."""
+    return next((i for i in range(combo.count()) if combo.itemData(i) == value), -1)
 
 
 def rate_text(fps: Fraction) -> str:
@@ -93,7 +102,7 @@ class FormatForm(QWidget):
         self.rate_combo = QComboBox(self)
         self.rate_combo.setObjectName("ratePreset")
         for fps_value, label in rate_presets():
-            self.rate_combo.addItem(tr("{rate} fps").format(rate=label), fps_value)
+            self.rate_combo.addItem(label, fps_value)
         self.rate_combo.addItem(tr("Custom…"), CUSTOM)
         self.rate_edit = QLineEdit(self)
         self.rate_edit.setObjectName("customRate")
@@ -118,11 +127,11 @@ class FormatForm(QWidget):
         self.rate_edit.textChanged.connect(self._check)
 
     def select(self, size: tuple[int, int], fps: Fraction) -> None:
-        i = self.size_combo.findData(tuple(size))
+        i = find_data(self.size_combo, tuple(size))
         self.size_combo.setCurrentIndex(i if i >= 0 else self.size_combo.count() - 1)
         self.width_box.setValue(size[0])
         self.height_box.setValue(size[1])
-        i = self.rate_combo.findData(Fraction(fps))
+        i = find_data(self.rate_combo, Fraction(fps))
         self.rate_combo.setCurrentIndex(i if i >= 0 else self.rate_combo.count() - 1)
         if i < 0:
             self.rate_edit.setText(f"{fps.numerator}/{fps.denominator}" if fps.denominator != 1 else str(fps))
@@ -159,7 +168,8 @@ class FormatForm(QWidget):
         try:
             self.values()
         except ValueError as exc:
-            self.error.setText(error_text(str(exc)))
+            text = error_text(str(exc))
+            self.error.setText(text[:1].upper() + text[1:])
             self.error.show()
         else:
             self.error.clear()
@@ -303,7 +313,7 @@ class ProjectSettingsDialog(QDialog):
             if tuple(size) != tuple(self.project.size):
                 notes.append(tr("Media of another shape is letterboxed or cropped to the new size as chosen "
                                 "below."))
-        self.note.setText("\n".join(notes))
+        self.note.setText("\n\n".join(notes))
         self.note.setVisible(bool(notes))
 
     def edit(self):

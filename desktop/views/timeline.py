@@ -555,7 +555,7 @@ class TimelineCanvas(QWidget):
                 text = fm.elidedText(marker.name, Qt.TextElideMode.ElideRight, int(min(room, 160)))
                 w = fm.horizontalAdvance(text) + 6
                 rect = QRectF(x + 7, 0, w, fm.height())
-                p.fillRect(rect, QColor(0, 0, 0, 150))
+                p.fillRect(rect, QColor(18, 18, 22, 235))  # over the ruler's timecode: it must stay readable
                 p.setPen(colour.lighter(120))
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
@@ -581,9 +581,9 @@ class TimelineCanvas(QWidget):
             p.drawRoundedRect(rect, 3, 3)
             if shot.media_path is not None and rect.width() > 8:
                 self._paint_waveform(p, ("shot", shot.id), shot.media_path, shot.source_in, shot.frames,
-                                     QRectF(rect.left() + 2, rect.top() + rect.height() * 0.45,
-                                            rect.width() - 4, rect.height() * 0.5),
-                                     QColor(255, 255, 255, 70))
+                                     QRectF(rect.left() + 2, rect.top() + rect.height() * 0.4,
+                                            rect.width() - 4, rect.height() * 0.56),
+                                     QColor(255, 255, 255, 95))
             if rect.width() > 24:
                 p.setPen(QColor(240, 240, 245))
                 p.drawText(rect.adjusted(6, 4, -6, -4),

@@ -150,19 +150,34 @@ class ViewerCanvas(QWidget):
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, self.generation_text)
 
     def _paint_trim(self, p: QPainter) -> None:
-        """The trim readout over the trim frame: which edge, and by how many frames it moved."""
-        font = QFont(self.font())
-        font.setPointSizeF(max(12.0, font.pointSizeF() * 1.4))
-        font.setBold(True)
-        p.setFont(font)
-        box = p.fontMetrics().boundingRect(self.trim_text).adjusted(-14, -8, 14, 8)
+        """The trim readout over the trim frame: which edge and by how many frames it moved (large),
+        and the shot's new length (small)."""
+        head, _, detail = self.trim_text.partition("\n")
+        big = QFont(self.font())
+        big.setPointSizeF(max(12.0, big.pointSizeF() * 1.4))
+        big.setBold(True)
+        small = QFont(self.font())
+        p.setFont(big)
+        top_rect = p.fontMetrics().boundingRect(head)
+        p.setFont(small)
+        bottom_rect = p.fontMetrics().boundingRect(detail) if detail else QRect()
+        width = max(top_rect.width(), bottom_rect.width()) + 28
+        height = top_rect.height() + (bottom_rect.height() + 4 if detail else 0) + 16
+        box = QRect(0, 0, width, height)
         box.moveCenter(self.rect().center())
         box.moveTop(self.rect().top() + 14)
-        p.fillRect(box, QColor(0, 0, 0, 190))
+        p.fillRect(box, QColor(0, 0, 0, 200))
         p.setPen(QPen(QColor(255, 200, 60), 2))
         p.drawRect(box)
+        p.setFont(big)
         p.setPen(QColor(255, 220, 120))
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self.trim_text)
+        p.drawText(QRect(box.left(), box.top() + 8, box.width(), top_rect.height()), Qt.AlignmentFlag.AlignCenter,
+                   head)
+        if detail:
+            p.setFont(small)
+            p.setPen(QColor(235, 235, 240))
+            p.drawText(QRect(box.left(), box.top() + 12 + top_rect.height(), box.width(), bottom_rect.height()),
+                       Qt.AlignmentFlag.AlignCenter, detail)
 
     def _paint_safe(self, p: QPainter, target: QRect) -> None:
         p.setPen(QPen(QColor(255, 255, 255, 140), 1, Qt.PenStyle.DashLine))

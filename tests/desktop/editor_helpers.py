@@ -51,13 +51,33 @@ def mouse(widget, kind, x, y, buttons=None) -> None:
                                                Qt.KeyboardModifier.NoModifier))
 
 
+def zoomed_timeline(win, px_per_frame: float = 6.0):
+    """The timeline canvas at `px_per_frame`, scrolled to its start (tests place the mouse by frame)."""
+    canvas = win.timeline.canvas
+    canvas.set_zoom(px_per_frame, 0)
+    canvas.scroll = 0
+    return canvas
+
+
+def crash_with_changes(win, path: Path, frame: int = 30) -> None:
+    """A change (a split at `frame`) autosaved, then the editor "crashes": no save, no clean
+    shutdown of the autosave. `path`'s saved file is made older than the autosave."""
+    import os
+
+    win.transport.seek(frame)
+    assert win.commands.split_at_playhead()
+    win.autosave.autosave()
+    win.shutdown()
+    win.hide()
+    win.deleteLater()
+    os.utime(path / "project.otio", (0, 1))
+
+
 def drag_out_edge(win, shot, frames: int, px_per_frame: float = 8.0) -> None:
     """Trim a shot's tail by dragging its out edge `frames` frames left in the timeline, in steps."""
     from PySide6.QtCore import QEvent
 
-    canvas = win.timeline.canvas
-    canvas.set_zoom(px_per_frame, 0)
-    canvas.scroll = 0
+    canvas = zoomed_timeline(win, px_per_frame)
     y = canvas.video_rect().center().y()
     x = canvas.x_of(shot.end) - 2  # the tail's grab zone is just left of the cut
     mouse(canvas, QEvent.Type.MouseButtonPress, x, y)

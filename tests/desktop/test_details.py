@@ -5,10 +5,8 @@ project writing nothing."""
 
 from __future__ import annotations
 
-import os
-
 import opentimelineio as otio
-from editor_helpers import import_and_wait, make_project, mouse, wait_for
+from editor_helpers import crash_with_changes, import_and_wait, make_project, mouse, wait_for, zoomed_timeline
 from PySide6.QtCore import QEvent, Qt, QTimer
 
 
@@ -18,9 +16,7 @@ def test_in_out_range_on_the_ruler_with_its_times(qtbot, window, footage, tmp_pa
     win = window
     make_project(win, tmp_path)
     import_and_wait(qtbot, win, footage)
-    canvas = win.timeline.canvas
-    canvas.set_zoom(6.0, 0)
-    canvas.scroll = 0
+    canvas = zoomed_timeline(win)
     win.transport.seek(12)
     qtbot.keyClick(win, Qt.Key.Key_I)
     win.transport.seek(35)
@@ -101,9 +97,7 @@ def test_undo_steps_and_refusals_in_chinese(qtbot, window, footage, tmp_path):
     win = window
     make_project(win, tmp_path)
     import_and_wait(qtbot, win, footage[:2])
-    canvas = win.timeline.canvas
-    canvas.set_zoom(8.0, 0)
-    canvas.scroll = 0
+    canvas = zoomed_timeline(win, 8.0)
     y = canvas.video_rect().center().y()
     x = canvas.x_of(win.shots[0].end) - 2
     mouse(canvas, QEvent.Type.MouseButtonPress, x, y)
@@ -129,16 +123,9 @@ def test_undo_steps_and_refusals_in_chinese(qtbot, window, footage, tmp_path):
     assert win.document.undo_stack.undoText() == "Trim Shot"
 
 
-def crash_with_changes(qtbot, win, path, frame: int = 30):
-    """Open, change, autosave, then "crash" (no save, no clean shutdown)."""
+def crash(win, path, frame: int = 30) -> None:
     assert win.open_project(path, check_recovery=False)
-    win.transport.seek(frame)
-    assert win.commands.split_at_playhead()
-    win.autosave.autosave()
-    win.shutdown()
-    win.hide()
-    win.deleteLater()
-    os.utime(path / "project.otio", (0, 1))  # the saved file is older than the autosave
+    crash_with_changes(win, path, frame)
 
 
 def recover(qtbot, path):
@@ -159,7 +146,7 @@ def test_a_recovered_project_is_named_after_its_copy(qtbot, window, footage, tmp
     import_and_wait(qtbot, win, footage[:2])
     win.save()
     win.close_project()
-    crash_with_changes(qtbot, build_window(), path)
+    crash(build_window(), path)
     second = recover(qtbot, path)
     assert second.document.project.path.name == "crashy (recovered).shotloom"
     assert second.windowTitle().startswith("crashy (recovered)") and second.document.project.name == "crashy (recovered)"
@@ -167,7 +154,7 @@ def test_a_recovered_project_is_named_after_its_copy(qtbot, window, footage, tmp
     second._closing_ok = True
     second.close()
     # Recovering the recovered copy again: "crashy (recovered 2)", never "(recovered) (recovered)".
-    crash_with_changes(qtbot, build_window(), copy, 40)
+    crash(build_window(), copy, 40)
     third = recover(qtbot, copy)
     assert third.document.project.path.name == "crashy (recovered 2).shotloom"
     assert third.document.project.name == "crashy (recovered 2)"

@@ -4,7 +4,7 @@ and edits them, and they can be dragged on the ruler."""
 
 from __future__ import annotations
 
-from editor_helpers import import_and_wait, make_project, mouse, wait_for
+from editor_helpers import import_and_wait, make_project, mouse, wait_for, zoomed_timeline
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit
 
@@ -114,9 +114,7 @@ def test_markers_on_the_ruler_drag_and_double_click(qtbot, window, footage, tmp_
     import_and_wait(qtbot, win, footage)
     win.transport.seek(20)
     qtbot.keyClick(win, Qt.Key.Key_M)
-    canvas = win.timeline.canvas
-    canvas.set_zoom(6.0, 0)
-    canvas.scroll = 0
+    canvas = zoomed_timeline(win)
     x = canvas.x_of(20) + 3
     # The marker's flag is drawn in its colour.
     win.transport.seek(50)

@@ -49,7 +49,7 @@ def test_new_project_with_a_preset_and_a_custom_rate(qtbot, window, tmp_path, mo
 
     QTimer.singleShot(100, fill)
     qtbot.keyClick(win, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert seen == {"title": "New Project", "refused": "frame rate '0' must be between 0 and 1000 frames per second",
+    assert seen == {"title": "New Project", "refused": "Frame rate '0' must be between 0 and 1000 frames per second",
                     "ok_disabled": True, "ok_enabled": True}
     project = win.document.project
     assert project.path == tmp_path / "trailer.shotloom"
@@ -83,7 +83,7 @@ def test_new_project_custom_size_is_checked_by_the_engine(qtbot, window, tmp_pat
     QTimer.singleShot(100, fill)
     qtbot.keyClick(win, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert "already exists" in seen["exists"]
-    assert seen["odd"] == "frame size 1001×1000 must have even sides (video is encoded in 2×2 blocks); try 1002×1000"
+    assert seen["odd"] == "Frame size 1001×1000 must have even sides (video is encoded in 2×2 blocks); try 1002×1000"
     assert seen["blocked"]
     project = win.document.project
     assert (project.name, project.size, project.fps) == ("square", (1000, 1000), Fraction(30000, 1001))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from editor_helpers import drop_files, import_and_wait, make_project, wait_for
+from editor_helpers import crash_with_changes, drop_files, import_and_wait, make_project, wait_for
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
@@ -43,14 +43,7 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     import_and_wait(qtbot, first, footage[:2])
     first.save()
     saved = (path / "project.otio").read_bytes()
-    first.transport.seek(30)
-    assert first.commands.split_at_playhead()
-    first.autosave.autosave()
-    # The editor "crashes": no save, no clean shutdown of the autosave.
-    first.shutdown()
-    first.hide()
-    first.deleteLater()
-    os.utime(path / "project.otio", (0, 1))  # the saved file is older than the autosave
+    crash_with_changes(first, path)
 
     second = build_window()
     second.settings.proxies = False

@@ -4,7 +4,7 @@ on the shot under the playhead. Every move is one undo step."""
 
 from __future__ import annotations
 
-from editor_helpers import DragDriver, drop_files, import_and_wait, make_project, mouse, wait_for
+from editor_helpers import DragDriver, drop_files, import_and_wait, make_project, mouse, wait_for, zoomed_timeline
 from PySide6.QtCore import QEvent, QPoint, Qt
 
 
@@ -102,9 +102,7 @@ def test_drag_a_clip_on_the_timeline_with_the_insertion_line(qtbot, window, foot
     win = window
     make_project(win, tmp_path)
     import_and_wait(qtbot, win, footage)
-    canvas = win.timeline.canvas
-    canvas.set_zoom(6.0, 0)
-    canvas.scroll = 0
+    canvas = zoomed_timeline(win)
     y = canvas.video_rect().center().y()
     first, third = win.shots[0], win.shots[2]
     x0 = canvas.x_of(first.start + first.frames / 2)

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from editor_helpers import SIZE, import_and_wait, make_project, wait_for
+from editor_helpers import SIZE, import_and_wait, make_project, wait_for, zoomed_timeline
 from PySide6.QtCore import Qt
 
 
@@ -155,9 +155,7 @@ def test_volume_and_mute_are_remembered(qtbot, window, tmp_path, footage, sound_
 def test_waveforms_on_the_audio_track_and_on_clips_with_sound(qtbot, window, footage, tmp_path, sound_clips):
     win = window
     clips, music = cut_with_sound(qtbot, win, tmp_path, sound_clips, footage)
-    canvas = win.timeline.canvas
-    canvas.set_zoom(4.0, 0)
-    canvas.scroll = 0
+    canvas = zoomed_timeline(win, 4.0)
     wait_for(qtbot, lambda: all(win.waveforms.get(p) is not None for p in (clips[0], footage[0], music)), 30)
     assert win.waveforms.get(footage[0]) is False  # no sound: no waveform
     wave_of = win.waveforms.get(clips[0])

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
+from test_project_edits import refused, roundtrip  # the same exact-inverse checks as every other edit
 
-from engine.errors import EditError, ProjectError
+from engine.errors import ProjectError
 from engine.media import FrameReader, conform_frame
 from engine.media.synthetic import make_test_clip
 from engine.project import (
@@ -46,28 +47,6 @@ def project(tmp_path, media) -> Project:
     for i in range(3):
         p.apply(InsertShot(i, f"shot{i}", media_path=media["a"], source_in=4, frames=40))
     return p
-
-
-def roundtrip(project: Project, edit) -> object:
-    """Apply, check invariants, undo to the identical text, redo to the identical text."""
-    before = project.serialize()
-    inverse = project.apply(edit)
-    assert project.problems() == []
-    after = project.serialize()
-    assert after != before
-    redo = project.apply(inverse)
-    assert project.serialize() == before
-    project.apply(redo)
-    assert project.serialize() == after
-    return inverse
-
-
-def refused(project: Project, edit, words: str) -> None:
-    before, revision = project.serialize(), project.revision
-    with pytest.raises(EditError) as info:
-        project.apply(edit)
-    assert "\n" not in str(info.value) and words in str(info.value)
-    assert project.serialize() == before and project.revision == revision
 
 
 def test_markers_are_otio_markers_on_the_timeline_saved_and_undoable(project):

@@ -444,6 +444,10 @@
         <translation>滚动 {delta:+d} 帧</translation>
     </message>
     <message>
+        <source>“{name}” is now {frames} frames ({length})</source>
+        <translation>“{name}”现在是 {frames} 帧（{length}）</translation>
+    </message>
+    <message>
         <source>Crossfade</source>
         <translation>交叉溶解</translation>
     </message>
@@ -1388,12 +1392,12 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>方形，小尺寸</translation>
     </message>
     <message>
-        <source>25 (PAL)</source>
-        <translation>25 (PAL)</translation>
+        <source>25 fps (PAL)</source>
+        <translation>25 帧/秒 (PAL)</translation>
     </message>
     <message>
-        <source>29.97 (NTSC)</source>
-        <translation>29.97 (NTSC)</translation>
+        <source>29.97 fps (NTSC)</source>
+        <translation>29.97 帧/秒 (NTSC)</translation>
     </message>
     <message>
         <source>Custom…</source>
@@ -1448,6 +1452,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>比例不同的素材：</translation>
     </message>
     <message>
+        <source>{rate} fps</source>
+        <translation>{rate} 帧/秒</translation>
+    </message>
+    <message>
         <source>A project name cannot contain / \ or :</source>
         <translation>项目名称不能包含 / \ 或 :</translation>
     </message>
@@ -1458,10 +1466,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Media of another shape is letterboxed or cropped to the new size as chosen below.</source>
         <translation>比例不同的素材将按下方的选择加黑边或裁切到新尺寸。</translation>
-    </message>
-    <message>
-        <source>{rate} fps</source>
-        <translation>{rate} 帧/秒</translation>
     </message>
     <message>
         <source>The folder {folder} does not exist</source>
