@@ -260,9 +260,17 @@ class SetProjectFormat(Edit):
     shot, transition, audio clip and marker keeps its place and length in seconds (to the
     nearest frame at the new rate)."""
 
-    fps: Fraction | int | str | None = None
+    fps: str | int | None = None
+    """The new rate as text ("30000/1001", "25"); a Fraction given here is stored as such text
+    (edits are plain data: the project's history keeps them as JSON)."""
     size: tuple[int, int] | None = None
     fit: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fps, Fraction):
+            object.__setattr__(self, "fps", f"{self.fps.numerator}/{self.fps.denominator}")
+        if isinstance(self.size, list):
+            object.__setattr__(self, "size", tuple(self.size))
 
 
 @dataclass(frozen=True)
