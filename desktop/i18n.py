@@ -35,6 +35,10 @@ class Label:
         text = tr(self.source)
         return text.format(**self.values) if self.values else text
 
+    def english(self) -> str:
+        """The text untranslated (what the project's history records: `shotloom history` shows it)."""
+        return self.source.format(**self.values) if self.values else self.source
+
     def __repr__(self) -> str:
         return f"Label({self.source!r})"
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoStack
 
 from desktop.editor.model import EditorModel
 from desktop.error_text import error_text
+from desktop.i18n import Label
 from desktop.undo import EditCommand
 from engine.errors import ShotloomError
 
@@ -63,7 +64,8 @@ class Document(QObject):
         entries, index = load_undo_steps(project)
         commands = []
         for entry in entries:
-            command = EditCommand(project, entry.label, on_error=self.editRefused.emit)
+            # Steps the editor made are recorded in English: shown in the UI's language when known.
+            command = EditCommand(project, Label(entry.label), on_error=self.editRefused.emit)
             command.loading = True
             self.undo_stack.push(command)
             commands.append(command)
@@ -85,7 +87,8 @@ class Document(QObject):
             return False
         self.merging = merge_key is not None
         try:
-            self.project.apply(edit, label=text.replace("&", ""), merge_key=merge_key)
+            label = text.english() if isinstance(text, Label) else str(text)
+            self.project.apply(edit, label=label.replace("&", ""), merge_key=merge_key)
         except ShotloomError as exc:
             self.editRefused.emit(error_text(str(exc)))
             return False

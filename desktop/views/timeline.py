@@ -442,6 +442,11 @@ class TimelineCanvas(QWidget):
         p.fillRect(ruler, pal.color(pal.ColorRole.Window).darker(115))
         if not self.data.frames:
             return  # an empty timeline has nothing to measure
+        span = self._in_out()
+        if span is not None:  # the in/out band under the ticks and the seam markers
+            band = QColor(IN_OUT)
+            band.setAlpha(120)
+            p.fillRect(QRectF(self.x_of(span[0]), RULER_H - 7, (span[1] + 1 - span[0]) * self.px_per_frame, 7), band)
         step = self._tick_step()
         minor = max(1, step // 5) if step >= 5 else 1
         first = max(0, self.frame_at(0) // minor * minor)
@@ -498,9 +503,6 @@ class TimelineCanvas(QWidget):
         tint = QColor(IN_OUT)
         tint.setAlpha(28)
         p.fillRect(QRectF(x0, RULER_H, x1 - x0, self.height() - RULER_H), tint)
-        band = QColor(IN_OUT)
-        band.setAlpha(120)
-        p.fillRect(QRectF(x0, RULER_H - 7, x1 - x0, 7), band)
         p.setPen(QPen(IN_OUT.lighter(130), 2))
         for x, sign in ((x0, 1), (x1, -1)):
             p.drawLine(QPointF(x, 2), QPointF(x, self.height()))
