@@ -31,13 +31,17 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("save", "&Save", ("Ctrl+S",), icon="save"),
     ActionSpec("save_as", "Save &As…", ("Ctrl+Shift+S",)),
     ActionSpec("import", "&Import Media…", ("Ctrl+I",), icon="import"),
+    ActionSpec("import_to_bin", "Import to Media &Bin…", ("Ctrl+Shift+I",)),
     ActionSpec("export", "&Export…", ("Ctrl+E",), icon="export"),
+    ActionSpec("project_settings", "&Project Settings…", ()),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",)),
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), icon="undo"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), icon="redo"),
     ActionSpec("split", "S&plit at Playhead", ("S", "Ctrl+K"), icon="split"),
     ActionSpec("delete", "&Delete Shot", ("Delete",)),
     ActionSpec("duplicate", "D&uplicate Shot", ()),
+    ActionSpec("move_earlier", "Move Shot &Earlier", ("Ctrl+Alt+Left",)),
+    ActionSpec("move_later", "Move Shot &Later", ("Ctrl+Alt+Right",)),
     ActionSpec("crossfade", "Set &Crossfade", ("Ctrl+T",)),
     ActionSpec("clear_transition", "Clear &Transition", ()),
     ActionSpec("settings", "Se&ttings…", ("Ctrl+,",)),
@@ -68,6 +72,10 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("go_out", "Go to Out", ("Shift+O",)),
     ActionSpec("loop", "&Loop In/Out", ("Ctrl+L",), checkable=True),
     ActionSpec("add_marker", "Add &Marker", ("M",)),
+    ActionSpec("edit_marker", "&Edit Marker…", ("Ctrl+M",)),
+    ActionSpec("delete_marker", "Delete Marker", ("Ctrl+Alt+M",)),
+    ActionSpec("next_marker", "Next Marker", ("Shift+M",)),
+    ActionSpec("prev_marker", "Previous Marker", ("Ctrl+Shift+M",)),
     ActionSpec("fullscreen", "&Full Screen Viewer", ("F11",), checkable=True),
     ActionSpec("safe_area", "Sa&fe Areas", ("'",), checkable=True),
     ActionSpec("onion_skin", "&Onion Skin", ("Ctrl+Shift+O",), checkable=True),
@@ -116,6 +124,12 @@ class ActionRegistry(QObject):
         for spec in SPECS:
             keys = keymap.get(spec.id, list(spec.keys))
             self.actions[spec.id].setShortcuts([QKeySequence(k) for k in keys if k])
+
+    @staticmethod
+    def name(action_id: str) -> str:
+        """The command's name as people read it ("Split at Playhead"), in the UI's language; never
+        the action's current text (undo's reads "Undo Import clip0")."""
+        return _tr(SPEC_BY_ID[action_id].text).replace("&", "").rstrip("…").strip()
 
     def conflicts(self) -> list[tuple[str, str, str]]:
         """(key, action a, action b) for keys bound to two actions."""

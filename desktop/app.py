@@ -51,11 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true",
                         help="open a demo project of synthetic footage (made on first use)")
     args = parser.parse_args(argv)
-    if args.demo and args.project is None:
-        from desktop.theme import projects_folder
-        from engine.demo import make_demo_project
-
-        args.project = str(make_demo_project(projects_folder() / "Shotloom demo"))
+    demo = args.demo and args.project is None
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
@@ -69,9 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(sys.argv[:1])
     window = build_window(args.project)
     window.show()
-    if args.project is None:
-        from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QTimer
 
+    if demo:
+        # The window first; the demo footage is made behind it, with progress (it takes a while).
+        from desktop.theme import projects_folder
+
+        QTimer.singleShot(0, lambda: window.flow.open_demo(projects_folder() / "Shotloom demo"))
+    elif args.project is None:
         QTimer.singleShot(0, window.check_startup_recovery)
     return app.exec()
 

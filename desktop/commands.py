@@ -1,12 +1,12 @@
 """What the editor's shot commands do to the project: move, split, delete, duplicate, transitions,
-trim and transition drags. Each is one `Document.apply` call, so one undo step; refusals and
-hints go to `notify` (the status bar)."""
+trim (ripple and roll) and transition drags, markers. Each is one `Document.apply` call, so one
+undo step; refusals and hints go to `notify` (the status bar)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from desktop.i18n import tr
+from desktop.i18n import Label, tr
 
 
 class ShotCommands:
@@ -37,9 +37,33 @@ class ShotCommands:
         if not edits:
             return False
         edit = edits[0] if len(edits) == 1 else Composite(edits)
-        ok = self.apply(edit, tr("Move Shot") if len(moving) == 1 else tr("Move Shots"))
+        ok = self.apply(edit, Label("Move Shot") if len(moving) == 1 else Label("Move Shots"))
         if ok:
             self.model.selection.set(moving)
+        return ok
+
+    def move_selected(self, step: int) -> bool:
+        """Move the selected shots (or the shot under the playhead) one place earlier (-1) or later
+        (+1). When the playhead was in a moved shot it moves with it."""
+        shots = self.model.selected_shots()
+        if not shots:
+            return False
+        order = [s.id for s in self.model.shots]
+        rows = sorted(s.index for s in shots)
+        if (step < 0 and rows[0] == 0) or (step > 0 and rows[-1] == len(order) - 1):
+            self.notify(tr("The shot is already first") if step < 0 else tr("The shot is already last"))
+            return False
+        t = self.model.transport.frame
+        under = self.model.shot_at(t)
+        follow = under is not None and under.id in {s.id for s in shots}
+        offset = t - under.start if follow else 0
+        had_selection = bool(self.model.selection.ids)
+        ok = self.move_shots([s.id for s in shots], rows[0] - 1 if step < 0 else rows[-1] + 2)
+        if ok:
+            if follow:
+                self.model.transport.seek(self.model.shot(under.id).start + offset)
+            if not had_selection:
+                self.model.selection.set(())
         return ok
 
     def split_at_playhead(self) -> bool:
@@ -50,7 +74,7 @@ class ShotCommands:
         if shot is None or t == shot.start:
             self.notify(tr("The playhead is on a cut; move it inside a shot to split"))
             return False
-        return self.apply(SplitShot(shot.id, t - shot.start), tr("Split Shot"))
+        return self.apply(SplitShot(shot.id, t - shot.start), Label("Split Shot"))
 
     def delete_selected(self) -> bool:
         from engine.project import Composite, RemoveShot
@@ -60,7 +84,7 @@ class ShotCommands:
             return False
         edits = [RemoveShot(s.id) for s in shots]
         return self.apply(edits[0] if len(edits) == 1 else Composite(edits),
-                          tr("Delete Shot") if len(edits) == 1 else tr("Delete Shots"))
+                          Label("Delete Shot") if len(edits) == 1 else Label("Delete Shots"))
 
     def duplicate_selected(self) -> bool:
         from engine.project import Composite, InsertShot
@@ -77,7 +101,7 @@ class ShotCommands:
                                     recipe=shot.recipe,
                                     kind=(active.kind if active is not None and shot.media_path else None)))
             offset += 1
-        return self.apply(edits[0] if len(edits) == 1 else Composite(edits), tr("Duplicate Shot"))
+        return self.apply(edits[0] if len(edits) == 1 else Composite(edits), Label("Duplicate Shot"))
 
     def default_transition_frames(self, shot) -> int:
         shots = self.model.shots
@@ -95,7 +119,7 @@ class ShotCommands:
             return False
         shot = shots[0]
         frames = shot.transition_in.frames if shot.transition_in is not None else self.default_transition_frames(shot)
-        label = tr("Clear Transition") if kind == "cut" else tr("Set Transition")
+        label = Label("Clear Transition") if kind == "cut" else Label("Set Transition")
         return self.apply(SetTransition(shot.id, kind, frames if kind != "cut" else 0), label)
 
     def edit_transition(self, shot_id: str, parent=None) -> None:
@@ -113,14 +137,84 @@ class ShotCommands:
         if dialog.exec():
             new_kind = dialog.kind.currentData()
             self.apply(SetTransition(shot.id, new_kind, dialog.frames.value() if new_kind != "cut" else 0),
-                       tr("Set Transition"))
+                       Label("Set Transition"))
 
     def trim_step(self, shot_id: str, side: str, step: int, key) -> bool:
         from engine.project import TrimShot
 
-        return self.apply(TrimShot(shot_id, side, step), tr("Trim Shot"), merge_key=key)
+        return self.apply(TrimShot(shot_id, side, step), Label("Trim Shot"), merge_key=key)
+
+    def roll_step(self, earlier_id: str, later_id: str, step: int, key) -> bool:
+        """Move the cut between two shots by `step` frames: the earlier shot's tail and the later
+        shot's head together (the timeline keeps its length)."""
+        from engine.project import Composite, TrimShot
+
+        return self.apply(Composite([TrimShot(earlier_id, "out", step), TrimShot(later_id, "in", step)]),
+                          Label("Roll Cut"), merge_key=key)
+
+    # -- markers ---------------------------------------------------------------------------------
+    def add_marker(self, name: str = "", colour: str = "GREEN") -> bool:
+        from engine.project import AddMarker
+
+        if self.model.project is None or self.model.transport.length == 0:
+            return False
+        frame = self.model.transport.frame
+        if self.model.marker_at(frame) is not None:
+            self.notify(tr("There is already a marker at this frame; double-click it to edit it"))
+            return False
+        return self.apply(AddMarker(frame, name or tr("Marker {n}").format(n=len(self.model.markers) + 1),
+                                    colour), Label("Add Marker"))
+
+    def delete_marker(self, marker_id: str | None = None) -> bool:
+        """Delete a marker (the one at the playhead when none is named)."""
+        from engine.project import RemoveMarker
+
+        marker = self.model.marker(marker_id) if marker_id else self.model.marker_at(self.model.transport.frame)
+        if marker is None:
+            self.notify(tr("No marker at the playhead"))
+            return False
+        return self.apply(RemoveMarker(marker.id), Label("Delete Marker"))
+
+    def set_marker(self, marker_id: str, **changes) -> bool:
+        from engine.project import SetMarker
+
+        return self.apply(SetMarker(marker_id, **changes), Label("Edit Marker"))
+
+    def edit_marker(self, marker_id: str | None = None, parent=None) -> bool:
+        """The marker dialog for a marker (the one at the playhead when none is named)."""
+        from desktop.views.markers_panel import MarkerDialog
+
+        marker = self.model.marker(marker_id) if marker_id else self.model.marker_at(self.model.transport.frame)
+        if marker is None:
+            self.notify(tr("No marker at the playhead; press M to add one"))
+            return False
+        dialog = MarkerDialog(marker, parent)
+        self.marker_dialog = dialog
+        try:
+            if not dialog.exec():
+                return False
+            changes = dialog.changes(marker)
+            return bool(changes) and self.set_marker(marker.id, **changes)
+        finally:
+            self.marker_dialog = None
+
+    def marker_step(self, marker_id: str, frame: int, key) -> bool:
+        from engine.project import SetMarker
+
+        return self.apply(SetMarker(marker_id, frame=frame), Label("Move Marker"), merge_key=key)
+
+    def go_to_marker(self, direction: int) -> bool:
+        t = self.model.transport.frame
+        frames = [m.frame for m in self.model.markers]
+        target = max((f for f in frames if f < t), default=None) if direction < 0 else \
+            min((f for f in frames if f > t), default=None)
+        if target is None:
+            self.notify(tr("No marker before the playhead") if direction < 0 else tr("No marker after the playhead"))
+            return False
+        self.model.transport.seek(target)
+        return True
 
     def transition_step(self, shot_id: str, kind: str, frames: int, key) -> bool:
         from engine.project import SetTransition
 
-        return self.apply(SetTransition(shot_id, kind, frames), tr("Set Transition"), merge_key=key)
+        return self.apply(SetTransition(shot_id, kind, frames), Label("Set Transition"), merge_key=key)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.editor.model import JobState
-from desktop.i18n import tr
+from desktop.i18n import Label, tr
 from desktop.services.engine import EngineService, project_key
 from engine.progress import eta_text
 
@@ -231,9 +231,9 @@ class GenerationController(QObject):
             return False
         shot = self.model.shot(job.shot) if job.shot else None
         if shot is None:
-            text = tr("Keep a Generated Take (its shot was deleted)")
+            text = Label("Keep a Generated Take (its shot was deleted)")
         else:
-            text = tr("Generated Take for “{name}”").format(name=shot.name)
+            text = Label("Generated Take for “{name}”", name=shot.name)
         if not self.document.apply(edit, text):
             return False
         if shot is None:

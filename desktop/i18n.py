@@ -21,6 +21,28 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
 
+class Label:
+    """A text to translate later, when it is shown: an undo step's name stays in the UI's language
+    even when the language changes after the step was made. `str(label)` is the text now."""
+
+    __slots__ = ("source", "values")
+
+    def __init__(self, source: str, **values) -> None:
+        self.source = source
+        self.values = values
+
+    def __str__(self) -> str:
+        text = tr(self.source)
+        return text.format(**self.values) if self.values else text
+
+    def english(self) -> str:
+        """The text untranslated (what the project's history records: `shotloom history` shows it)."""
+        return self.source.format(**self.values) if self.values else self.source
+
+    def __repr__(self) -> str:
+        return f"Label({self.source!r})"
+
+
 def resolve_language(setting: str) -> str:
     """'system' -> 'zh_CN' when the system locale is Chinese, else 'en'."""
     if setting != "system":

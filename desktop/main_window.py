@@ -1,5 +1,6 @@
-"""The main window: viewer in the middle, media bin on the left, storyboard and timeline below,
-the generation panels on the right. Layout and wiring only: the editor model (desktop.editor)
+"""The main window: viewer in the middle (it gets the space), media bin on the left, a compact
+storyboard and the timeline below, the generation panels and the marker list on the right; the
+docks' sizes are remembered per user. Layout and wiring only: the editor model (desktop.editor)
 holds the state, `ShotCommands` and `ImportController` do the edits, `ProjectService` opens and
 saves, and each view repaints what the model's refresh names."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QToolBar,
     QWidget,
 )
@@ -27,10 +29,12 @@ from desktop.commands import ShotCommands
 from desktop.continuity import install as install_continuity
 from desktop.editor.model import EditorModel
 from desktop.generation import GenerationController
-from desktop.i18n import install_language, tr
+from desktop.i18n import Label, install_language, tr
 from desktop.importing import ImportController, dropped_paths
 from desktop.models.document import Document
 from desktop.models.storyboard import MEDIA_MIME, StoryboardModel
+from desktop.models.timecode import duration_text
+from desktop.preview.audio import AudioPlayer
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
 from desktop.project_flow import ProjectFlow
@@ -40,8 +44,10 @@ from desktop.services.project_io import ProjectService
 from desktop.services.proxies import ProxyService
 from desktop.services.settings import Settings
 from desktop.services.thumbnails import ThumbnailService
+from desktop.services.waveforms import WaveformService
 from desktop.studio import StudioUi
 from desktop.views.inspector import InspectorPanel
+from desktop.views.markers_panel import MarkersPanel
 from desktop.views.media_bin import MediaBinModel, MediaBinView
 from desktop.views.queue_panel import QueuePanel
 from desktop.views.storyboard import StoryboardView
@@ -69,6 +75,16 @@ class _KeyHold(QObject):
         return False
 
 
+def scrolled(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setObjectName(f"{panel.objectName()}Scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    return area
+
+
 class MainWindow(QMainWindow):
     projectOpened = Signal(object)
 
@@ -87,7 +103,10 @@ class MainWindow(QMainWindow):
         self.projects = ProjectService(self)
         self.flow = ProjectFlow(self)
         self.commands = ShotCommands(self.model, self.document, lambda msg: self.notify(msg, 6000))
-        self.playback = Playback(self.transport, self)
+        self.audio = AudioPlayer(self.transport, self)
+        self.audio.set_volume(self.settings.volume / 100, self.settings.muted)
+        self.playback = Playback(self.transport, self, audio=self.audio)
+        self.waveforms = WaveformService(self)
         self.server = FrameServer(self.settings.cache_mb * 2**20, self)
         self.thumbnails = ThumbnailService(self)
         self.proxies = ProxyService(self)
@@ -106,7 +125,7 @@ class MainWindow(QMainWindow):
         self.storyboard = StoryboardView(self)
         self.storyboard.setModel(self.storyboard_model)
         self.timeline = TimelineView(self.transport, self)
-        self.bin_model = MediaBinModel(self.thumbnails, self)
+        self.bin_model = MediaBinModel(self.model, self.thumbnails, self)
         self.bin = MediaBinView(self)
         self.bin.setModel(self.bin_model)
         self.imports = ImportController(self)
@@ -115,6 +134,7 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.model, self.document, self)
         self.takes = TakesPanel(self.model, self.document, self.thumbnails, self)
         self.queue_panel = QueuePanel(self.model, self.engine, self)
+        self.markers = MarkersPanel(self.model, self.commands, self)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("media", self.bin, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("storyboard", self.storyboard, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -124,15 +144,19 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("takes", self.takes, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("queue", self.queue_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Scrolled when the window is short: a panel's own height must never make the window taller
+        # than a small screen (or the viewer smaller).
+        self._dock("takes", scrolled(self.takes), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("queue", scrolled(self.queue_panel), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("markers", self.markers, Qt.DockWidgetArea.RightDockWidgetArea)
         # One tab each, at the full height of the right side: the recipe form and the queue need it.
         self.tabifyDockWidget(self.docks["inspector"], self.docks["takes"])
         self.tabifyDockWidget(self.docks["takes"], self.docks["queue"])
+        self.tabifyDockWidget(self.docks["queue"], self.docks["markers"])
         self.docks["inspector"].raise_()
-        self.resizeDocks([self.docks["media"], self.docks["inspector"]], [240, 330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["storyboard"], self.docks["timeline"]], [190, 190],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["media"], self.docks["inspector"]], [220, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["timeline"]], [170], Qt.Orientation.Vertical)
+        self.docks["storyboard"].dockLocationChanged.connect(self.storyboard.set_area)
 
         self._build_menus()
         self._build_toolbar()
@@ -146,6 +170,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self._update_title()
         self._update_enabled()
+        self._restore_layout()
 
     # -- what tests and panels read ---------------------------------------------------------------
     @property
@@ -219,15 +244,17 @@ class MainWindow(QMainWindow):
         for k in ("save", "save_as"):
             file.addAction(a[k])
         file.addSeparator()
-        for k in ("import", "export"):
+        for k in ("import", "import_to_bin", "export"):
             file.addAction(a[k])
+        file.addSeparator()
+        file.addAction(a["project_settings"])
         file.addSeparator()
         file.addAction(a["quit"])
         edit = menu("edit")
         for k in ("undo", "redo"):
             edit.addAction(a[k])
         edit.addSeparator()
-        for k in ("split", "delete", "duplicate"):
+        for k in ("split", "delete", "duplicate", "move_earlier", "move_later"):
             edit.addAction(a[k])
         edit.addSeparator()
         for k in ("crossfade", "clear_transition"):
@@ -265,7 +292,10 @@ class MainWindow(QMainWindow):
                   "prev_boundary", "next_boundary"):
             play.addAction(a[k])
         play.addSeparator()
-        for k in ("mark_in", "mark_out", "go_in", "go_out", "loop", "add_marker"):
+        for k in ("mark_in", "mark_out", "go_in", "go_out", "loop"):
+            play.addAction(a[k])
+        play.addSeparator()
+        for k in ("add_marker", "edit_marker", "delete_marker", "next_marker", "prev_marker"):
             play.addAction(a[k])
         help_ = menu("help")
         help_.addAction(a["about"])
@@ -278,13 +308,16 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar.setIconSize(QSize(18, 18))
         for k in ("new", "open", "save", None, "undo", "redo", None, "import", "export", None, "split",
                   None, "play_pause", None, "zoom_out", "zoom_in"):
             if k is None:
                 self.toolbar.addSeparator()
             else:
                 self.toolbar.addAction(self.registry[k])
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        # In the menu bar's row, right of the menus: a row of its own would take 40 px from the viewer.
+        self.toolbar.setStyleSheet("QToolBar { border: none; padding: 0px; spacing: 1px; }")
+        self.menuBar().setCornerWidget(self.toolbar, Qt.Corner.TopRightCorner)
         self._apply_icons()
 
     def _apply_icons(self) -> None:
@@ -317,6 +350,8 @@ class MainWindow(QMainWindow):
         a["save"].triggered.connect(self.save)
         a["save_as"].triggered.connect(self.flow.save_as_dialog)
         a["import"].triggered.connect(self.imports.dialog)
+        a["import_to_bin"].triggered.connect(self.imports.bin_dialog)
+        a["project_settings"].triggered.connect(self.project_settings_dialog)
         a["export"].triggered.connect(self.export_dialog)
         a["quit"].triggered.connect(self.close)
         a["undo"].triggered.connect(d.undo_stack.undo)
@@ -327,6 +362,8 @@ class MainWindow(QMainWindow):
         a["split"].triggered.connect(self.commands.split_at_playhead)
         a["delete"].triggered.connect(self.commands.delete_selected)
         a["duplicate"].triggered.connect(self.commands.duplicate_selected)
+        a["move_earlier"].triggered.connect(lambda: self.commands.move_selected(-1))
+        a["move_later"].triggered.connect(lambda: self.commands.move_selected(1))
         a["crossfade"].triggered.connect(lambda: self.commands.set_transition_on_selected("crossfade"))
         a["clear_transition"].triggered.connect(lambda: self.commands.set_transition_on_selected("cut"))
         a["settings"].triggered.connect(self.settings_dialog)
@@ -350,7 +387,11 @@ class MainWindow(QMainWindow):
         a["go_in"].triggered.connect(lambda: self._seek(t.mark_in) if t.mark_in is not None else None)
         a["go_out"].triggered.connect(lambda: self._seek(t.mark_out) if t.mark_out is not None else None)
         a["loop"].toggled.connect(self._set_loop)
-        a["add_marker"].triggered.connect(t.add_marker)
+        a["add_marker"].triggered.connect(lambda: self.commands.add_marker())
+        a["edit_marker"].triggered.connect(lambda: self.commands.edit_marker(None, self))
+        a["delete_marker"].triggered.connect(lambda: self.commands.delete_marker())
+        a["next_marker"].triggered.connect(lambda: self._marker_jump(1))
+        a["prev_marker"].triggered.connect(lambda: self._marker_jump(-1))
         a["fullscreen"].toggled.connect(self.set_fullscreen)
         a["safe_area"].toggled.connect(self.viewer.set_safe_area)
         a["onion_skin"].toggled.connect(self.viewer.set_onion_skin)
@@ -363,6 +404,11 @@ class MainWindow(QMainWindow):
         a["zoom_fit"].triggered.connect(canvas.zoom_fit)
         self.playback.stateChanged.connect(self._on_play_state)
         self.viewer.canvas.painted.connect(self.playback.painted)
+        self.viewer.set_volume(self.settings.volume, self.settings.muted)
+        self.viewer.volumeChanged.connect(self._on_volume)
+        self.audio.deviceMissing.connect(lambda why: self.notify(
+            tr("No sound: {why}. Playback goes on without it.").format(why=why), 8000))
+        self.waveforms.ready.connect(canvas.waveform_ready)
         # generation
         g = self.generation
         st = self.studio
@@ -398,14 +444,20 @@ class MainWindow(QMainWindow):
         self.projects.changedOutside.connect(self.flow.on_changed_outside)
         # storyboard and timeline
         c = self.commands
-        self.storyboard_model.moveRequested.connect(c.move_shots)
-        self.storyboard_model.filesDropped.connect(self.import_files)
+        self.storyboard.moveRequested.connect(c.move_shots)
+        self.storyboard.filesDropped.connect(self.import_files)
+        self.bin.filesDropped.connect(self.imports.import_to_bin)
         self.storyboard.contextRequested.connect(self._storyboard_menu)
         self.storyboard.selectionIdsChanged.connect(m.selection.set)
         self.storyboard.doubleClicked.connect(self._storyboard_activated)
         canvas.seekRequested.connect(self._seek)
         canvas.shotClicked.connect(self._on_timeline_click)
         canvas.trimDrag.connect(self._on_trim_drag)
+        canvas.rollDrag.connect(self._on_roll_drag)
+        canvas.trimChanged.connect(self._show_trim)
+        canvas.moveRequested.connect(c.move_shots)
+        canvas.markerDrag.connect(c.marker_step)
+        canvas.markerEditRequested.connect(lambda marker_id: c.edit_marker(marker_id, self))
         canvas.transitionDrag.connect(c.transition_step)
         canvas.transitionEditRequested.connect(lambda shot_id: c.edit_transition(shot_id, self))
         canvas.contextRequested.connect(self._timeline_menu)
@@ -427,7 +479,8 @@ class MainWindow(QMainWindow):
         for key, m in self.menus.items():
             m.setTitle(titles[key])
         for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline")),
-                           ("inspector", tr("Shot")), ("takes", tr("Takes")), ("queue", tr("Queue"))):
+                           ("inspector", tr("Shot")), ("takes", tr("Takes")), ("queue", tr("Queue")),
+                           ("markers", tr("Markers"))):
             self.docks[key].setWindowTitle(title)
         for panel in (self.inspector, self.takes, self.queue_panel):
             panel.retranslate()
@@ -439,6 +492,9 @@ class MainWindow(QMainWindow):
         self.studio.on_playhead(self.transport.frame)
         self.toolbar.setWindowTitle(tr("Toolbar"))
         self.viewer.retranslate()
+        self.markers.retranslate()
+        self.bin_model.retranslate()
+        self.document.retranslate()
         self._update_undo_texts()
         self._update_title()
         self._update_info()
@@ -512,6 +568,24 @@ class MainWindow(QMainWindow):
     def check_startup_recovery(self) -> None:
         self.flow.check_startup_recovery()
 
+    LAYOUT_VERSION = 2  # a layout saved by another arrangement of the docks is not restored
+
+    def _restore_layout(self) -> None:
+        """The window's size and its docks' places and sizes as the user left them."""
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+        if self.settings.window_state:
+            self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()), self.LAYOUT_VERSION)
+            self.storyboard.set_area(self.dockWidgetArea(self.docks["storyboard"]))
+
+    def _remember_layout(self) -> None:
+        if self.isFullScreen() and self._fullscreen_state is not None:
+            state = self._fullscreen_state
+        else:
+            state = self.saveState(self.LAYOUT_VERSION)
+        self.settings.window_state = bytes(state.toBase64()).decode()
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+
     def _save_settings(self) -> None:
         try:
             self.settings.save()
@@ -522,6 +596,7 @@ class MainWindow(QMainWindow):
         if not self._closing_ok and not self.maybe_save():
             event.ignore()
             return
+        self._remember_layout()
         self.playback.pause()
         self.proxies.cancel()
         if self.document.project is not None and not self.document.dirty:
@@ -536,6 +611,8 @@ class MainWindow(QMainWindow):
         self.document.blockSignals(True)
         QApplication.instance().removeEventFilter(self._key_hold)
         self.autosave.timer.stop()
+        self.audio.stop()
+        self.waveforms.stop()
         self.server.stop()
         self.thumbnails.stop()
         self.engine.stop()
@@ -545,27 +622,33 @@ class MainWindow(QMainWindow):
     # refresh from the editor model: each view repaints what the refresh names
     def _on_opened(self) -> None:
         project = self.document.project
-        self.bin_model.clear()
         if project is not None:
             self.viewer.project_size = tuple(project.size)
             self.server.set_source_for(self._proxy_source(project))
-            self._add_to_bin(self.model.shots)
         self.server.set_plan(self.model.plan)
+        self.audio.set_cut(self.model.plan, self.model.audio)
         self._refresh_timeline()
         self.viewer.set_shots(self.model.shots)
         self.viewer.request()
         self.timeline.canvas.zoom_fit()
         if project is not None:
             self.ensure_proxies()
+        self._update_title()
         self._update_info()
         self._update_enabled()
 
     def _on_change(self, refresh) -> None:
         self.server.set_plan(self.model.plan)
+        self.audio.set_cut(self.model.plan, self.model.audio)
         self._refresh_timeline()
         if refresh.takes or refresh.order:
             self.viewer.set_shots(self.model.shots)
-            self._add_to_bin([self.model.shot(i) for i in refresh.takes if self.model.shot(i) is not None])
+        if refresh.project:
+            # A new name, size, rate or fit: the title, the status line and the preview's size.
+            self.viewer.project_size = tuple(self.model.project.size)
+            self._update_title()
+            self._update_info()
+            self.timeline.canvas.zoom_fit()
         self.viewer.request()
         if refresh.order:
             self._update_info()
@@ -578,14 +661,9 @@ class MainWindow(QMainWindow):
             return
         mixes = [(mx.start, mx.frames, mx.kind, mx.b.shot_id) for mx in plan.mixes]
         self.timeline.canvas.set_data(TimelineData(self.model.project.fps, plan.frames, self.model.shots, mixes,
-                                                   self.model.audio, status=self.model.status,
-                                                   jobs=self.model.jobs, seams=self.continuity.marks()))
-
-    def _add_to_bin(self, shots) -> None:
-        for shot in shots:
-            for take in shot.takes:
-                if take.kind == "imported" and take.path is not None:
-                    self.bin_model.add(Path(take.path))
+                                                   self.model.audio, self.model.markers, status=self.model.status,
+                                                   jobs=self.model.jobs, seams=self.continuity.marks(),
+                                                   waveform=self.waveforms.get))
 
     @staticmethod
     def _proxy_source(project):
@@ -617,12 +695,17 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls() or event.mimeData().hasFormat(MEDIA_MIME):
-            event.acceptProposedAction()
+            event.setDropAction(Qt.DropAction.CopyAction)  # never "move": the user's file stays put
+            event.accept()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
         paths = dropped_paths(event.mimeData())
         if paths:
-            event.acceptProposedAction()
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
             self.import_files(paths, len(self.model.shots))
 
     # ------------------------------------------------------------------------------------------
@@ -671,10 +754,9 @@ class MainWindow(QMainWindow):
         if on == self.isFullScreen() and (self._fullscreen_state is not None) == on:
             return
         if on:
-            self._fullscreen_state = self.saveState()
+            self._fullscreen_state = self.saveState(self.LAYOUT_VERSION)
             for dock in self.docks.values():
                 dock.hide()
-            self.toolbar.hide()
             self.menuBar().hide()
             self.statusBar().hide()
             self.viewer.bar.hide()
@@ -682,11 +764,10 @@ class MainWindow(QMainWindow):
         else:
             self.showNormal()
             self.menuBar().show()
-            self.toolbar.show()
             self.statusBar().show()
             self.viewer.bar.show()
             if self._fullscreen_state is not None:
-                self.restoreState(self._fullscreen_state)
+                self.restoreState(self._fullscreen_state, self.LAYOUT_VERSION)
             self._fullscreen_state = None
         self.registry["fullscreen"].blockSignals(True)
         self.registry["fullscreen"].setChecked(on)
@@ -713,6 +794,37 @@ class MainWindow(QMainWindow):
     def _on_trim_drag(self, shot_id: str, side: str, step: int, key) -> None:
         if self.commands.trim_step(shot_id, side, step, key):
             self.timeline.canvas.trim_accepted(step)
+
+    def _on_roll_drag(self, earlier_id: str, later_id: str, step: int, key) -> None:
+        if self.commands.roll_step(earlier_id, later_id, step, key):
+            self.timeline.canvas.trim_accepted(step)
+
+    def _show_trim(self) -> None:
+        """While a cut is trimmed the viewer shows the frame at the edit (the later shot's new first
+        frame, or the earlier shot's new last frame) with the edge and how far it moved."""
+        state = self.timeline.canvas.trim_state()
+        shot = self.model.shot(state["shot"]) if state is not None else None
+        if shot is None:
+            self.viewer.show_trim(None, None)
+            return
+        delta = state["applied"]
+        if state["mode"] == "roll":
+            frame, text = shot.start, tr("Roll {delta:+d} frames")
+        elif state["side"] == "in":
+            frame, text = shot.start, tr("Head {delta:+d} frames")
+        else:
+            frame, text = max(shot.start, shot.end - 1), tr("Tail {delta:+d} frames")
+        detail = tr("“{name}” is now {frames} frames ({length})").format(
+            name=shot.name, frames=shot.frames, length=duration_text(shot.frames, self.transport.rate))
+        self.viewer.show_trim(frame, text.format(delta=delta) + "\n" + detail)
+
+    def _marker_jump(self, direction: int) -> None:
+        self.playback.pause()
+        self.commands.go_to_marker(direction)
+
+    def _on_volume(self, volume: int, muted: bool) -> None:
+        self.settings.volume, self.settings.muted = volume, muted
+        self.audio.set_volume(volume / 100, muted)
 
     def _storyboard_activated(self, index) -> None:
         if 0 <= index.row() < len(self.model.shots):
@@ -756,6 +868,23 @@ class MainWindow(QMainWindow):
         dialog.exec()
         self.export_dialog_widget = None
 
+    def project_settings_dialog(self) -> None:
+        from desktop.views.project_dialog import ProjectSettingsDialog
+
+        project = self.document.project
+        if project is None:
+            return
+        self.playback.pause()
+        dialog = ProjectSettingsDialog(project, self)
+        self.project_settings_widget = dialog
+        try:
+            if dialog.exec():
+                edit = dialog.edit()
+                if edit is not None:
+                    self.document.apply(edit, Label("Change Project Settings"))
+        finally:
+            self.project_settings_widget = None
+
     def settings_dialog(self) -> None:
         from desktop.views.settings_dialog import SettingsDialog
 
@@ -778,8 +907,9 @@ class MainWindow(QMainWindow):
         conflicts = self.registry.conflicts()
         if conflicts:
             key, first, second = conflicts[0]
-            self.notify(tr("The key {key} is used by two commands ({a}, {b}); change one in "
-                                            "Settings › Keyboard").format(key=key, a=first, b=second), 10000)
+            self.notify(tr("The key {key} is used by two commands (“{a}” and “{b}”); change one in "
+                           "Settings › Keyboard").format(key=key, a=self.registry.name(first),
+                                                         b=self.registry.name(second)), 10000)
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -787,13 +917,20 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def about(self) -> None:
+        from PySide6 import __version__ as pyside
+        from PySide6.QtCore import qVersion
+
         from desktop import __version__
 
-        QMessageBox.about(self, tr("About Shotloom"), tr(
+        self.about_box = box = QMessageBox(QMessageBox.Icon.NoIcon, tr("About Shotloom"), tr(
             "<b>Shotloom</b> {version}<br>A local AI video studio: storyboard, timeline and a frame-exact "
-            "viewer over a local generation engine.<br><br>Qt {qt} · Python {py}").format(
-                version=__version__, qt=QApplication.instance().applicationVersion() or "6",
-                py=platform.python_version()))
+            "viewer over a local generation engine.<br><br>Qt {qt} · PySide6 {pyside} · Python {py}").format(
+                version=__version__, qt=qVersion(), pyside=pyside, py=platform.python_version()),
+            QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.exec()
+        self.about_box = None
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

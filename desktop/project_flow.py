@@ -21,6 +21,8 @@ class ProjectFlow(QObject):
         super().__init__(window)
         self.window = window
         self.recovery_dialog = None
+        self.new_project_widget = None
+        self.demo_task = None
         self.reload_box = None
         self.reload_button = None
         self.changed_outside_box = None
@@ -94,11 +96,19 @@ class ProjectFlow(QObject):
         return True
 
     def new_project_dialog(self) -> None:
+        """Name, folder, frame size and rate (presets or custom, checked as they are typed)."""
+        from desktop.views.project_dialog import NewProjectDialog
+
         folder = theme.projects_folder()
-        path, _ = QFileDialog.getSaveFileName(self.window, tr("New Project"), str(folder / "Untitled.shotloom"),
-                                              tr("Shotloom projects (*.shotloom)"))
-        if path:
-            self.new_project(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        dialog = NewProjectDialog(folder, self.window)
+        self.new_project_widget = dialog
+        try:
+            if dialog.exec():
+                size, fps = dialog.format.values()
+                self.new_project(dialog.path(), fps=fps, size=size)
+        finally:
+            self.new_project_widget = None
 
     def ensure_project(self) -> bool:
         """Drops and imports into an empty window go into a new untitled project."""
@@ -117,6 +127,11 @@ class ProjectFlow(QObject):
 
     def save(self) -> bool:
         if self.window.document.project is None:
+            return True
+        if not self.window.document.dirty:
+            # Nothing changed since the last save: writing the same document again would only
+            # replace the backups with copies of it.
+            self.window.notify(tr("No changes to save"), 3000)
             return True
         try:
             self.window.projects.save()
@@ -200,6 +215,69 @@ class ProjectFlow(QObject):
         self.window.transport.seek(frame)
         self.window.notify(tr("Reloaded {path}").format(path=path), 6000)
         return True
+
+    # -- the demo --------------------------------------------------------------------------------
+    def open_demo(self, folder: Path, **footage) -> None:
+        """Open the demo project, making its footage first (in the background, with progress in
+        the viewer and the status bar) when it does not exist yet. The window is usable meanwhile.
+        `footage` (size, seconds) goes to engine.demo.make_demo_project."""
+        from PySide6.QtWidgets import QProgressBar
+
+        from desktop.services.background import BackgroundTask
+
+        bundle = Path(folder) / "demo.shotloom"
+        if (bundle / "project.otio").exists():
+            self.open_project(bundle)
+            return
+
+        def make(task):
+            from engine.demo import make_demo_project
+
+            task.report(0, 3, "footage")
+            return make_demo_project(Path(folder), progress=task.report, **footage)
+
+        win = self.window
+        bar = QProgressBar(win)
+        bar.setObjectName("demoProgress")
+        bar.setMaximumWidth(180)
+        bar.setRange(0, 3)
+        win.statusBar().addPermanentWidget(bar)
+        task = BackgroundTask(make, "demo", self)
+        self.demo_task = task
+
+        def show(done: int, total: int, eta: str) -> None:
+            bar.setRange(0, max(total, 1))
+            bar.setValue(done)
+            text = tr("Making the demo footage ({n} of {total})…").format(n=min(done + 1, total), total=total)
+            if eta:
+                text += "  " + tr("about {eta} left").format(eta=eta)
+            win.viewer.canvas.empty_text = text
+            win.viewer.canvas.update()
+            win.notify(text, 0)
+
+        def finish() -> None:
+            win.statusBar().removeWidget(bar)
+            bar.deleteLater()
+            win.viewer.retranslate()
+            win.statusBar().clearMessage()
+            self.demo_task = None
+
+        def done(path) -> None:
+            finish()
+            if win.document.project is None:
+                self.open_project(path)
+            else:
+                win.notify(tr("The demo project is ready: {path}").format(path=path), 10000)
+
+        def failed(message: str) -> None:
+            finish()
+            QMessageBox.warning(win, tr("Demo"), tr("The demo could not be made: {why}").format(why=message))
+
+        task.progress.connect(show)
+        task.succeeded.connect(done)
+        task.failed.connect(failed)
+        show(0, 3, "")
+        task.start()
 
     def fill_recent(self) -> None:
         self.window.recent_menu.clear()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
-from desktop.i18n import tr
+from desktop.i18n import Label, tr
 
 
 class StudioUi(QObject):
@@ -106,7 +106,7 @@ class StudioUi(QObject):
             return
         spec = (take.recipe or {}).get(SPEC_KEY)
         if spec is not None and (shot.recipe or {}).get(SPEC_KEY) != spec:
-            self.window.document.apply(SetRecipe(shot.id, {**(shot.recipe or {}), SPEC_KEY: spec}), tr("Replay Recipe"))
+            self.window.document.apply(SetRecipe(shot.id, {**(shot.recipe or {}), SPEC_KEY: spec}), Label("Replay Recipe"))
         if self.window.generation.generate([self.window.model.shot(shot_id)]):
             self.replays[shot_id] = take.path
 

@@ -20,9 +20,11 @@ class EditCommand(QUndoCommand):
     """A step of the project's history. Made after the step's edit was applied (a refused edit never
     reaches the stack) or loaded from the saved history, so the stack's first redo() does nothing."""
 
-    def __init__(self, project: Any, text: str, merge_key: Hashable | None = None, *, merged: bool = False,
+    def __init__(self, project: Any, text: Any, merge_key: Hashable | None = None, *, merged: bool = False,
                  on_error: Callable[[str], None] | None = None) -> None:
-        super().__init__(text)
+        """`text` is the step's name: a str, or a desktop.i18n.Label that follows the UI's language."""
+        super().__init__(str(text))
+        self.label = text
         self.project = project
         self.merge_key = merge_key
         self.merged = merged
@@ -49,6 +51,9 @@ class EditCommand(QUndoCommand):
         except ShotloomError as exc:  # the document refused (changed from outside): say so, change nothing
             if self.on_error is not None:
                 self.on_error(str(exc))
+
+    def retranslate(self) -> None:
+        self.setText(str(self.label))
 
     def id(self) -> int:
         return MERGE_ID if self.merge_key is not None else -1

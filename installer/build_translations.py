@@ -23,7 +23,7 @@ def ui_strings() -> list[str]:
     for path in sorted((ROOT / "desktop").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tr", "Label")
                     and node.args and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)):
                 seen.setdefault(node.args[0].value, None)
@@ -32,6 +32,14 @@ def ui_strings() -> list[str]:
 
     for _key, label in TRANSITIONS:
         seen.setdefault(label, None)
+    # The engine's refusals as the editor shows them, and the undo steps of recipe fields.
+    from desktop.error_text import ERRORS
+    from desktop.views.inspector import CHANGES
+
+    for _pattern, template in ERRORS:
+        seen.setdefault(template, None)
+    for text in CHANGES.values():
+        seen.setdefault(text, None)
     return list(seen)
 
 

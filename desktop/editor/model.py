@@ -34,6 +34,12 @@ class Refresh:
     takes: frozenset[str] = frozenset()
     """Shots whose takes (or active take) changed."""
     audio: bool = False
+    markers: bool = False
+    """The timeline's markers changed."""
+    bin: bool = False
+    """The media bin (imported files, loose takes) changed."""
+    project: bool = False
+    """The project's own settings changed (name, rate, size, fit)."""
     revision: int = 0
 
     @property
@@ -79,6 +85,9 @@ class _State:
     by_id: dict = field(default_factory=dict)
     audio: list = field(default_factory=list)
     plan: Any = None
+    markers: list = field(default_factory=list)
+    bin: list = field(default_factory=list)
+    settings: tuple = ()
 
 
 def _placed(info, start: int, index: int):
@@ -115,6 +124,22 @@ class EditorModel:
     @property
     def audio(self) -> list:
         return self._state.audio
+
+    @property
+    def markers(self) -> list:
+        """The timeline's markers (MarkerInfo) in timeline order."""
+        return self._state.markers
+
+    @property
+    def bin(self) -> list:
+        """The media bin's files (BinItemInfo)."""
+        return self._state.bin
+
+    def marker(self, marker_id: str):
+        return next((m for m in self._state.markers if m.id == marker_id), None)
+
+    def marker_at(self, frame: int):
+        return next((m for m in self._state.markers if m.frame == frame), None)
 
     def shot(self, shot_id: str):
         return self._state.by_id.get(shot_id)
@@ -166,7 +191,7 @@ class EditorModel:
         self._reload()
         self.selection.retain(set(self._state.by_id))
         self._after(Refresh("reload", frozenset(self._state.by_id), order=True, timing=True,
-                            takes=frozenset(self._state.by_id), audio=True))
+                            takes=frozenset(self._state.by_id), audio=True, markers=True, bin=True, project=True))
 
     def _reload(self) -> None:
         project = self.project
@@ -174,7 +199,8 @@ class EditorModel:
             self._state = _State()
             return
         shots = project.shots()
-        self._state = _State(shots, {s.id: s for s in shots}, project.audio_clips(), None)
+        self._state = _State(shots, {s.id: s for s in shots}, project.audio_clips(), None, _markers(project),
+                             _bin(project), _settings(project))
         self._state.plan = self._make_plan()
 
     def _make_plan(self):
@@ -185,11 +211,22 @@ class EditorModel:
             spans.append(Span(shot.start, shot.frames, shot.id, shot.name, shot.media_path, shot.source_in))
             if shot.transition_in is not None:
                 transitions[shot.id] = (shot.transition_in.kind, shot.transition_in.frames)
-        return make_plan(self.project.fps, self.project.size, spans, transitions)
+        return make_plan(self.project.fps, self.project.size, spans, transitions, getattr(self.project, "fit", "fit"))
 
     # -- edits -------------------------------------------------------------------------------
     def _on_change(self, change: Any) -> None:
         state = self._state
+        settings = _settings(self.project)
+        if change.kind == "restore_timeline" or settings[:1] != state.settings[:1]:
+            # A new frame rate re-timed every shot, transition, audio clip and marker.
+            self._reload()
+            self.selection.retain(set(self._state.by_id))
+            for gone in set(self.jobs) - set(self._state.by_id):
+                del self.jobs[gone]
+            self._after(Refresh(change.kind, frozenset(self._state.by_id), order=True, timing=True,
+                                takes=frozenset(self._state.by_id), audio=True, markers=True, bin=True,
+                                project=True, revision=change.revision))
+            return
         touched = set(change.shot_ids)
         found = scan(self.project, touched)
         if any(i not in found.infos and i not in state.by_id for i in found.order):
@@ -225,17 +262,31 @@ class EditorModel:
             shots.append(info)
             by_id[shot_id] = info
             start += frames
-        audio = bool(touched - set(by_id) - set(state.by_id)) or "audio" in change.kind
+        # Ids that are not shots belong to audio clips, markers or media bin items: read those again
+        # (cheap) and say which changed.
+        others = bool(touched - set(by_id) - set(state.by_id)) or change.kind in ("composite", "keep_loose_take",
+                                                                                   "drop_loose_take")
+        audio = markers = in_bin = False
+        if others or "audio" in change.kind:
+            fresh = self.project.audio_clips()
+            audio, state.audio = fresh != state.audio, fresh
+        if others or "marker" in change.kind:
+            fresh = _markers(self.project)
+            markers, state.markers = fresh != state.markers, fresh
+        if others or "bin" in change.kind:
+            fresh = _bin(self.project)
+            in_bin, state.bin = fresh != state.bin, fresh
+        in_bin = in_bin or bool(takes) or order or "loose" in change.kind
+        project = settings != state.settings
+        state.settings = settings
         state.shots, state.by_id = shots, by_id
-        if audio:
-            state.audio = self.project.audio_clips()
         state.plan = self._make_plan()
         if order:
             self.selection.retain(set(by_id))
             for gone in set(self.jobs) - set(by_id):
                 del self.jobs[gone]
         self._after(Refresh(change.kind, frozenset(rows), order=order, timing=timing, takes=frozenset(takes),
-                            audio=audio, revision=change.revision))
+                            audio=audio, markers=markers, bin=in_bin, project=project, revision=change.revision))
 
     def _after(self, refresh: Refresh) -> None:
         self.transport.rate = self.project.fps
@@ -255,3 +306,18 @@ class EditorModel:
                 return
             self.jobs[shot_id] = state
         self.jobsChanged.emit([shot_id])
+
+
+def _markers(project: Any) -> list:
+    read = getattr(project, "markers", None)
+    return list(read()) if callable(read) else []
+
+
+def _bin(project: Any) -> list:
+    read = getattr(project, "bin_items", None)
+    return list(read()) if callable(read) else []
+
+
+def _settings(project: Any) -> tuple:
+    """(rate, size, fit, name): the rate first (a change of rate re-times everything)."""
+    return (project.fps, tuple(project.size), getattr(project, "fit", "fit"), project.name)

@@ -1,4 +1,5 @@
-"""Playhead, in/out points, loop and markers: editor state that is not part of the document."""
+"""Playhead, in/out points and loop: editor state that is not part of the document (markers are:
+they are project edits, see EditorModel.markers)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ from desktop.editor.events import Event
 class Transport:
     def __init__(self) -> None:
         self.frameChanged = Event()  # (frame)
-        self.rangeChanged = Event()  # in/out/loop/markers
+        self.rangeChanged = Event()  # in/out/loop
         self.frame = 0
         self.length = 0
         self.rate = Fraction(24)
         self.mark_in: int | None = None
         self.mark_out: int | None = None
         self.loop = False
-        self.markers: list[int] = []
 
     def reset(self, length: int, rate: Fraction) -> None:
         self.length = length
         self.rate = rate
         self.mark_in = self.mark_out = None
-        self.markers = []
         self.frame = 0
         self.rangeChanged.emit()
         self.frameChanged.emit(0)
@@ -34,7 +33,6 @@ class Transport:
             self.mark_in = None
         if self.mark_out is not None and self.mark_out >= length:
             self.mark_out = None
-        self.markers = [m for m in self.markers if m < length]
         self.rangeChanged.emit()
         self.seek(self.frame)
 
@@ -71,8 +69,3 @@ class Transport:
         if self.mark_in is not None and self.mark_in > self.frame:
             self.mark_in = None
         self.rangeChanged.emit()
-
-    def add_marker(self) -> None:
-        if self.frame not in self.markers:
-            self.markers = sorted(self.markers + [self.frame])
-            self.rangeChanged.emit()

@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from desktop.editor.model import EditorModel
+from desktop.error_text import error_text
+from desktop.i18n import Label
 from desktop.undo import EditCommand
 from engine.errors import ShotloomError
 
@@ -62,7 +64,8 @@ class Document(QObject):
         entries, index = load_undo_steps(project)
         commands = []
         for entry in entries:
-            command = EditCommand(project, entry.label, on_error=self.editRefused.emit)
+            # Steps the editor made are recorded in English: shown in the UI's language when known.
+            command = EditCommand(project, Label(entry.label), on_error=self.editRefused.emit)
             command.loading = True
             self.undo_stack.push(command)
             commands.append(command)
@@ -77,15 +80,17 @@ class Document(QObject):
         self.dirtyChanged.emit(self.dirty)
 
     # -- editing ---------------------------------------------------------------------------
-    def apply(self, edit: Any, text: str, merge_key: Hashable | None = None) -> bool:
-        """Apply one edit as one undo step (or merged into the previous step with the same key)."""
+    def apply(self, edit: Any, text: Any, merge_key: Hashable | None = None) -> bool:
+        """Apply one edit as one undo step (or merged into the previous step with the same key).
+        `text` names the step: a Label (it follows the UI's language) or a translated str."""
         if self.project is None:
             return False
         self.merging = merge_key is not None
         try:
-            self.project.apply(edit, label=text.replace("&", ""), merge_key=merge_key)
+            label = text.english() if isinstance(text, Label) else str(text)
+            self.project.apply(edit, label=label.replace("&", ""), merge_key=merge_key)
         except ShotloomError as exc:
-            self.editRefused.emit(str(exc))
+            self.editRefused.emit(error_text(str(exc)))
             return False
         finally:
             self.merging = False
@@ -93,6 +98,13 @@ class Document(QObject):
         self.undo_stack.push(EditCommand(self.project, text, merge_key, merged=merged,
                                          on_error=self.editRefused.emit))
         return True
+
+    def retranslate(self) -> None:
+        """The undo steps' names in the UI's language (after it changed)."""
+        for i in range(self.undo_stack.count()):
+            command = self.undo_stack.command(i)
+            if isinstance(command, EditCommand):
+                command.retranslate()
 
     def mark_dirty(self) -> None:
         """Unsaved changes that are not an undo step (a project reloaded from disk keeps none)."""

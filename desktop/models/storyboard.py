@@ -1,8 +1,8 @@
 """The storyboard's list model: one row per shot, in timeline order, following the editor model
 (a reorder resets it; any other edit repaints only the rows its change names).
 
-Dragging cards produces a `moveRequested` (the document applies MoveShot edits); files dropped
-from the file manager produce `filesDropped`. The model itself never changes the project.
+It gives dragged cards their data (`mimeData`: the shots' ids); the view handles drops. The model
+itself never changes the project.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt
 from PySide6.QtGui import QImage
 
 SHOT_MIME = "application/x-shotloom-shot-ids"
@@ -23,9 +23,6 @@ JobRole = Qt.ItemDataRole.UserRole + 4  # JobState of a shot being generated, or
 
 
 class StoryboardModel(QAbstractListModel):
-    moveRequested = Signal(list, int)  # shot ids, destination row (before the drop)
-    filesDropped = Signal(list, int)  # paths, destination row
-
     def __init__(self, editor, thumbnails, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor  # EditorModel
@@ -99,42 +96,16 @@ class StoryboardModel(QAbstractListModel):
         return None
 
     def flags(self, index: QModelIndex):
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        base = Qt.ItemFlag.ItemIsEnabled
         if index.isValid():
             return base | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
         return base
 
-    def supportedDropActions(self):
-        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
-
-    def supportedDragActions(self):
-        return Qt.DropAction.MoveAction
-
     def mimeTypes(self) -> list[str]:
-        return [SHOT_MIME, MEDIA_MIME, "text/uri-list"]
+        return [SHOT_MIME]
 
     def mimeData(self, indexes) -> QMimeData:
         rows = sorted({i.row() for i in indexes if i.isValid()})
         mime = QMimeData()
         mime.setData(SHOT_MIME, json.dumps([self.shots[r].id for r in rows]).encode())
         return mime
-
-    def canDropMimeData(self, data, action, row, column, parent) -> bool:
-        return data.hasFormat(SHOT_MIME) or data.hasFormat(MEDIA_MIME) or data.hasUrls()
-
-    def dropMimeData(self, data, action, row, column, parent) -> bool:
-        if row < 0:
-            row = parent.row() if parent.isValid() else len(self.shots)
-        if data.hasFormat(SHOT_MIME):
-            ids = json.loads(bytes(data.data(SHOT_MIME)).decode())
-            self.moveRequested.emit(ids, row)
-            # False: the view must not remove the dragged rows; the project edit moves them.
-            return False
-        paths = []
-        if data.hasFormat(MEDIA_MIME):
-            paths = json.loads(bytes(data.data(MEDIA_MIME)).decode())
-        elif data.hasUrls():
-            paths = [u.toLocalFile() for u in data.urls() if u.isLocalFile()]
-        if paths:
-            self.filesDropped.emit(paths, row)
-        return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -121,7 +122,8 @@ def recover_as_copy(info: Autosave) -> Path:
 
     original = info.project_path
     parent = original.parent
-    stem = original.name.removesuffix(".shotloom")
+    # A copy of a recovered copy is "NAME (recovered 2)", never "NAME (recovered) (recovered)".
+    stem = re.sub(r" \(recovered(?: \d+)?\)$", "", original.name.removesuffix(".shotloom"))
     target = parent / f"{stem} (recovered).shotloom"
     n = 2
     while target.exists():

@@ -88,6 +88,15 @@ class BackgroundTask(QObject):
 
     def _run(self) -> None:
         try:
+            self._work()
+        except RuntimeError as exc:
+            # The task's owner (a window being closed) was deleted while it ran: nobody is left to
+            # tell. Anything else is a bug and is raised.
+            if "deleted" not in str(exc):
+                raise
+
+    def _work(self) -> None:
+        try:
             self.result = self.fn(self)
         except Canceled:
             self.canceled.emit()

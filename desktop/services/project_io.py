@@ -44,6 +44,21 @@ def _file_stamp(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+def retitle(bundle: Path, name: str | None = None) -> None:
+    """Give the project in `bundle` the name of its folder (a copy keeps the original's name
+    otherwise, and its window title would say so)."""
+    from engine.project import Project, RenameProject
+
+    name = name or Path(bundle).name.removesuffix(".shotloom")
+    project = Project.open(bundle, writer=WRITER)
+    try:
+        if project.name != name:
+            project.apply(RenameProject(name))
+            project.save()
+    finally:
+        project.close()
+
+
 class ProjectService(QObject):
     changedOutside = Signal(Path)  # the project file, changed by another program
 
@@ -144,7 +159,9 @@ class ProjectService(QObject):
         if path.exists():
             raise ProjectError(f"{path} already exists; pick another name")
         # The engine's Save As: a partial folder published whole; it sweeps what killed ones left.
-        return project.save_copy(path)
+        saved = project.save_copy(path)
+        retitle(saved)
+        return saved
 
     # -- recovery ----------------------------------------------------------------------------
     @staticmethod
@@ -159,7 +176,9 @@ class ProjectService(QObject):
 
     @staticmethod
     def recover_as_copy(info) -> Path:
+        """The recovered work as a copy beside the original, named (and titled) "NAME (recovered)"."""
         copy = autosave_mod.recover_as_copy(info)
+        retitle(copy)
         autosave_mod.discard(info.project_id)
         return copy
 

@@ -1,7 +1,7 @@
 """User settings (theme, language, cache size, keymap, recent projects) stored as JSON.
 
 A plain dataclass with explicit checks rather than a pydantic model: importing pydantic costs
-~0.2-0.4 s, a third of the editor's cold-start budget, and this file has seven fields that the
+~0.2-0.4 s, a third of the editor's cold-start budget, and this file has a dozen fields that the
 editor itself writes. A damaged file or a bad value falls back to the default, field by field.
 """
 
@@ -34,6 +34,10 @@ CHECKS = {
     "proxies": lambda v: isinstance(v, bool),
     "engine_autostart": lambda v: isinstance(v, bool),
     "models_offered": lambda v: isinstance(v, bool),
+    "volume": lambda v: _int_in(v, 0, 100),
+    "muted": lambda v: isinstance(v, bool),
+    "window_state": lambda v: isinstance(v, str) and len(v) < 65536,
+    "window_geometry": lambda v: isinstance(v, str) and len(v) < 4096,
 }
 
 
@@ -49,6 +53,10 @@ class Settings:
     proxies: bool = True  # build all-intra preview proxies of imported video
     engine_autostart: bool = True  # start the generation engine's worker when the editor starts
     models_offered: bool = False  # the first-run models dialog was shown
+    volume: int = 80  # the viewer's sound, 0..100
+    muted: bool = False
+    window_state: str = ""  # the docks' places and sizes (QMainWindow.saveState, base64)
+    window_geometry: str = ""  # the window's size and place (base64)
 
     @staticmethod
     def file() -> Path:

@@ -1,5 +1,6 @@
-"""Export dialog: preset, range (whole cut or in/out), output path, progress with ETA, cancel,
-and opening the folder afterwards."""
+"""Export dialog: a video preset (range: whole cut or in/out) or the timeline for another editor
+(OpenTimelineIO, Final Cut Pro XML, CMX 3600 EDL, through OpenTimelineIO's adapters), output path,
+progress with ETA, cancel, and opening the folder afterwards."""
 
 from __future__ import annotations
 
@@ -41,16 +42,25 @@ PRESET_LABELS = {
 }
 
 
+TIMELINES = {"otio": ".otio", "fcp_xml": ".xml", "edl": ".edl"}
+"""Timeline formats by the extension engine.project.otio_io writes them under."""
+
+
+def timeline_labels() -> dict[str, str]:
+    return {"otio": tr("Timeline: OpenTimelineIO (.otio)"), "fcp_xml": tr("Timeline: Final Cut Pro XML (.xml)"),
+            "edl": tr("Timeline: CMX 3600 EDL (.edl, picture only)")}
+
+
 def presets() -> list[tuple[str, str]]:
     from engine.media import PRESETS
 
-    return [(name, PRESET_LABELS.get(name, name)) for name in PRESETS]
+    return [(name, PRESET_LABELS.get(name, name)) for name in PRESETS] + list(timeline_labels().items())
 
 
 def extension(preset: str) -> str:
     from engine.media import PRESETS
 
-    return PRESETS[preset].extension
+    return TIMELINES[preset] if preset in TIMELINES else PRESETS[preset].extension
 
 
 class ExportDialog(QDialog):
@@ -69,7 +79,6 @@ class ExportDialog(QDialog):
         self.preset = QComboBox(self)
         for name, label in presets():
             self.preset.addItem(label, name)
-        self.preset.currentIndexChanged.connect(self._fix_extension)
 
         self.whole = QRadioButton(self)
         self.in_out = QRadioButton(self)
@@ -128,6 +137,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.retranslate()
+        self.preset.currentIndexChanged.connect(self._fix_extension)
+        self.whole.toggled.connect(lambda _on: self._show_ready())
 
     def retranslate(self) -> None:
         self.preset_label.setText(tr("Format:"))
@@ -144,7 +155,23 @@ class ExportDialog(QDialog):
                 start=timecode(a, rate), end=timecode(b, rate)))
         self.browse.setText(tr("Browse…"))
         self.open_after.setText(tr("Open the folder when done"))
-        self.status.setText(tr("Ready to export {frames} frames.").format(frames=self.transport.length))
+        self._show_ready()
+
+    def is_timeline(self) -> bool:
+        return self.current_preset() in TIMELINES
+
+    def _show_ready(self) -> None:
+        if self.job is not None and self.job.running:
+            return
+        if self.is_timeline():
+            shots = len(self.project.shots()) if self.project is not None else 0
+            self.status.setText(tr("Writes the timeline ({n} shots) for another editor; the media stays where "
+                                   "it is.").format(n=shots))
+            return
+        first, end = self.frame_range() or (0, self.transport.length)
+        frames = end - first
+        self.status.setText(tr("Ready to export {frames} frames ({length}).").format(
+            frames=frames, length=timecode(frames, self.transport.rate)))
 
     def current_preset(self) -> str:
         return self.preset.currentData()
@@ -157,6 +184,11 @@ class ExportDialog(QDialog):
         return a, b + 1  # the out point is the last frame shown, inclusive
 
     def _fix_extension(self) -> None:
+        timeline = self.is_timeline()
+        has_range = self.transport.mark_in is not None or self.transport.mark_out is not None
+        self.whole.setEnabled(not timeline)
+        self.in_out.setEnabled(not timeline and has_range)
+        self._show_ready()
         ext = extension(self.current_preset())
         path = Path(self.path.text())
         if ext:
@@ -179,12 +211,16 @@ class ExportDialog(QDialog):
         if self.job is not None and self.job.running:
             return
         out = Path(self.path.text()).expanduser()
+        timeline = self.is_timeline()
+        if timeline and out.suffix.lower() != extension(self.current_preset()):
+            out = out.with_suffix(extension(self.current_preset()))
         try:  # never over a file the project reads, nor into a bundle (the engine's one check)
-            check_output(self.project, out, self.current_preset())
+            check_output(self.project, out, None if timeline else self.current_preset())
         except ShotloomError as exc:
             self.status.setText(tr("Export failed: {message}").format(message=str(exc)))
             return
-        self.job = ExportJob(self.project, out, self.current_preset(), self.frame_range(), self)
+        self.job = ExportJob(self.project, out, None if timeline else self.current_preset(),
+                             None if timeline else self.frame_range(), self)
         self.job.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.job.succeeded.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self.job.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
@@ -199,7 +235,10 @@ class ExportDialog(QDialog):
         for w in (self.preset, self.whole, self.in_out, self.path, self.browse, self.export_button):
             w.setEnabled(not running)
         if not running:
-            self.in_out.setEnabled(self.transport.mark_in is not None or self.transport.mark_out is not None)
+            timeline = self.is_timeline()
+            self.whole.setEnabled(not timeline)
+            self.in_out.setEnabled(not timeline and (self.transport.mark_in is not None
+                                                      or self.transport.mark_out is not None))
         self.cancel_button.setText(tr("Cancel") if running else tr("Close"))
 
     def _on_progress(self, done: int, total: int, eta: str) -> None:

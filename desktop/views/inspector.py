@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import Label, tr
 from desktop.services.models import model_label
 
 TASKS = ("text_to_video", "image_to_video", "extend", "bridge", "long_take")
@@ -71,6 +71,14 @@ class _PromptEdit(QPlainTextEdit):
             self.committed.emit()
             return
         super().keyPressEvent(event)
+
+
+# The undo step of each recipe field (translated when shown, so it follows the UI's language).
+CHANGES = {"prompt": "Change Prompt", "negative_prompt": "Change Avoid", "model": "Change Model",
+           "seconds": "Change Duration", "width": "Change Size", "height": "Change Size", "seed": "Change Seed",
+           "steps": "Change Steps", "guidance": "Change Guidance", "image": "Change Image", "task": "Change Task",
+           "direction": "Change Direction", "context_frames": "Change Context Frames", "tier": "Change Memory",
+           "draft": "Change Quality", "prompts": "Change Prompts"}
 
 
 class InspectorPanel(QWidget):
@@ -585,12 +593,7 @@ class InspectorPanel(QWidget):
             self._refuse(reason)
             return False
         self.reason.hide()
-        names = {"prompt": tr("Prompt"), "negative_prompt": tr("Avoid"), "model": tr("Model"),
-                 "seconds": tr("Duration"), "width": tr("Size"), "height": tr("Size"), "seed": tr("Seed"),
-                 "steps": tr("Steps"), "guidance": tr("Guidance"), "image": tr("Image"), "task": tr("Task"),
-                 "direction": tr("Direction"), "context_frames": tr("Context Frames"), "tier": tr("Memory"),
-                 "draft": tr("Quality"), "prompts": tr("Prompts")}
-        text = tr("Change {what}").format(what=names.get(what, what))
+        text = Label(CHANGES.get(what, "Change Recipe"))
         recipe = {**(self.shot.recipe or {}), SPEC_KEY: spec}
         return self.document.apply(SetRecipe(self.shot.id, recipe), text)
 

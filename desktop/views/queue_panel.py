@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,7 +27,7 @@ from desktop.i18n import tr
 from engine.progress import eta_text
 
 JobRole = Qt.ItemDataRole.UserRole + 20
-PREVIEW_W, PREVIEW_H = 240, 150
+PREVIEW_W, PREVIEW_H = 160, 100  # the smallest it gets (it grows with the panel's width)
 
 
 def job_status_text(status: str) -> str:
@@ -55,7 +56,7 @@ class QueuePanel(QWidget):
         self.preview_caption.setWordWrap(True)
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("queueList")
-        self.tree.setMinimumHeight(120)
+        self.tree.setMinimumHeight(60)
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.tree.setColumnCount(4)
         self.tree.setRootIsDecorated(False)
@@ -77,9 +78,11 @@ class QueuePanel(QWidget):
                         ("moveUp", self.up_button), ("moveDown", self.down_button),
                         ("pauseQueue", self.pause_button), ("clearFinished", self.clear_button)):
             b.setObjectName(f"{name}Button")
-        row1 = QHBoxLayout()
-        for b in (self.cancel_button, self.retry_button, self.up_button, self.down_button):
-            row1.addWidget(b)
+        # Two by two: the panel shares a narrow dock with the inspector, and must not force the
+        # window wider or taller than a small screen.
+        row1 = QGridLayout()
+        for i, b in enumerate((self.cancel_button, self.retry_button, self.up_button, self.down_button)):
+            row1.addWidget(b, i // 2, i % 2)
         row2 = QHBoxLayout()
         row2.addWidget(self.pause_button)
         row2.addWidget(self.clear_button)

@@ -1,4 +1,6 @@
-"""Settings: theme, language, preview cache size and the keymap (every action, remappable)."""
+"""Settings: theme, language, preview cache size and the keymap (every command by its name,
+remappable). A key another command already uses is never taken silently: the dialog offers to swap
+the two commands' keys, or puts the old keys back."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QKeySequenceEdit,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -67,12 +70,18 @@ class SettingsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.editors: dict[str, QKeySequenceEdit] = {}
+        self._keys: dict[str, list[str]] = {}  # the keys each command had before its editor changed
+        self.conflict_box: QMessageBox | None = None
+        self.swap_button = None
         for row, spec in enumerate(SPECS):
             item = self.table.model().index(row, 0)
-            self.table.model().setData(item, registry[spec.id].text().replace("&", ""))
+            self.table.model().setData(item, registry.name(spec.id))
             current = ", ".join(registry.keys(spec.id))
             edit = QKeySequenceEdit(QKeySequence(current), self.table)
+            edit.setObjectName(f"keys_{spec.id}")
             self.editors[spec.id] = edit
+            self._keys[spec.id] = self.keys_of(spec.id)
+            edit.editingFinished.connect(lambda action_id=spec.id: self._key_edited(action_id))
             self.table.setCellWidget(row, 1, edit)
         reset = QPushButton(tr("Restore Default Keys"), keys)
         reset.clicked.connect(self._reset_keys)
@@ -94,6 +103,65 @@ class SettingsDialog(QDialog):
     def _reset_keys(self) -> None:
         for spec in SPECS:
             self.editors[spec.id].setKeySequence(QKeySequence(", ".join(spec.keys)))
+            self._keys[spec.id] = self.keys_of(spec.id)
+        self.conflicts.clear()
+
+    def keys_of(self, action_id: str) -> list[str]:
+        """The keys in a command's editor, each as portable text ("Ctrl+K")."""
+        seq = self.editors[action_id].keySequence()
+        return [QKeySequence(seq[i].toCombined()).toString(QKeySequence.SequenceFormat.PortableText)
+                for i in range(seq.count())]
+
+    def _set_keys(self, action_id: str, keys: list[str]) -> None:
+        editor = self.editors[action_id]
+        editor.blockSignals(True)
+        editor.setKeySequence(QKeySequence(", ".join(keys)))
+        editor.blockSignals(False)
+        self._keys[action_id] = self.keys_of(action_id)
+
+    def _key_edited(self, action_id: str) -> None:
+        """A command got new keys: if one is another command's, offer to swap, else undo the change."""
+        keys = self.keys_of(action_id)
+        old = self._keys.get(action_id, [])
+        for key in keys:
+            if key in old:
+                continue
+            other = next((spec.id for spec in SPECS if spec.id != action_id and key in self._keys[spec.id]), None)
+            if other is not None:
+                self._offer_swap(action_id, other, key, keys, old)
+                return
+        self._keys[action_id] = keys
+        self.conflicts.clear()
+
+    def _offer_swap(self, action_id: str, other: str, key: str, keys: list[str], old: list[str]) -> None:
+        name, other_name = self.registry.name(action_id), self.registry.name(other)
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Key Already Used"), tr(
+            "{key} is already the key of “{other}”.").format(key=QKeySequence(key).toString(
+                QKeySequence.SequenceFormat.NativeText), other=other_name), QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("keyConflictBox")
+        given = ", ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in old) \
+            or tr("no key")
+        box.setInformativeText(tr("Swap: “{name}” gets {key}, and “{other}” gets {given}. Cancel keeps the keys "
+                                  "as they were.").format(name=name, key=key, other=other_name, given=given))
+        self.swap_button = box.addButton(tr("Swap Keys"), QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is self.swap_button:
+                other_keys = [k for k in self._keys[other] if k not in keys] + [k for k in old if k not in keys]
+                self._set_keys(other, other_keys)
+                self._keys[action_id] = keys
+                self.conflicts.setText(tr("“{name}” now has {key}; “{other}” has {given}.").format(
+                    name=name, key=key, other=other_name, given=", ".join(other_keys) or tr("no key")))
+            else:
+                self._set_keys(action_id, old)
+                self.conflicts.setText(tr("{key} stays with “{other}”.").format(key=key, other=other_name))
+            self.conflict_box = None
+
+        box.finished.connect(done)
+        self.conflict_box = box
+        box.open()
 
     def keymap(self) -> dict[str, list[str]]:
         """Only the keys that differ from the defaults are stored."""

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import tr
+from desktop.i18n import Label, tr
 
 TakeRole = Qt.ItemDataRole.UserRole + 10
 
@@ -197,7 +197,7 @@ class TakesPanel(QWidget):
             return False
         number = next(i for i, t in enumerate(ordered_takes(self.shot), 1) if t.id == takes[0].id)
         return self.document.apply(SetActiveTake(self.shot.id, takes[0].id),
-                                   tr("Use Take {n} of “{name}”").format(n=number, name=self.shot.name))
+                                   Label("Use Take {n} of “{name}”", n=number, name=self.shot.name))
 
     def delete(self) -> bool:
         from engine.project import RemoveTake
@@ -207,7 +207,7 @@ class TakesPanel(QWidget):
             return False
         number = next(i for i, t in enumerate(ordered_takes(self.shot), 1) if t.id == takes[0].id)
         return self.document.apply(RemoveTake(self.shot.id, takes[0].id),
-                                   tr("Delete Take {n} of “{name}”").format(n=number, name=self.shot.name))
+                                   Label("Delete Take {n} of “{name}”", n=number, name=self.shot.name))
 
     def compare(self, mode: str) -> None:
         takes = self.selected_takes()

@@ -1,5 +1,6 @@
 """The viewer: the exact frame at the playhead with its frame number and timecode, safe areas,
-onion skin, and A/B compare (side by side or wipe). It only paints frames the server sends."""
+onion skin, A/B compare (side by side or wipe), the trim frame with its ±frames readout while a cut
+is being trimmed, and the sound's volume. It only paints frames the server sends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ if TYPE_CHECKING:
     import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.i18n import tr
 from desktop.models.timecode import timecode
@@ -53,6 +64,7 @@ class ViewerCanvas(QWidget):
         self.generation: QImage | None = None  # the live preview of the shot being generated here
         self.generation_text: str | None = None
         self.generation_painted = 0.0  # when the last preview was painted (benchmarks)
+        self.trim_text: str | None = None  # "Head +3 frames" while a cut is being trimmed
 
     # -- inputs ---------------------------------------------------------------------------------
     def show_frame(self, index: int, frame: np.ndarray) -> None:
@@ -110,6 +122,8 @@ class ViewerCanvas(QWidget):
                        Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
         if self.frame_index is not None and self.length:
             self._paint_hud(p)
+        if self.trim_text is not None:
+            self._paint_trim(p)
         p.end()
         if self.frame_index is not None and self.frame is not None:
             self.painted_index = self.frame_index
@@ -134,6 +148,36 @@ class ViewerCanvas(QWidget):
         p.fillRect(box, QColor(0, 0, 0, 180))
         p.setPen(QColor(120, 220, 235))
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, self.generation_text)
+
+    def _paint_trim(self, p: QPainter) -> None:
+        """The trim readout over the trim frame: which edge and by how many frames it moved (large),
+        and the shot's new length (small)."""
+        head, _, detail = self.trim_text.partition("\n")
+        big = QFont(self.font())
+        big.setPointSizeF(max(12.0, big.pointSizeF() * 1.4))
+        big.setBold(True)
+        small = QFont(self.font())
+        p.setFont(big)
+        top_rect = p.fontMetrics().boundingRect(head)
+        p.setFont(small)
+        bottom_rect = p.fontMetrics().boundingRect(detail) if detail else QRect()
+        width = max(top_rect.width(), bottom_rect.width()) + 28
+        height = top_rect.height() + (bottom_rect.height() + 4 if detail else 0) + 16
+        box = QRect(0, 0, width, height)
+        box.moveCenter(self.rect().center())
+        box.moveTop(self.rect().top() + 14)
+        p.fillRect(box, QColor(0, 0, 0, 200))
+        p.setPen(QPen(QColor(255, 200, 60), 2))
+        p.drawRect(box)
+        p.setFont(big)
+        p.setPen(QColor(255, 220, 120))
+        p.drawText(QRect(box.left(), box.top() + 8, box.width(), top_rect.height()), Qt.AlignmentFlag.AlignCenter,
+                   head)
+        if detail:
+            p.setFont(small)
+            p.setPen(QColor(235, 235, 240))
+            p.drawText(QRect(box.left(), box.top() + 12 + top_rect.height(), box.width(), bottom_rect.height()),
+                       Qt.AlignmentFlag.AlignCenter, detail)
 
     def _paint_safe(self, p: QPainter, target: QRect) -> None:
         p.setPen(QPen(QColor(255, 255, 255, 140), 1, Qt.PenStyle.DashLine))
@@ -219,8 +263,11 @@ class ViewerPanel(QWidget):
     """The canvas with its transport bar and the A/B compare sources.
 
     The panel connects the transport (playhead) to the frame server: every playhead move is a
-    request; the answer is painted when it arrives. Nothing here decodes.
+    request; the answer is painted when it arrives. Nothing here decodes. While a cut is trimmed it
+    shows the trim frame instead of the playhead's.
     """
+
+    volumeChanged = Signal(int, bool)  # volume 0..100, muted
 
     def __init__(self, server, transport, actions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +278,7 @@ class ViewerPanel(QWidget):
         self.compare_sources: list[tuple[str, object, int]] = []  # (label, path, source_in)
         self.pinned: tuple | None = None  # ((label, path, frame), (label, path, frame)): fixed A and B frames
         self.shots: list = []
+        self.trim_frame: int | None = None
 
         bar = QWidget(self)
         bar.setObjectName("transportBar")
@@ -261,6 +309,20 @@ class ViewerPanel(QWidget):
         row.addWidget(self.compare_label)
         row.addWidget(self.combo_a)
         row.addWidget(self.combo_b)
+        row.addSpacing(12)
+        self.mute = QToolButton(bar)
+        self.mute.setObjectName("muteButton")
+        self.mute.setCheckable(True)
+        self.mute.setAutoRaise(True)
+        self.volume = QSlider(Qt.Orientation.Horizontal, bar)
+        self.volume.setObjectName("volumeSlider")
+        self.volume.setRange(0, 100)
+        self.volume.setValue(100)
+        self.volume.setFixedWidth(90)
+        self.mute.toggled.connect(lambda _on: self._volume_changed())
+        self.volume.valueChanged.connect(lambda _v: self._volume_changed())
+        row.addWidget(self.mute)
+        row.addWidget(self.volume)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -272,7 +334,7 @@ class ViewerPanel(QWidget):
         self.canvas.resized.connect(self._on_resized)
         server.frameReady.connect(self._on_frame, Qt.ConnectionType.QueuedConnection)
         server.frameFailed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
-        transport.frameChanged.connect(self.request)
+        transport.frameChanged.connect(lambda _t: self.request())
         self.set_compare("off")
         self.retranslate()
 
@@ -285,15 +347,46 @@ class ViewerPanel(QWidget):
             if fw > self.canvas.width() * ratio or fh > self.canvas.height() * ratio:
                 self.request()  # a sharper frame for the new size
 
+    def set_volume(self, volume: int, muted: bool) -> None:
+        self.volume.blockSignals(True)
+        self.mute.blockSignals(True)
+        self.volume.setValue(volume)
+        self.mute.setChecked(muted)
+        self.volume.blockSignals(False)
+        self.mute.blockSignals(False)
+        self._show_volume()
+
+    def _volume_changed(self) -> None:
+        self._show_volume()
+        self.volumeChanged.emit(self.volume.value(), self.mute.isChecked())
+
+    def _show_volume(self) -> None:
+        off = self.mute.isChecked() or self.volume.value() == 0
+        icon = QStyle.StandardPixmap.SP_MediaVolumeMuted if off else QStyle.StandardPixmap.SP_MediaVolume
+        self.mute.setIcon(self.style().standardIcon(icon))
+        self.mute.setToolTip(tr("Sound off (click to hear it)") if self.mute.isChecked() else tr("Mute"))
+        self.volume.setToolTip(tr("Volume {n}%").format(n=self.volume.value()))
+
     def retranslate(self) -> None:
+        self._show_volume()
         self.compare_label.setText(tr("Compare A/B:"))
         self.canvas.empty_text = tr(
             "No shots yet. Drop video or image files here, or use File › Import Media.")
         self._update_position()
 
     # -- frame flow -----------------------------------------------------------------------------
+    def show_trim(self, frame: int | None, text: str | None) -> None:
+        """Show timeline frame `frame` with the trim readout `text` (None: back to the playhead)."""
+        self.trim_frame = frame
+        self.canvas.trim_text = text
+        self.request()
+
+    def shown_frame(self) -> int:
+        """The frame the viewer is showing: the trim frame while trimming, else the playhead's."""
+        return self.trim_frame if self.trim_frame is not None else self.transport.frame
+
     def request(self, t: int | None = None) -> None:
-        t = self.transport.frame if t is None else t
+        t = self.shown_frame() if t is None else t
         self._update_position()
         if self.transport.length == 0:
             self.canvas.length = 0
@@ -309,7 +402,7 @@ class ViewerPanel(QWidget):
 
     def _on_frame(self, channel: str, index: int, frame) -> None:
         if channel == "main":
-            if index != self.transport.frame:
+            if index != self.shown_frame():
                 return  # a stale answer: a newer request is on its way
             self.canvas.show_frame(index, frame)
         elif channel == "onion":
@@ -321,7 +414,7 @@ class ViewerPanel(QWidget):
             self.canvas.update()
 
     def _on_failed(self, channel: str, index: int, message: str) -> None:
-        if channel == "main" and index == self.transport.frame:
+        if channel == "main" and index == self.shown_frame():
             self.canvas.show_error(index, message)
 
     def _update_position(self) -> None:

@@ -19,13 +19,22 @@ import opentimelineio as otio
 from pydantic import ValidationError
 
 from engine.errors import EditError, ProjectError
-from engine.project.info import AudioClipInfo, LooseTakeInfo, ShotInfo, TakeInfo, TransitionInfo
+from engine.project.info import (
+    AudioClipInfo,
+    BinItemInfo,
+    LooseTakeInfo,
+    MarkerInfo,
+    ShotInfo,
+    TakeInfo,
+    TransitionInfo,
+)
 from engine.project.model import (
     GENERATOR_KEY,
     GENERATOR_KIND,
     KEY,
     SCHEMA_VERSION,
     AudioClipMeta,
+    MarkerMeta,
     ProjectMeta,
     ShotMeta,
     TakeMeta,
@@ -81,6 +90,28 @@ class Document:
     def loose_infos(self) -> list[LooseTakeInfo]:
         return [LooseTakeInfo(id=t.id, path=self.bundle / t.path, shot_id=t.shot_id, shot_name=t.shot_name,
                               recipe=t.recipe, frames=t.frames) for t in self.meta.loose_takes]
+
+    def bin_infos(self) -> list[BinItemInfo]:
+        return [BinItemInfo(id=b.id, path=self.resolve(b.path, b.by_reference), by_reference=b.by_reference)
+                for b in self.meta.bin]
+
+    # ---- markers (on the timeline's stack, in timeline frames) -------------------------------------
+    def markers(self) -> list[otio.schema.Marker]:
+        return list(self.timeline.tracks.markers)
+
+    def set_markers(self, markers: list[otio.schema.Marker]) -> None:
+        """Markers are kept in timeline order (frame, then id), so that equal documents serialize alike."""
+        ordered = sorted(markers, key=lambda m: (self.frames(m.marked_range.start_time), self.item_id(m)))
+        del self.timeline.tracks.markers[:]
+        self.timeline.tracks.markers.extend(ordered)
+
+    def marker_meta(self, marker: otio.schema.Marker) -> MarkerMeta:
+        return MarkerMeta(**plain(marker.metadata[KEY]))
+
+    def marker_info(self, marker: otio.schema.Marker) -> MarkerInfo:
+        r = marker.marked_range
+        return MarkerInfo(id=self.item_id(marker), frame=self.frames(r.start_time), name=marker.name,
+                          colour=str(marker.color), note=marker.comment, frames=self.frames(r.duration))
 
     # ---- time at the edge ------------------------------------------------------------------
     def rt(self, frames: int) -> otio.opentime.RationalTime:
@@ -424,6 +455,22 @@ class Document:
                 if source_in < length_l:
                     out.append(f"transition {tmeta.id} needs {length_l} frames of handle; "
                                f"shot {meta.id} has {source_in}")
+        for marker in self.markers():
+            try:
+                mmeta = self.marker_meta(marker)
+            except (KeyError, ValidationError, TypeError) as exc:
+                out.append(f"marker {marker.name!r} has no valid shotloom metadata: {brief(exc)}")
+                continue
+            unique(mmeta.id, "marker")
+            r = marker.marked_range
+            if self.frames(r.start_time) < 0 or self.frames(r.duration) < 0:
+                out.append(f"marker {mmeta.id} is before the start of the timeline")
+        for item in self.meta.bin:
+            unique(item.id, "media bin item")
+            try:
+                self.check_stored_path(item.path, item.by_reference, f"media bin item {item.id}")
+            except ProjectError as exc:
+                out.append(str(exc))
         for loose in self.meta.loose_takes:
             unique(loose.id, "loose take")
             try:

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from engine.errors import EditError, ProjectError
 from engine.project.document import Document, Slot
 from engine.project.edits import (
     AddAudioClip,
+    AddBinItem,
+    AddMarker,
     AddTake,
     ClearTransition,
     Composite,
@@ -28,16 +31,22 @@ from engine.project.edits import (
     KeepLooseTake,
     MoveShot,
     RemoveAudioClip,
+    RemoveBinItem,
+    RemoveMarker,
     RemoveShot,
     RemoveShots,
     RemoveTake,
+    RenameProject,
     RenameShot,
     RestoreAudioClip,
     RestoreShot,
     RestoreShots,
     RestoreTake,
+    RestoreTimeline,
     SetActiveTake,
+    SetMarker,
     SetNotes,
+    SetProjectFormat,
     SetRecipe,
     SetShotStatus,
     SetTransition,
@@ -46,18 +55,25 @@ from engine.project.edits import (
 )
 from engine.project.media_length import media_length
 from engine.project.model import (
+    FIT_MODES,
     GENERATOR_KEY,
     KEY,
+    MARKER_COLOURS,
     MAX_GAIN_DB,
     TRANSITION_KINDS,
     AudioClipMeta,
+    BinItemMeta,
     LooseTakeMeta,
+    MarkerMeta,
     ShotMeta,
     SourceUse,
     TakeMeta,
     brief,
     check_json,
+    format_fps,
     new_id,
+    parse_fps,
+    parse_size,
     plain,
 )
 from engine.project.storage import OTIO_ERRORS
@@ -121,6 +137,8 @@ def all_ids(doc: Document) -> set[str]:
             ids.add(doc.item_id(slot.transition))
     for _, clip in doc.audio_slots():
         ids.add(doc.item_id(clip))
+    ids.update(doc.item_id(m) for m in doc.markers())
+    ids.update(b.id for b in doc.meta.bin)
     return ids
 
 
@@ -864,6 +882,232 @@ def _restore_audio_clip(doc: Document, e: RestoreAudioClip) -> Result:
     return RemoveAudioClip(meta.id), {meta.id}
 
 
+# ---- markers --------------------------------------------------------------------------------------
+
+def _marker_colour(value: Any) -> str:
+    colour = _text(value, "marker colour").upper()
+    if colour not in MARKER_COLOURS:
+        raise EditError(f"marker colour {value!r} must be one of {', '.join(c.lower() for c in MARKER_COLOURS)}")
+    return colour
+
+
+def _marker_place(frame: Any, frames: Any) -> tuple[int, int]:
+    frame, frames = _int(frame, "marker frame"), _int(frames, "marker length")
+    if frame < 0:
+        raise EditError(f"a marker cannot be before the start of the timeline (frame {frame})")
+    if frames < 0:
+        raise EditError(f"a marker cannot be {frames} frames long")
+    return frame, frames
+
+
+def _find_marker(doc: Document, marker_id: str) -> otio.schema.Marker:
+    for marker in doc.markers():
+        if doc.item_id(marker) == marker_id:
+            return marker
+    raise EditError(f"no marker with id {marker_id!r} in this project")
+
+
+def _add_marker(doc: Document, e: AddMarker) -> Result:
+    frame, frames = _marker_place(e.frame, e.frames)
+    name, note, colour = _text(e.name, "marker name"), _text(e.note, "marker note"), _marker_colour(e.colour)
+    marker_id = _new_item_id(doc, e.marker_id, "marker id")
+    marker = otio.schema.Marker(name=name, marked_range=doc.time_range(frame, frames), color=colour,
+                                comment=note, metadata={KEY: MarkerMeta(id=marker_id).dump()})
+    doc.set_markers([*doc.markers(), marker])
+    return RemoveMarker(marker_id), {marker_id}
+
+
+def _remove_marker(doc: Document, e: RemoveMarker) -> Result:
+    marker = _find_marker(doc, e.marker_id)
+    info = doc.marker_info(marker)
+    doc.set_markers([m for m in doc.markers() if m is not marker])
+    return AddMarker(info.frame, info.name, info.colour, info.note, info.frames, info.id), {info.id}
+
+
+def _set_marker(doc: Document, e: SetMarker) -> Result:
+    marker = _find_marker(doc, e.marker_id)
+    old = doc.marker_info(marker)
+    frame, frames = _marker_place(old.frame if e.frame is None else e.frame,
+                                  old.frames if e.frames is None else e.frames)
+    name = old.name if e.name is None else _text(e.name, "marker name")
+    note = old.note if e.note is None else _text(e.note, "marker note")
+    colour = old.colour if e.colour is None else _marker_colour(e.colour)
+    marker.name, marker.comment, marker.color = name, note, colour
+    marker.marked_range = doc.time_range(frame, frames)
+    doc.set_markers(doc.markers())
+    return SetMarker(old.id, old.frame, old.name, old.colour, old.note, old.frames), {old.id}
+
+
+# ---- media bin ------------------------------------------------------------------------------------
+
+def _add_bin_item(doc: Document, e: AddBinItem) -> Result:
+    items = list(doc.meta.bin)
+    index = len(items) if e.index is None else _int(e.index, "media bin position")
+    if not 0 <= index <= len(items):
+        raise EditError(f"media bin position {index} is outside 0..{len(items)}")
+    stored, by_ref = doc.store_path(e.path, allow_outside=True, what="media file")
+    if any((b.path, b.by_reference) == (stored, by_ref) for b in items):
+        raise EditError(f"{e.path} is already in the media bin")
+    item_id = _new_item_id(doc, e.item_id, "media bin item id")
+    items.insert(index, BinItemMeta(id=item_id, path=stored, by_reference=by_ref))
+    doc.set_meta(doc.meta.model_copy(update={"bin": items}))
+    return RemoveBinItem(item_id), {item_id}
+
+
+def _remove_bin_item(doc: Document, e: RemoveBinItem) -> Result:
+    items = list(doc.meta.bin)
+    for index, item in enumerate(items):
+        if item.id == e.item_id:
+            items.pop(index)
+            doc.set_meta(doc.meta.model_copy(update={"bin": items}))
+            return AddBinItem(doc.resolve(item.path, item.by_reference), item.id, index), {item.id}
+    raise EditError(f"no media bin item with id {e.item_id!r} in this project")
+
+
+# ---- project settings -----------------------------------------------------------------------------
+
+def _rename_project(doc: Document, e: RenameProject) -> Result:
+    name = _text(e.name, "project name").strip()
+    if not name:
+        raise EditError("a project needs a name")
+    old = doc.meta.name
+    doc.set_meta(doc.meta.model_copy(update={"name": name}))
+    return RenameProject(old), set()
+
+
+def _set_project_format(doc: Document, e: SetProjectFormat) -> Result:
+    try:
+        fps = doc.fps if e.fps is None else parse_fps(e.fps)
+        size = tuple(doc.meta.size) if e.size is None else parse_size(e.size)
+    except ValueError as exc:
+        raise EditError(str(exc)) from None
+    fit = doc.meta.fit if e.fit is None else _text(e.fit, "fit mode")
+    if fit not in FIT_MODES:
+        raise EditError(f"fit mode {fit!r} must be 'fit' (letterbox) or 'fill' (crop)")
+    if fps == doc.fps:
+        inverse = SetProjectFormat(None, tuple(doc.meta.size), doc.meta.fit)
+        doc.set_meta(doc.meta.model_copy(update={"size": size, "fit": fit}))
+        return inverse, set()
+    before = doc.timeline.to_json_string()
+    try:
+        _conform(doc, fps)
+        doc.set_meta(doc.meta.model_copy(update={"size": size, "fit": fit}))
+        problems = doc.problems()
+        if problems:
+            raise EditError(f"the cut cannot be conformed to {format_rate(fps)} fps ({problems[0]})")
+    except BaseException:
+        _replace_timeline(doc, otio.adapters.read_from_string(before, "otio_json"))
+        raise
+    return RestoreTimeline(before), {doc.item_id(slot.clip) for slot in doc.slots()}
+
+
+def format_rate(fps: Any) -> str:
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
+def _conform(doc: Document, fps: Any) -> None:
+    """Re-time everything to `fps`: each position and length keeps its time in seconds (ends are
+    rounded, so that what touched still touches), media lengths are measured again at the new rate."""
+    ratio = Fraction(fps) / doc.fps
+    old = {"slots": [], "audio": [], "markers": []}
+    for slot in doc.slots():
+        refs = {key: doc.media_frames(ref) for key, ref in slot.clip.media_references().items()
+                if key != GENERATOR_KEY}
+        old["slots"].append((slot, doc.clip_range(slot.clip), doc.transition_frames(slot.transition), refs))
+    for start, clip in doc.audio_slots():
+        old["audio"].append((start, clip, doc.clip_range(clip), doc.media_frames(clip.media_reference)))
+    for marker in doc.markers():
+        r = marker.marked_range
+        old["markers"].append((marker, doc.frames(r.start_time), doc.frames(r.duration)))
+    doc.fps, doc.rate = Fraction(fps), float(fps)
+    doc.set_meta(doc.meta.model_copy(update={"fps": format_fps(Fraction(fps))}))
+
+    def at(frame: int) -> int:
+        return round(frame * ratio)
+
+    def length(ref: otio.core.MediaReference, by_ref: bool, frames: int | None) -> int | None:
+        if frames is None:
+            return None
+        path = doc.resolve(ref.target_url, by_ref)
+        try:
+            measured = media_length(path, doc.fps) if path.exists() else None
+        except EditError:
+            measured = None
+        return measured if measured is not None else max(1, math.floor(frames * ratio))
+
+    slots = []
+    for slot, (source_in, frames), handle, refs in old["slots"]:
+        clip = slot.clip
+        all_refs = clip.media_references()
+        for key, frames_at_old in refs.items():
+            ref = all_refs[key]
+            new_length = length(ref, doc.take_meta(ref).by_reference, frames_at_old)
+            ref.available_range = doc.time_range(0, new_length) if new_length is not None else None
+        clip.set_media_references(all_refs, clip.active_media_reference_key)
+        new_in = at(source_in)
+        new_frames = max(1, at(source_in + frames) - new_in)
+        media = doc.active_length(clip)
+        if media is not None:
+            new_in = min(new_in, max(0, media - 1))
+            new_frames = min(new_frames, media - new_in)
+        if slot.transition is not None:
+            new_handle = min(max(1, at(handle)), new_in)
+            if new_handle < 1:
+                slot.transition = None
+            else:
+                slot.transition.in_offset = doc.rt(new_handle)
+                slot.transition.out_offset = doc.rt(0)
+        doc.set_clip_range(clip, new_in, new_frames)
+        slots.append(slot)
+    # A transition can be at most as long as the shot before it.
+    for i, slot in enumerate(slots[1:], 1):
+        if slot.transition is not None:
+            limit = doc.clip_range(slots[i - 1].clip)[1]
+            handle = doc.transition_frames(slot.transition)
+            if handle > limit:
+                slot.transition.in_offset = doc.rt(limit)
+    doc.set_slots(slots)
+    audio = []
+    for start, clip, (source_in, frames), media_frames in old["audio"]:
+        meta = doc.audio_meta(clip)
+        new_length = length(clip.media_reference, meta.by_reference, media_frames)
+        clip.media_reference.available_range = doc.time_range(0, new_length) if new_length is not None else None
+        new_start, new_in = at(start), at(source_in)
+        new_frames = max(1, at(start + frames) - new_start)
+        if new_length is not None:
+            new_in = min(new_in, max(0, new_length - 1))
+            new_frames = min(new_frames, new_length - new_in)
+        doc.set_clip_range(clip, new_in, new_frames)
+        audio.append((new_start, clip))
+    doc.set_audio_slots(audio)
+    for marker, frame, frames in old["markers"]:
+        marker.marked_range = doc.time_range(at(frame), at(frame + frames) - at(frame))
+    doc.set_markers(doc.markers())
+
+
+def _replace_timeline(doc: Document, timeline: otio.schema.Timeline) -> None:
+    """Make `doc` hold `timeline` (the Document object stays the one the project refers to)."""
+    Document.__init__(doc, timeline, doc.bundle)
+
+
+def _restore_timeline(doc: Document, e: RestoreTimeline) -> Result:
+    timeline = _parse(e.timeline_json, otio.schema.Timeline, "the timeline to restore")
+    try:
+        candidate = Document(timeline, doc.bundle)
+        problems = candidate.problems()
+        candidate.check_paths("the timeline to restore")
+    except (ValidationError, KeyError, TypeError, ValueError, IndexError, ProjectError) as exc:
+        raise EditError(f"the timeline to restore is not a valid Shotloom timeline ({brief(exc)})") from None
+    if problems:
+        raise EditError(f"the timeline to restore is damaged ({problems[0]})")
+    if candidate.meta.id != doc.meta.id:
+        raise EditError("the timeline to restore belongs to another project")
+    before = doc.timeline.to_json_string()
+    old_ids = {doc.item_id(slot.clip) for slot in doc.slots()}
+    _replace_timeline(doc, timeline)
+    return RestoreTimeline(before), old_ids | {doc.item_id(slot.clip) for slot in doc.slots()}
+
+
 # ---- composite ------------------------------------------------------------------------------------
 
 def _composite(doc: Document, e: Composite) -> Result:
@@ -907,5 +1151,13 @@ _HANDLERS: dict[type, Callable[[Document, Any], Result]] = {
     AddAudioClip: _add_audio_clip,
     RemoveAudioClip: _remove_audio_clip,
     RestoreAudioClip: _restore_audio_clip,
+    AddMarker: _add_marker,
+    RemoveMarker: _remove_marker,
+    SetMarker: _set_marker,
+    AddBinItem: _add_bin_item,
+    RemoveBinItem: _remove_bin_item,
+    RenameProject: _rename_project,
+    SetProjectFormat: _set_project_format,
+    RestoreTimeline: _restore_timeline,
     Composite: _composite,
 }

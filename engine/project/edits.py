@@ -8,6 +8,7 @@ are undone by the Restore* edits, which carry the serialized OTIO item.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -224,6 +225,82 @@ class RestoreAudioClip(Edit):
 
 
 @dataclass(frozen=True)
+class AddMarker(Edit):
+    """A marker at timeline frame `frame` (a range marker when `frames` > 0), with a name, an
+    OpenTimelineIO colour ("GREEN", "RED", …, any case) and a note."""
+
+    frame: int
+    name: str = ""
+    colour: str = "GREEN"
+    note: str = ""
+    frames: int = 0
+    marker_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveMarker(Edit):
+    marker_id: str
+
+
+@dataclass(frozen=True)
+class SetMarker(Edit):
+    """Change a marker; None leaves that field as it is."""
+
+    marker_id: str
+    frame: int | None = None
+    name: str | None = None
+    colour: str | None = None
+    note: str | None = None
+    frames: int | None = None
+
+
+@dataclass(frozen=True)
+class AddBinItem(Edit):
+    """A file in the media bin (kept whether or not a shot uses it), before `index` (None: last)."""
+
+    path: Path | str
+    item_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoveBinItem(Edit):
+    item_id: str
+
+
+@dataclass(frozen=True)
+class RenameProject(Edit):
+    name: str
+
+
+@dataclass(frozen=True)
+class SetProjectFormat(Edit):
+    """Change the frame rate, the frame size and how media of another shape fills the frame
+    ("fit" letterboxes, "fill" crops); None keeps a setting. A new rate conforms the cut: every
+    shot, transition, audio clip and marker keeps its place and length in seconds (to the
+    nearest frame at the new rate)."""
+
+    fps: str | int | None = None
+    """The new rate as text ("30000/1001", "25"); a Fraction given here is stored as such text
+    (edits are plain data: the project's history keeps them as JSON)."""
+    size: tuple[int, int] | None = None
+    fit: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fps, Fraction):
+            object.__setattr__(self, "fps", f"{self.fps.numerator}/{self.fps.denominator}")
+        if isinstance(self.size, list):
+            object.__setattr__(self, "size", tuple(self.size))
+
+
+@dataclass(frozen=True)
+class RestoreTimeline(Edit):
+    """Inverse of a rate change: put back the whole serialized timeline of the same project."""
+
+    timeline_json: str
+
+
+@dataclass(frozen=True)
 class Composite(Edit):
     """Several edits applied in order, all or nothing."""
 
@@ -235,6 +312,8 @@ class Composite(Edit):
 
 __all__ = [
     "AddAudioClip",
+    "AddBinItem",
+    "AddMarker",
     "AddTake",
     "ClearTransition",
     "Composite",
@@ -244,16 +323,22 @@ __all__ = [
     "KeepLooseTake",
     "MoveShot",
     "RemoveAudioClip",
+    "RemoveBinItem",
+    "RemoveMarker",
     "RemoveShot",
     "RemoveShots",
     "RemoveTake",
+    "RenameProject",
     "RenameShot",
     "RestoreAudioClip",
     "RestoreShot",
     "RestoreShots",
     "RestoreTake",
+    "RestoreTimeline",
     "SetActiveTake",
+    "SetMarker",
     "SetNotes",
+    "SetProjectFormat",
     "SetRecipe",
     "SetShotStatus",
     "SetTransition",

@@ -89,6 +89,27 @@ class AudioClipInfo:
 
 
 @dataclass(frozen=True)
+class MarkerInfo:
+    id: str
+    frame: int
+    """Timeline frame the marker is on (its first frame, for a range marker)."""
+    name: str
+    colour: str
+    """OpenTimelineIO's colour name: "RED", "GREEN", …"""
+    note: str
+    frames: int = 0
+    """Length of a range marker; 0 for a marker on one frame."""
+
+
+@dataclass(frozen=True)
+class BinItemInfo:
+    id: str
+    path: Path
+    """Absolute path of the file."""
+    by_reference: bool
+
+
+@dataclass(frozen=True)
 class Change:
     """Sent to subscribers after each applied edit."""
 

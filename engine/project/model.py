@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the `metadata["shotloom"]` layout written by this code; newer files are refused.
-2: takes record what they were made from (`made_from`); the project keeps loose takes."""
+2: takes record what they were made from (`made_from`); the project keeps loose takes.
+3: timeline markers, the media bin, and how media of another shape fills the frame (`fit`)."""
 
 KEY = "shotloom"
 """Key of Shotloom's data in every OTIO metadata dictionary."""
@@ -33,6 +34,13 @@ TRANSITION_KINDS = ("crossfade", "dip_black", "dip_white")
 TransitionKind = Literal["crossfade", "dip_black", "dip_white"]
 ShotStatus = Literal["ready", "pending", "missing", "stale"]
 TakeKind = Literal["imported", "generated"]
+FitMode = Literal["fit", "fill"]
+"""How media of another shape fills the project frame: "fit" letterboxes, "fill" crops."""
+FIT_MODES = ("fit", "fill")
+MARKER_COLOURS = ("RED", "ORANGE", "YELLOW", "GREEN", "CYAN", "BLUE", "PURPLE", "MAGENTA", "PINK", "WHITE",
+                  "BLACK")
+"""OpenTimelineIO's marker colours (otio.schema.MarkerColor), which other editors read."""
+MAX_SIZE = 16384
 
 
 def new_id() -> str:
@@ -79,6 +87,28 @@ def format_fps(fps: Fraction) -> str:
     return f"{fps.numerator}/{fps.denominator}"
 
 
+def parse_size(value: object) -> tuple[int, int]:
+    """A frame size as (width, height) from (768, 512), [768, 512] or "768x512"; ValueError (one
+    line) otherwise. Both sides are even: every video codec the exports use needs that."""
+    size = value
+    if isinstance(value, str):
+        parts = value.lower().replace("×", "x").split("x")
+        try:
+            size = tuple(int(p.strip()) for p in parts)
+        except ValueError:
+            size = None
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in size)):
+        raise ValueError(f"frame size {value!r} must be two whole numbers like 768x512")
+    w, h = size
+    if not (2 <= w <= MAX_SIZE and 2 <= h <= MAX_SIZE):
+        raise ValueError(f"frame size {w}x{h} must be between 2x2 and {MAX_SIZE}x{MAX_SIZE}")
+    if w % 2 or h % 2:
+        raise ValueError(f"frame size {w}x{h} must have even sides (video is encoded in 2x2 blocks); "
+                         f"try {w + w % 2}x{h + h % 2}")
+    return int(w), int(h)
+
+
 class _Meta(BaseModel):
     """Scalars are strict (StrictInt, StrictStr, StrictBool): "999" is not a number, 1 not a
     flag; a file that says otherwise is damaged, not reinterpreted."""
@@ -102,6 +132,15 @@ class LooseTakeMeta(_Meta):
     frames: StrictInt | None = Field(default=None, ge=0, le=MAX_FRAMES)
 
 
+class BinItemMeta(_Meta):
+    """A file in the project's media bin: imported media, kept whether or not a shot uses it."""
+
+    id: StrictStr
+    path: StrictStr
+    """Relative to the bundle, or absolute when imported by reference."""
+    by_reference: StrictBool = False
+
+
 class ProjectMeta(_Meta):
     """Project settings, on the timeline's metadata."""
 
@@ -110,7 +149,9 @@ class ProjectMeta(_Meta):
     name: StrictStr
     fps: StrictStr
     size: tuple[StrictInt, StrictInt]
+    fit: FitMode = "fit"
     loose_takes: list[LooseTakeMeta] = Field(default_factory=list)
+    bin: list[BinItemMeta] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -173,6 +214,12 @@ class TakeMeta(_Meta):
 class TransitionMeta(_Meta):
     id: StrictStr
     kind: TransitionKind
+
+
+class MarkerMeta(_Meta):
+    """A marker (an OTIO Marker on the timeline's stack); its name, colour and note are OTIO's."""
+
+    id: StrictStr
 
 
 class AudioClipMeta(_Meta):

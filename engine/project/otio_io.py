@@ -470,13 +470,37 @@ def exported_timeline(project: Any) -> otio.schema.Timeline:
     return timeline
 
 
+TIMELINE_FORMATS = {".otio": ("otio_json", "OpenTimelineIO"), ".xml": ("fcp_xml", "Final Cut Pro 7 XML"),
+                    ".edl": ("cmx_3600", "CMX 3600 EDL")}
+"""Timeline files written through OpenTimelineIO's adapters, by extension: (adapter, format name)."""
+
+
 def export_otio(project: Any, out_path: Path | str) -> Path:
     """Write the timeline as .otio (atomically) with absolute media URLs; returns the path."""
     out = Path(out_path).expanduser().absolute()
     if out.suffix.lower() != ".otio":
         raise ProjectError(f"{out} must end in .otio to be written as an OpenTimelineIO timeline")
+    return export_timeline(project, out)
+
+
+def export_timeline(project: Any, out_path: Path | str) -> Path:
+    """Write the timeline (atomically, absolute media URLs) in the format its extension names:
+    .otio, .xml (Final Cut Pro 7 XML, which Premiere and Resolve read) or .edl (CMX 3600, picture
+    only). The adapters are OpenTimelineIO's; returns the path."""
+    out = Path(out_path).expanduser().absolute()
+    fmt = TIMELINE_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise ProjectError(f"{out}: a timeline is written as {', '.join(TIMELINE_FORMATS)}; "
+                           "pick one of those extensions")
+    adapter, name = fmt
     if not out.parent.is_dir():
         raise ProjectError(f"folder {out.parent} does not exist; create it first")
-    text = otio.adapters.write_to_string(exported_timeline(project), "otio_json")
+    if adapter not in otio.adapters.available_adapter_names():
+        raise ProjectError(f"{out}: writing {name} needs OpenTimelineIO's {adapter} adapter; "
+                           "install it with: pip install otio-fcp-adapter otio-cmx3600-adapter")
+    try:
+        text = otio.adapters.write_to_string(exported_timeline(project), adapter)
+    except OTIO_ERRORS as exc:
+        raise ProjectError(f"{out}: this cut cannot be written as {name} ({brief(exc)})") from None
     write_atomic(out, text)
     return out

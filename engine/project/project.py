@@ -37,7 +37,7 @@ from engine.project.document import Document
 from engine.project.editing import ShotPlan, apply_edit, kind_of, plan_shots
 from engine.project.edits import Edit, InsertShot, TrimShot
 from engine.project.history import History, Step, describe
-from engine.project.info import AudioClipInfo, Change, LooseTakeInfo, ShotInfo
+from engine.project.info import AudioClipInfo, BinItemInfo, Change, LooseTakeInfo, MarkerInfo, ShotInfo
 from engine.project.lock import LOCK_FILES, ProjectLock
 from engine.project.model import SCHEMA_VERSION, new_id, parse_fps
 from engine.project.storage import (
@@ -280,6 +280,11 @@ class Project:
         return self._doc.meta.size
 
     @property
+    def fit(self) -> str:
+        """How media of another shape fills the frame: "fit" (letterbox) or "fill" (crop)."""
+        return self._doc.meta.fit
+
+    @property
     def timeline(self) -> otio.schema.Timeline:
         """The OTIO timeline; read it, never change it (use apply)."""
         return self._doc.timeline
@@ -346,6 +351,16 @@ class Project:
             if info.id == clip_id:
                 return info
         raise EditError(f"no audio clip with id {clip_id!r} in this project")
+
+    def markers(self) -> list[MarkerInfo]:
+        """The timeline's markers in timeline order."""
+        with self._lock:
+            return [self._doc.marker_info(m) for m in self._doc.markers()]
+
+    def bin_items(self) -> list[BinItemInfo]:
+        """The media bin: imported files kept in the project whether or not a shot uses them."""
+        with self._lock:
+            return self._doc.bin_infos()
 
     def loose_takes(self) -> list[LooseTakeInfo]:
         """Finished takes whose shot was deleted before they arrived (kept, never dropped)."""

@@ -70,7 +70,7 @@ class Compositor:
         # Stills hold their single frame; rounding at a rate conform may ask one past the end.
         frame = reader.frame(min(max(index, 0), last))
         if (frame.shape[1], frame.shape[0]) != tuple(self.plan.size):
-            frame = conform_frame(frame, self.plan.size, "fit")
+            frame = conform_frame(frame, self.plan.size, self.plan.fit)
         return frame
 
     def _reader(self, media: Path):

@@ -76,8 +76,10 @@ def check_output(project: Project, out: str | Path, preset: str | None = None) -
     hard links), a folder holding one (an image sequence is published as a whole folder), the
     sound a GIF puts beside it, or anything inside a Shotloom bundle (project.otio, its backup,
     media, cache)."""
+    from engine.project.otio_io import TIMELINE_FORMATS
+
     out = Path(out).expanduser().absolute()
-    if out.suffix.lower() == ".otio":
+    if out.suffix.lower() in TIMELINE_FORMATS:
         final, written = out, [out]
     else:
         preset = preset_for(out, preset)
@@ -173,16 +175,15 @@ def export(
     cancel: CancelToken | None = None,
     notes: list[str] | None = None,
 ) -> Path:
-    """Export the project's cut to `out`; `.otio` writes the timeline instead of a video. One-line
-    notes for the user (where the sound of a GIF went) are appended to `notes`. Refused
-    (check_output) when `out` would overwrite what the project reads."""
+    """Export the project's cut to `out`; `.otio`, `.xml` (Final Cut Pro XML) and `.edl` write the
+    timeline instead of a video. One-line notes for the user (where the sound of a GIF went) are
+    appended to `notes`. Refused (check_output) when `out` would overwrite what the project reads."""
+    from engine.project.otio_io import TIMELINE_FORMATS, export_timeline
+
     out = Path(out).expanduser().absolute()
     check_output(project, out, preset)
-    if out.suffix.lower() == ".otio":
-        from engine.project.otio_io import export_otio
-
-        export_otio(project, out)
-        return out
+    if out.suffix.lower() in TIMELINE_FORMATS:
+        return export_timeline(project, out)
     return export_plan(
         build_plan(project), out, audio_clips=project.audio_clips(), preset=preset,
         frame_range=frame_range, progress=progress, cancel=cancel, notes=notes,

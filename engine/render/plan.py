@@ -97,6 +97,8 @@ class RenderPlan:
     frames: int
     spans: tuple[Span, ...]
     mixes: tuple[Mix, ...] = ()
+    fit: str = "fit"
+    """How media of another shape fills the frame: "fit" letterboxes, "fill" crops."""
     _starts: tuple[int, ...] = field(default=(), repr=False)
     _mix_starts: tuple[int, ...] = field(default=(), repr=False)
 
@@ -141,7 +143,8 @@ class RenderPlan:
 
 
 def make_plan(
-    rate: Fraction, size: tuple[int, int], spans: list[Span], transitions: dict[str, tuple[str, int]]
+    rate: Fraction, size: tuple[int, int], spans: list[Span], transitions: dict[str, tuple[str, int]],
+    fit: str = "fit",
 ) -> RenderPlan:
     """Build a plan from spans in timeline order and {later shot id: (kind, frames)}."""
     mixes = []
@@ -157,6 +160,7 @@ def make_plan(
         frames=frames,
         spans=tuple(spans),
         mixes=tuple(mixes),
+        fit=fit,
         _starts=tuple(s.start for s in spans),
         _mix_starts=tuple(m.start for m in mixes),
     )
@@ -172,4 +176,4 @@ def build_plan(project: Project) -> RenderPlan:
         )
         if shot.transition_in is not None:
             transitions[shot.id] = (shot.transition_in.kind, shot.transition_in.frames)
-    return make_plan(project.fps, project.size, spans, transitions)
+    return make_plan(project.fps, project.size, spans, transitions, getattr(project, "fit", "fit"))

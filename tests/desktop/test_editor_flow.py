@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from editor_helpers import make_project, shown_frame, wait_for
-from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QPointF, Qt, QUrl
+from editor_helpers import DragDriver, drop_files, make_project, shown_frame, wait_for
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
-
-
-def drop_files(model, paths, row):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    return model.dropMimeData(mime, Qt.DropAction.CopyAction, row, 0, QModelIndex())
 
 
 def mouse(widget, kind, x, y, buttons=Qt.MouseButton.LeftButton):
@@ -27,13 +21,14 @@ def names(win):
     return [s.name for s in win.shots]
 
 
-def test_create_import_reorder_trim_split_crossfade_undo_redo(qtbot, window, footage, tmp_path):
+def test_create_import_reorder_trim_split_crossfade_undo_redo(qtbot, window, footage, tmp_path, monkeypatch):
     win = window
     make_project(win, tmp_path)
     assert "Shotloom" in win.windowTitle() and "film" in win.windowTitle()
 
     # Files dropped from the file manager onto the storyboard import in the background.
-    drop_files(win.storyboard_model, footage, 0)
+    drop = drop_files(win.storyboard.viewport(), (20, 20), footage)
+    assert drop.dropAction() == Qt.DropAction.CopyAction
     wait_for(qtbot, lambda: len(win.shots) == 3 and not win.importer.busy)
     assert names(win) == ["clip0", "clip1", "clip2"]
     assert [s.start for s in win.shots] == [0, 24, 48]
@@ -44,10 +39,16 @@ def test_create_import_reorder_trim_split_crossfade_undo_redo(qtbot, window, foo
     saved = win.document.project.serialize()
     stack = win.document.undo_stack
 
-    # Reorder by dragging the last card to the front (the drop lands in the model as a move).
-    model = win.storyboard_model
-    mime = model.mimeData([model.index(2)])
-    model.dropMimeData(mime, Qt.DropAction.MoveAction, 0, 0, QModelIndex())
+    # Reorder by dragging the last card in front of the first with the mouse.
+    board = win.storyboard
+    driver = DragDriver(monkeypatch)
+    first = board.visualRect(win.storyboard_model.index(0))
+    last = board.visualRect(win.storyboard_model.index(2)).center()
+    driver.plan(board.viewport(), [(last.x() - 40, last.y()), (first.left() + 10, first.center().y())])
+    mouse(board.viewport(), QEvent.Type.MouseButtonPress, last.x(), last.y())
+    mouse(board.viewport(), QEvent.Type.MouseMove, last.x() - 30, last.y())
+    mouse(board.viewport(), QEvent.Type.MouseButtonRelease, last.x() - 30, last.y(), Qt.MouseButton.NoButton)
+    assert driver.results == [Qt.DropAction.MoveAction]
     assert names(win) == ["clip2", "clip0", "clip1"]
     assert "*" in win.windowTitle()
 
@@ -57,7 +58,7 @@ def test_create_import_reorder_trim_split_crossfade_undo_redo(qtbot, window, foo
     canvas.scroll = 0
     first = win.shots[0]
     y = canvas.video_rect().center().y()
-    x_edge = canvas.x_of(first.start + first.frames)
+    x_edge = canvas.x_of(first.start + first.frames) - 2  # the tail's grab zone, just left of the cut
     mouse(canvas, QEvent.Type.MouseButtonPress, x_edge, y)
     for k in (1, 2, 3, 4, 5, 6):
         mouse(canvas, QEvent.Type.MouseMove, x_edge - 8 * k, y)

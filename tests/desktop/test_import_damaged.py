@@ -6,8 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from editor_helpers import SIZE, make_project, shown_frame, wait_for
-from PySide6.QtCore import QMimeData, QModelIndex, Qt, QUrl
+from editor_helpers import SIZE, drop_files, make_project, shown_frame, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from media_files import FRAMES, b_frame_packets, ffmpeg, garble_packets  # noqa: E402
@@ -24,10 +23,8 @@ def test_damaged_avi_and_a_still_import_in_one_step_with_a_warning(qtbot, window
     damaged = garble_packets(avi, tmp_path / "camera_damaged.avi", b_frame_packets(avi)[2:3])
     still = make_test_clip(tmp_path / "poster.png", frames=1, size=SIZE)
 
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in (damaged, still)])
     steps = win.document.undo_stack.count()
-    win.storyboard_model.dropMimeData(mime, Qt.DropAction.CopyAction, -1, 0, QModelIndex())
+    drop_files(win.storyboard.viewport(), (30, 30), [damaged, still])
     wait_for(qtbot, lambda: not win.importer.busy and getattr(win, "import_warning_box", None) is not None, 60)
 
     assert [s.frames for s in win.shots] == [FRAMES, 3 * 24]  # a still lasts 3 s, as on the command line

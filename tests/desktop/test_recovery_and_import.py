@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from editor_helpers import import_and_wait, make_project, wait_for
-from PySide6.QtCore import QMimeData, QModelIndex, Qt, QTimer, QUrl
+from editor_helpers import crash_with_changes, drop_files, import_and_wait, make_project, wait_for
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
 
@@ -43,14 +43,7 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     import_and_wait(qtbot, first, footage[:2])
     first.save()
     saved = (path / "project.otio").read_bytes()
-    first.transport.seek(30)
-    assert first.commands.split_at_playhead()
-    first.autosave.autosave()
-    # The editor "crashes": no save, no clean shutdown of the autosave.
-    first.shutdown()
-    first.hide()
-    first.deleteLater()
-    os.utime(path / "project.otio", (0, 1))  # the saved file is older than the autosave
+    crash_with_changes(first, path)
 
     second = build_window()
     second.settings.proxies = False
@@ -74,12 +67,6 @@ def test_recovery_dialog_after_a_crash_opens_a_copy(qtbot, footage, tmp_path):
     second.close()
 
 
-def drop(model, paths):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    model.dropMimeData(mime, Qt.DropAction.CopyAction, -1, 0, QModelIndex())
-
-
 def test_broken_file_dropped_gives_a_message_and_changes_nothing(qtbot, window, footage, tmp_path):
     win = window
     make_project(win, tmp_path)
@@ -91,7 +78,7 @@ def test_broken_file_dropped_gives_a_message_and_changes_nothing(qtbot, window, 
     garbage.write_bytes(os.urandom(4096))
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(footage[1].read_bytes()[:600])
-    drop(win.storyboard_model, [garbage, truncated])
+    drop_files(win.storyboard.viewport(), (30, 30), [garbage, truncated])
     assert win.import_bar.isVisible()
     wait_for(qtbot, lambda: not win.importer.busy and getattr(win, "import_error_box", None) is not None, 60)
     box = win.import_error_box

@@ -15,6 +15,8 @@ from engine.errors import EditError
 from engine.media.synthetic import make_test_clip
 from engine.project import (
     AddAudioClip,
+    AddBinItem,
+    AddMarker,
     AddTake,
     ClearTransition,
     Composite,
@@ -25,11 +27,16 @@ from engine.project import (
     MoveShot,
     Project,
     RemoveAudioClip,
+    RemoveBinItem,
+    RemoveMarker,
     RemoveShot,
     RemoveTake,
+    RenameProject,
     RenameShot,
     SetActiveTake,
+    SetMarker,
     SetNotes,
+    SetProjectFormat,
     SetRecipe,
     SetShotStatus,
     SetTransition,
@@ -88,6 +95,14 @@ def _all_edit_types(project: Project, clips: list[Path]) -> list:
         lambda: DropLooseTake("0f" * 16),
         lambda: RemoveShot(project.shots()[-1].id),
         lambda: Composite((RenameShot(one(), "first"), TrimShot(one(), "in", 1))),
+        lambda: AddMarker(10, "beat", "red", "a note", marker_id="m1" * 8),
+        lambda: SetMarker("m1" * 8, frame=12, name="beat 2", colour="BLUE"),
+        lambda: RemoveMarker("m1" * 8),
+        lambda: AddBinItem(clips[2], item_id="b1" * 8),
+        lambda: RemoveBinItem("b1" * 8),
+        lambda: RenameProject("the film"),
+        lambda: SetProjectFormat(size=(96, 48), fit="fill"),
+        lambda: SetProjectFormat(fps="30"),  # undone by RestoreTimeline
     ]
 
 
@@ -110,7 +125,7 @@ def test_every_edit_type_is_undone_and_redone_from_the_saved_history(tmp_path, c
         p.save()
         texts.append(p.serialize())
         p.close()
-    inverses = {"RestoreShot", "RestoreTake", "RestoreAudioClip"}
+    inverses = {"RestoreShot", "RestoreTake", "RestoreAudioClip", "RestoreTimeline"}
     assert kinds | inverses == set(EDIT_TYPES)  # every kind is made here or is the inverse of one
 
     for n in range(len(makers), 0, -1):

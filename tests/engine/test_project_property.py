@@ -14,6 +14,7 @@ from engine.errors import EditError
 from engine.media.synthetic import make_test_clip
 from engine.project import (
     AddAudioClip,
+    AddMarker,
     AddTake,
     ClearTransition,
     Composite,
@@ -21,11 +22,14 @@ from engine.project import (
     MoveShot,
     Project,
     RemoveAudioClip,
+    RemoveMarker,
     RemoveShot,
     RemoveTake,
     RenameShot,
     SetActiveTake,
+    SetMarker,
     SetNotes,
+    SetProjectFormat,
     SetRecipe,
     SetShotStatus,
     SetTransition,
@@ -80,6 +84,8 @@ def random_edit(data, project: Project, clips, sound, depth: int = 0):
         choices += ["remove", "move", "trim", "trim", "split", "transition", "transition", "clear",
                     "take", "active", "recipe", "notes", "rename", "status", "remove_take"]
     choices += ["audio"] + (["remove_audio"] if audio else [])
+    markers = project.markers()
+    choices += ["marker", "format"] + (["set_marker", "remove_marker"] if markers else [])
     if depth == 0:
         choices.append("composite")
     kind = data.draw(st.sampled_from(choices))
@@ -128,6 +134,17 @@ def random_edit(data, project: Project, clips, sound, depth: int = 0):
                             source_in=data.draw(st.integers(0, 15)))
     if kind == "remove_audio":
         return RemoveAudioClip(data.draw(st.sampled_from(audio)).id)
+    if kind == "marker":
+        return AddMarker(data.draw(st.integers(-2, 120)), data.draw(st.text(max_size=4)),
+                         data.draw(st.sampled_from(["red", "GREEN", "mauve"])), frames=data.draw(st.integers(-1, 9)))
+    if kind == "set_marker":
+        return SetMarker(data.draw(st.sampled_from(markers)).id, frame=data.draw(st.none() | st.integers(-1, 120)),
+                         name=data.draw(st.none() | st.text(max_size=4)))
+    if kind == "remove_marker":
+        return RemoveMarker(data.draw(st.sampled_from(markers)).id)
+    if kind == "format":
+        return SetProjectFormat(fps=data.draw(st.none() | st.sampled_from([24, 25, "30000/1001", 60, 12])),
+                                size=data.draw(st.none() | st.sampled_from([(32, 32), (48, 32), (33, 32)])))
     n = data.draw(st.integers(1, 3))
     return Composite([random_edit(data, project, clips, sound, depth + 1) for _ in range(n)])
 

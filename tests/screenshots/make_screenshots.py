@@ -2,7 +2,10 @@
 
 Makes a demo project of synthetic footage and saves PNGs of: the empty window, a storyboard of
 several shots with thumbnails, the timeline zoomed in on a transition, the export dialog (idle and
-exporting), A/B wipe compare with safe areas, the settings dialog and the Chinese UI; then the
+exporting), A/B wipe compare with safe areas, the settings dialog and the Chinese UI; a card being
+dragged with its insertion line, a clip dragged on the timeline, a head trim with its readout, the
+waveforms, markers and the marker list, the new-project and project settings dialogs, a small
+window (SHOTLOOM_SHOTS=editing stops here); then the
 studio with a real engine worker on the tiny test model: a shot's recipe in the inspector, a
 generation in progress with its live preview, two takes compared, the queue panel, the first-run
 models dialog, and the new panels in Chinese.
@@ -140,7 +143,9 @@ def main() -> int:
     win.apply_settings()
 
     continuity_shots(app, win, work, out)
-    studio_shots(app, win, work, out)
+    editing_shots(app, win, work, out)
+    if os.environ.get("SHOTLOOM_SHOTS") != "editing":
+        studio_shots(app, win, work, out)
 
     win._closing_ok = True
     win.close()
@@ -186,6 +191,176 @@ def continuity_shots(app, win, work: Path, out: Path) -> None:
     win.grab().save(str(out / "20-seams-defect-ab.png"))
     win.docks["seams"].grab().save(str(out / "20b-seams-panel.png"))
     win.docks["timeline"].grab().save(str(out / "21-timeline-drift.png"))
+
+
+def deliver_drag(target, points, during):
+    """Stands in for the platform's drag loop during a screenshot (under Xvfb nobody moves the
+    mouse, so QDrag.exec would wait forever): the drag's data goes to `target` as real drag events,
+    and `during()` runs while the drag is over the last point, before the drop."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    original = QDrag.exec
+
+    def exec_(drag, supported=None, default=None):
+        mime, actions = drag.mimeData(), Qt.DropAction.MoveAction
+        left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        x, y = points[0]
+        QApplication.sendEvent(target, QDragEnterEvent(QPoint(x, y), actions, mime, left, none))
+        for x, y in points:
+            QApplication.sendEvent(target, QDragMoveEvent(QPoint(x, y), actions, mime, left, none))
+        during()
+        drop = QDropEvent(QPointF(x, y), actions, mime, left, none)
+        QApplication.sendEvent(target, drop)
+        return drop.dropAction()
+
+    QDrag.exec = exec_
+    return lambda: setattr(QDrag, "exec", original)
+
+
+def mouse(widget, kind, x, y, modifiers=None) -> None:
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+    button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    QApplication.sendEvent(widget, QMouseEvent(kind, QPointF(x, y), widget.mapToGlobal(QPointF(x, y)), button, held,
+                                               modifiers or Qt.KeyboardModifier.NoModifier))
+
+
+def editing_shots(app, win, work: Path, out: Path) -> None:
+    """Reordering, trimming, sound, markers, the new-project dialog and a small window."""
+    import wave
+
+    import numpy as np
+    from PySide6.QtCore import QEvent
+
+    from engine.media.synthetic import make_test_clip
+    from engine.project import AddAudioClip
+
+    win.save()
+    clips = [make_test_clip(work / f"{name}.mp4", frames=60, rate=Fraction(24), size=(384, 256), seed=i, gop=24,
+                            audio=True) for i, name in enumerate(["arrival", "dialogue", "walk", "farewell"])]
+    t = np.arange(8 * 48000) / 48000
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (196.0, 246.9, 293.7)) / 3
+    swell = 0.25 + 0.2 * np.sin(2 * np.pi * t / 4) + 0.15 * (np.sin(2 * np.pi * 2 * t) > 0.6)
+    pcm = np.round(np.stack([chord * swell] * 2, axis=1) * 32767).astype("<i2")
+    music = work / "score.wav"
+    with wave.open(str(music), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(48000)
+        wav.writeframes(pcm.tobytes())
+    win.new_project(work / "Sound and cuts.shotloom", size=(768, 512))
+    win.import_files([str(c) for c in clips])
+    pump(app, 60, until=lambda: len(win.shots) == 4 and not win.importer.busy)
+    win.document.apply(AddAudioClip(music, 12, 180), "Add Music")
+    pump(app, 20, until=lambda: all(win.thumbnails.get(s.media_path, s.source_in) is not None for s in win.shots))
+    pump(app, 30, until=lambda: all(win.waveforms.get(p) not in (None,) for p in clips + [music]))
+
+    # A card dragged between two others: the insertion line shows where it lands.
+    board = win.storyboard
+    second = board.visualRect(win.storyboard_model.index(1))
+    start = board.visualRect(win.storyboard_model.index(3)).center()
+    restore = deliver_drag(board.viewport(), [(second.right() - 30, second.center().y()),
+                                              (second.right() - 8, second.center().y())],
+                           lambda: (pump(app, 0.4), win.grab().save(str(out / "30-drag-storyboard.png")),
+                                    win.docks["storyboard"].grab().save(str(out / "30b-drag-storyboard-detail.png"))))
+    mouse(board.viewport(), QEvent.Type.MouseButtonPress, start.x(), start.y())
+    mouse(board.viewport(), QEvent.Type.MouseMove, start.x() - 20, start.y())
+    mouse(board.viewport(), QEvent.Type.MouseButtonRelease, start.x() - 20, start.y())
+    restore()
+    pump(app, 0.5)
+
+    # A clip dragged on the timeline.
+    canvas = win.timeline.canvas
+    canvas.zoom_fit()
+    pump(app, 0.3)
+    y = canvas.video_rect().center().y()
+    first = win.shots[0]
+    x0 = canvas.x_of(first.start + first.frames / 2)
+    mouse(canvas, QEvent.Type.MouseButtonPress, x0, y)
+    for x in (x0 + 30, x0 + 120, canvas.x_of(win.shots[2].start + win.shots[2].frames * 0.7)):
+        mouse(canvas, QEvent.Type.MouseMove, x, y)
+    pump(app, 0.4)
+    win.docks["timeline"].grab().save(str(out / "31-drag-timeline.png"))
+    mouse(canvas, QEvent.Type.MouseButtonRelease, x, y)
+    pump(app, 0.3)
+
+    # The head of the third shot trimmed by dragging right of the cut: the trim frame and readout.
+    canvas.set_zoom(6.0)
+    canvas.scroll = max(0.0, win.shots[2].start * canvas.px_per_frame - canvas.width() * 0.4)
+    canvas.viewChanged.emit()
+    pump(app, 0.3)
+    cut = canvas.x_of(win.shots[2].start)
+    mouse(canvas, QEvent.Type.MouseButtonPress, cut + 3, y)
+    for k in range(1, 9):
+        mouse(canvas, QEvent.Type.MouseMove, cut + 3 + 6 * k, y)
+        pump(app, 0.05)
+    pump(app, 1.0)
+    win.grab().save(str(out / "32-head-trim.png"))
+    mouse(canvas, QEvent.Type.MouseButtonRelease, cut + 51, y)
+    pump(app, 0.5)
+
+    # Waveforms on the clips and on the music track.
+    canvas.zoom_fit()
+    pump(app, 0.8)
+    win.docks["timeline"].grab().save(str(out / "33-waveforms.png"))
+
+    # Markers on the ruler and in the marker list.
+    for frame, name, colour in ((20, "Title in", "GREEN"), (95, "Music swells", "ORANGE"),
+                                (150, "Cut to wide", "RED"), (200, "Last line", "BLUE")):
+        win.transport.seek(frame)
+        win.commands.add_marker(name, colour)
+    win.transport.seek(120)
+    win.transport.seek(30)
+    win.transport.set_in()
+    win.transport.seek(170)
+    win.transport.set_out()
+    win.docks["markers"].raise_()
+    pump(app, 1.0)
+    win.grab().save(str(out / "34-markers.png"))
+    win.docks["markers"].grab().save(str(out / "34b-marker-list.png"))
+    win.docks["timeline"].grab().save(str(out / "34c-markers-ruler.png"))
+
+    # The new-project dialog, with a custom rate, and the project settings with a rate change.
+    from desktop.views.project_dialog import NewProjectDialog, ProjectSettingsDialog, find_data
+
+    dialog = NewProjectDialog(work, win)
+    dialog.show()
+    pump(app, 0.5)
+    dialog.grab().save(str(out / "35-new-project.png"))
+    dialog.format.rate_combo.setCurrentIndex(dialog.format.rate_combo.count() - 1)
+    dialog.format.size_combo.setCurrentIndex(dialog.format.size_combo.count() - 1)
+    dialog.format.width_box.setValue(1001)
+    dialog.format.rate_edit.setText("12.5")
+    pump(app, 0.5)
+    dialog.grab().save(str(out / "35b-new-project-custom.png"))
+    dialog.close()
+    settings = ProjectSettingsDialog(win.document.project, win)
+    settings.format.rate_combo.setCurrentIndex(find_data(settings.format.rate_combo, Fraction(25)))
+    settings.format.size_combo.setCurrentIndex(find_data(settings.format.size_combo, (1080, 1920)))
+    settings.show()
+    pump(app, 0.5)
+    settings.grab().save(str(out / "36-project-settings.png"))
+    settings.close()
+
+    # A small window (a laptop screen): the viewer still gets the space.
+    win.resize(1024, 640)
+    pump(app, 1.5)
+    win.grab().save(str(out / "37-small-window.png"))
+    win.resize(1440, 900)
+    pump(app, 0.5)
+
+    win.settings.language = "zh_CN"
+    win.apply_settings()
+    pump(app, 1.0)
+    win.grab().save(str(out / "38-chinese-markers.png"))
+    win.settings.language = "en"
+    win.apply_settings()
+    win.save()
 
 
 def studio_shots(app, win, work: Path, out: Path) -> None:

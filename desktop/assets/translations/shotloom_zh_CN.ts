@@ -24,6 +24,26 @@
         <translation>修剪镜头</translation>
     </message>
     <message>
+        <source>Roll Cut</source>
+        <translation>滚动剪辑点</translation>
+    </message>
+    <message>
+        <source>Add Marker</source>
+        <translation>添加标记</translation>
+    </message>
+    <message>
+        <source>Delete Marker</source>
+        <translation>删除标记</translation>
+    </message>
+    <message>
+        <source>Edit Marker</source>
+        <translation>编辑标记</translation>
+    </message>
+    <message>
+        <source>Move Marker</source>
+        <translation>移动标记</translation>
+    </message>
+    <message>
         <source>Move Shot</source>
         <translation>移动镜头</translation>
     </message>
@@ -48,8 +68,40 @@
         <translation>请选择第一个之后的镜头来设置它的入点转场</translation>
     </message>
     <message>
+        <source>There is already a marker at this frame; double-click it to edit it</source>
+        <translation>这一帧已有标记；双击它即可编辑</translation>
+    </message>
+    <message>
+        <source>No marker at the playhead</source>
+        <translation>播放头处没有标记</translation>
+    </message>
+    <message>
+        <source>No marker at the playhead; press M to add one</source>
+        <translation>播放头处没有标记；按 M 添加一个</translation>
+    </message>
+    <message>
+        <source>The shot is already first</source>
+        <translation>这个镜头已经是第一个</translation>
+    </message>
+    <message>
+        <source>The shot is already last</source>
+        <translation>这个镜头已经是最后一个</translation>
+    </message>
+    <message>
+        <source>No marker before the playhead</source>
+        <translation>播放头之前没有标记</translation>
+    </message>
+    <message>
+        <source>No marker after the playhead</source>
+        <translation>播放头之后没有标记</translation>
+    </message>
+    <message>
         <source>{name} copy</source>
         <translation>{name} 副本</translation>
+    </message>
+    <message>
+        <source>Marker {n}</source>
+        <translation>标记 {n}</translation>
     </message>
     <message>
         <source>Seams</source>
@@ -188,6 +240,10 @@
         <translation>保留生成的镜次（其镜头已删除）</translation>
     </message>
     <message>
+        <source>Generated Take for “{name}”</source>
+        <translation>“{name}”的生成镜次</translation>
+    </message>
+    <message>
         <source>Select a shot that has a prompt (imported footage is not generated)</source>
         <translation>请选择一个有提示词的镜头（导入的素材不能生成）</translation>
     </message>
@@ -216,10 +272,6 @@
         <translation>请先选择一个镜头</translation>
     </message>
     <message>
-        <source>Generated Take for “{name}”</source>
-        <translation>“{name}”的生成镜次</translation>
-    </message>
-    <message>
         <source>failed</source>
         <translation>失败</translation>
     </message>
@@ -244,12 +296,40 @@
         <translation>导入素材</translation>
     </message>
     <message>
+        <source>Import to Media Bin</source>
+        <translation>导入到素材箱</translation>
+    </message>
+    <message>
         <source>Importing…</source>
         <translation>正在导入…</translation>
     </message>
     <message>
         <source>Some Files Were Not Imported</source>
         <translation>部分文件未能导入</translation>
+    </message>
+    <message>
+        <source>Import {n} Files to the Media Bin</source>
+        <translation>导入 {n} 个文件到素材箱</translation>
+    </message>
+    <message>
+        <source>Import {name} to the Media Bin</source>
+        <translation>导入 {name} 到素材箱</translation>
+    </message>
+    <message>
+        <source>Import {n} Files</source>
+        <translation>导入 {n} 个文件</translation>
+    </message>
+    <message>
+        <source>Import {name}</source>
+        <translation>导入 {name}</translation>
+    </message>
+    <message>
+        <source>All files</source>
+        <translation>所有文件</translation>
+    </message>
+    <message>
+        <source>Already in the media bin</source>
+        <translation>已在素材箱中</translation>
     </message>
     <message>
         <source>Importing {name} ({n} of {total})</source>
@@ -260,12 +340,20 @@
         <translation>部分文件已损坏</translation>
     </message>
     <message>
-        <source>Import {n} Files</source>
-        <translation>导入 {n} 个文件</translation>
+        <source>Media files</source>
+        <translation>媒体文件</translation>
     </message>
     <message>
-        <source>Import {name}</source>
-        <translation>导入 {name}</translation>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Sound</source>
+        <translation>声音</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -336,6 +424,10 @@
         <translation>队列</translation>
     </message>
     <message>
+        <source>Markers</source>
+        <translation>标记</translation>
+    </message>
+    <message>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
@@ -346,6 +438,14 @@
     <message>
         <source>No project</source>
         <translation>没有项目</translation>
+    </message>
+    <message>
+        <source>Roll {delta:+d} frames</source>
+        <translation>滚动 {delta:+d} 帧</translation>
+    </message>
+    <message>
+        <source>“{name}” is now {frames} frames ({length})</source>
+        <translation>“{name}”现在是 {frames} 帧（{length}）</translation>
     </message>
     <message>
         <source>Crossfade</source>
@@ -372,16 +472,32 @@
         <translation>{w}×{h} · {rate} fps · {n} 个镜头</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;A local AI video studio: storyboard, timeline and a frame-exact viewer over a local generation engine.&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</source>
-        <translation>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;本地 AI 视频工作室：故事板、时间线和逐帧精确的预览器，基于本地生成引擎。&lt;br&gt;&lt;br&gt;Qt {qt} · Python {py}</translation>
+        <source>Head {delta:+d} frames</source>
+        <translation>头部 {delta:+d} 帧</translation>
+    </message>
+    <message>
+        <source>Tail {delta:+d} frames</source>
+        <translation>尾部 {delta:+d} 帧</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;A local AI video studio: storyboard, timeline and a frame-exact viewer over a local generation engine.&lt;br&gt;&lt;br&gt;Qt {qt} · PySide6 {pyside} · Python {py}</source>
+        <translation>&lt;b&gt;Shotloom&lt;/b&gt; {version}&lt;br&gt;本地 AI 视频工作室：故事板、时间线和逐帧精确的预览，基于本地生成引擎。&lt;br&gt;&lt;br&gt;Qt {qt} · PySide6 {pyside} · Python {py}</translation>
     </message>
     <message>
         <source>Edit Transition…</source>
         <translation>编辑转场…</translation>
     </message>
     <message>
-        <source>The key {key} is used by two commands ({a}, {b}); change one in Settings › Keyboard</source>
-        <translation>按键 {key} 同时用于两个命令（{a}、{b}）；请在 设置 › 键盘 中修改其中一个</translation>
+        <source>Change Project Settings</source>
+        <translation>修改项目设置</translation>
+    </message>
+    <message>
+        <source>The key {key} is used by two commands (“{a}” and “{b}”); change one in Settings › Keyboard</source>
+        <translation>按键 {key} 被两个命令使用（“{a}”和“{b}”）；请在 设置 › 键盘 中修改其中一个</translation>
+    </message>
+    <message>
+        <source>No sound: {why}. Playback goes on without it.</source>
+        <translation>没有声音：{why}。播放会继续，只是听不到。</translation>
     </message>
     <message>
         <source>The engine could not start: {why}</source>
@@ -396,20 +512,16 @@
         <translation>重做 {what}(&amp;R)</translation>
     </message>
     <message>
-        <source>New Project</source>
-        <translation>新建项目</translation>
-    </message>
-    <message>
-        <source>Shotloom projects (*.shotloom)</source>
-        <translation>Shotloom 项目 (*.shotloom)</translation>
-    </message>
-    <message>
         <source>Open Project</source>
         <translation>打开项目</translation>
     </message>
     <message>
         <source>Save Project As</source>
         <translation>项目另存为</translation>
+    </message>
+    <message>
+        <source>Shotloom projects (*.shotloom)</source>
+        <translation>Shotloom 项目 (*.shotloom)</translation>
     </message>
     <message>
         <source>Project Changed on Disk</source>
@@ -424,12 +536,20 @@
         <translation>保留我的版本</translation>
     </message>
     <message>
+        <source>No changes to save</source>
+        <translation>没有需要保存的更改</translation>
+    </message>
+    <message>
         <source>Reload it? Your unsaved changes here are lost when you reload.</source>
         <translation>要重新载入吗？重新载入后，这里未保存的更改将丢失。</translation>
     </message>
     <message>
         <source>Reload it to see the changes?</source>
         <translation>要重新载入以查看这些更改吗？</translation>
+    </message>
+    <message>
+        <source>Demo</source>
+        <translation>演示</translation>
     </message>
     <message>
         <source>Cannot Open Project</source>
@@ -456,6 +576,10 @@
         <translation>已重新载入 {path}</translation>
     </message>
     <message>
+        <source>Making the demo footage ({n} of {total})…</source>
+        <translation>正在制作演示素材（第 {n} / {total} 段）…</translation>
+    </message>
+    <message>
         <source>Recovery Failed</source>
         <translation>恢复失败</translation>
     </message>
@@ -464,8 +588,20 @@
         <translation>已打开恢复的副本 {path}</translation>
     </message>
     <message>
+        <source>The demo could not be made: {why}</source>
+        <translation>无法制作演示：{why}</translation>
+    </message>
+    <message>
         <source>No recent projects</source>
         <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <source>about {eta} left</source>
+        <translation>剩余约 {eta}</translation>
+    </message>
+    <message>
+        <source>The demo project is ready: {path}</source>
+        <translation>演示项目已就绪：{path}</translation>
     </message>
     <message>
         <source>no generation (light install)</source>
@@ -620,6 +756,18 @@ Open them as a copy next to the original? Your saved project is not changed.</so
 要将它们作为副本在原项目旁边打开吗？已保存的项目不会被改动。</translation>
     </message>
     <message>
+        <source>Timeline: OpenTimelineIO (.otio)</source>
+        <translation>时间线：OpenTimelineIO (.otio)</translation>
+    </message>
+    <message>
+        <source>Timeline: Final Cut Pro XML (.xml)</source>
+        <translation>时间线：Final Cut Pro XML (.xml)</translation>
+    </message>
+    <message>
+        <source>Timeline: CMX 3600 EDL (.edl, picture only)</source>
+        <translation>时间线：CMX 3600 EDL（.edl，仅画面）</translation>
+    </message>
+    <message>
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -684,8 +832,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>正在取消…</translation>
     </message>
     <message>
-        <source>Ready to export {frames} frames.</source>
-        <translation>准备导出 {frames} 帧。</translation>
+        <source>Ready to export {frames} frames ({length}).</source>
+        <translation>准备导出 {frames} 帧（{length}）。</translation>
     </message>
     <message>
         <source>Exported to {path}</source>
@@ -700,8 +848,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>入点到出点（{start} – {end}）</translation>
     </message>
     <message>
-        <source>about {eta} left</source>
-        <translation>剩余约 {eta}</translation>
+        <source>Writes the timeline ({n} shots) for another editor; the media stays where it is.</source>
+        <translation>为其他剪辑软件写出时间线（{n} 个镜头）；素材保留在原处。</translation>
     </message>
     <message>
         <source>Forward (after the source)</source>
@@ -742,66 +890,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Image to video needs an image; pick one</source>
         <translation>图生视频需要一张图片，请选择一张</translation>
-    </message>
-    <message>
-        <source>Prompt</source>
-        <translation>提示词</translation>
-    </message>
-    <message>
-        <source>Avoid</source>
-        <translation>反向提示词</translation>
-    </message>
-    <message>
-        <source>Model</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <source>Duration</source>
-        <translation>时长</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation>尺寸</translation>
-    </message>
-    <message>
-        <source>Seed</source>
-        <translation>种子</translation>
-    </message>
-    <message>
-        <source>Steps</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <source>Guidance</source>
-        <translation>引导系数</translation>
-    </message>
-    <message>
-        <source>Image</source>
-        <translation>图片</translation>
-    </message>
-    <message>
-        <source>Task</source>
-        <translation>任务</translation>
-    </message>
-    <message>
-        <source>Direction</source>
-        <translation>方向</translation>
-    </message>
-    <message>
-        <source>Context Frames</source>
-        <translation>上下文帧数</translation>
-    </message>
-    <message>
-        <source>Memory</source>
-        <translation>显存</translation>
-    </message>
-    <message>
-        <source>Quality</source>
-        <translation>质量</translation>
-    </message>
-    <message>
-        <source>Prompts</source>
-        <translation>提示词</translation>
     </message>
     <message>
         <source>Pick an Image</source>
@@ -904,6 +992,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>起点（秒）</translation>
     </message>
     <message>
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
         <source>Status: {status}</source>
         <translation>状态：{status}</translation>
     </message>
@@ -922,10 +1014,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Test model: its output is noise; use it to try the workflow</source>
         <translation>测试模型：输出是噪声，用来试用工作流程</translation>
-    </message>
-    <message>
-        <source>Change {what}</source>
-        <translation>修改{what}</translation>
     </message>
     <message>
         <source>Select one shot to see its recipe.</source>
@@ -1000,8 +1088,108 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>本机内存不足：需要 {need:.1f} GiB，可用 {free:.1f} GiB</translation>
     </message>
     <message>
+        <source>Red</source>
+        <translation>红色</translation>
+    </message>
+    <message>
+        <source>Orange</source>
+        <translation>橙色</translation>
+    </message>
+    <message>
+        <source>Yellow</source>
+        <translation>黄色</translation>
+    </message>
+    <message>
+        <source>Green</source>
+        <translation>绿色</translation>
+    </message>
+    <message>
+        <source>Cyan</source>
+        <translation>青色</translation>
+    </message>
+    <message>
+        <source>Blue</source>
+        <translation>蓝色</translation>
+    </message>
+    <message>
+        <source>Purple</source>
+        <translation>紫色</translation>
+    </message>
+    <message>
+        <source>Magenta</source>
+        <translation>品红</translation>
+    </message>
+    <message>
+        <source>Pink</source>
+        <translation>粉色</translation>
+    </message>
+    <message>
+        <source>White</source>
+        <translation>白色</translation>
+    </message>
+    <message>
+        <source>Black</source>
+        <translation>黑色</translation>
+    </message>
+    <message>
+        <source>Marker</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Colour:</source>
+        <translation>颜色：</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>备注：</translation>
+    </message>
+    <message>
+        <source>No markers yet. Press M to mark the frame at the playhead.</source>
+        <translation>还没有标记。按 M 标记播放头所在的帧。</translation>
+    </message>
+    <message>
+        <source>Add at Playhead</source>
+        <translation>在播放头处添加</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Frame {frame}</source>
+        <translation>第 {frame} 帧</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
         <source>probing…</source>
         <translation>正在检测…</translation>
+    </message>
+    <message>
+        <source>sound only</source>
+        <translation>仅声音</translation>
     </message>
     <message>
         <source>audio</source>
@@ -1016,8 +1204,24 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>{n} 帧</translation>
     </message>
     <message>
+        <source>imported</source>
+        <translation>导入</translation>
+    </message>
+    <message>
         <source>unreadable</source>
         <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>{shot} · take {n}</source>
+        <translation>{shot} · 镜次 {n}</translation>
+    </message>
+    <message>
+        <source>loose take of {shot}</source>
+        <translation>{shot} 的独立镜次</translation>
+    </message>
+    <message>
+        <source>used by {shot}</source>
+        <translation>用于 {shot}</translation>
     </message>
     <message>
         <source>Models</source>
@@ -1046,6 +1250,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>streaming layers</source>
         <translation>逐层流式</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
     </message>
     <message>
         <source>Tasks</source>
@@ -1150,6 +1358,126 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>{free} of memory free</source>
         <translation>可用内存 {free}</translation>
+    </message>
+    <message>
+        <source>3:2, LTX-Video's size</source>
+        <translation>3:2，LTX-Video 的尺寸</translation>
+    </message>
+    <message>
+        <source>Wan 480p</source>
+        <translation>Wan 480p</translation>
+    </message>
+    <message>
+        <source>HD 720p</source>
+        <translation>高清 720p</translation>
+    </message>
+    <message>
+        <source>Full HD 1080p</source>
+        <translation>全高清 1080p</translation>
+    </message>
+    <message>
+        <source>4K UHD</source>
+        <translation>4K 超高清</translation>
+    </message>
+    <message>
+        <source>Vertical 9:16 (phones)</source>
+        <translation>竖屏 9:16（手机）</translation>
+    </message>
+    <message>
+        <source>Square 1:1</source>
+        <translation>方形 1:1</translation>
+    </message>
+    <message>
+        <source>Square, small</source>
+        <translation>方形，小尺寸</translation>
+    </message>
+    <message>
+        <source>25 fps (PAL)</source>
+        <translation>25 帧/秒 (PAL)</translation>
+    </message>
+    <message>
+        <source>29.97 fps (NTSC)</source>
+        <translation>29.97 帧/秒 (NTSC)</translation>
+    </message>
+    <message>
+        <source>Custom…</source>
+        <translation>自定义…</translation>
+    </message>
+    <message>
+        <source>e.g. 12, 48 or 30000/1001</source>
+        <translation>例如 12、48 或 30000/1001</translation>
+    </message>
+    <message>
+        <source>Frame size:</source>
+        <translation>画面尺寸：</translation>
+    </message>
+    <message>
+        <source>Frame rate:</source>
+        <translation>帧率：</translation>
+    </message>
+    <message>
+        <source>New Project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Create Project</source>
+        <translation>创建项目</translation>
+    </message>
+    <message>
+        <source>Give the project a name</source>
+        <translation>请为项目命名</translation>
+    </message>
+    <message>
+        <source>Folder for the Project</source>
+        <translation>项目所在文件夹</translation>
+    </message>
+    <message>
+        <source>Project Settings</source>
+        <translation>项目设置</translation>
+    </message>
+    <message>
+        <source>Letterbox: show all of it, with bars</source>
+        <translation>加黑边：完整显示，留出黑边</translation>
+    </message>
+    <message>
+        <source>Crop: fill the frame, cutting the edges</source>
+        <translation>裁切：填满画面，裁掉边缘</translation>
+    </message>
+    <message>
+        <source>Media of another shape:</source>
+        <translation>比例不同的素材：</translation>
+    </message>
+    <message>
+        <source>{rate} fps</source>
+        <translation>{rate} 帧/秒</translation>
+    </message>
+    <message>
+        <source>A project name cannot contain / \ or :</source>
+        <translation>项目名称不能包含 / \ 或 :</translation>
+    </message>
+    <message>
+        <source>Type a frame rate, e.g. 24 or 30000/1001</source>
+        <translation>请输入帧率，例如 24 或 30000/1001</translation>
+    </message>
+    <message>
+        <source>Media of another shape is letterboxed or cropped to the new size as chosen below.</source>
+        <translation>比例不同的素材将按下方的选择加黑边或裁切到新尺寸。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist</source>
+        <translation>文件夹 {folder} 不存在</translation>
+    </message>
+    <message>
+        <source>The frame rate changes from {old} to {new} fps: every shot, transition, sound and marker keeps its place and length in seconds.</source>
+        <translation>帧率从 {old} 变为 {new} 帧/秒：每个镜头、转场、声音和标记都保持以秒计的位置和长度。</translation>
+    </message>
+    <message>
+        <source>{path} already exists; pick another name</source>
+        <translation>{path} 已存在；请换一个名称</translation>
     </message>
     <message>
         <source>Retry</source>
@@ -1376,12 +1704,40 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>键盘</translation>
     </message>
     <message>
+        <source>Key Already Used</source>
+        <translation>按键已被使用</translation>
+    </message>
+    <message>
+        <source>no key</source>
+        <translation>无按键</translation>
+    </message>
+    <message>
+        <source>Swap Keys</source>
+        <translation>交换按键</translation>
+    </message>
+    <message>
         <source>Command</source>
         <translation>命令</translation>
     </message>
     <message>
         <source>Keys</source>
         <translation>按键</translation>
+    </message>
+    <message>
+        <source>{key} is already the key of “{other}”.</source>
+        <translation>{key} 已经是“{other}”的按键。</translation>
+    </message>
+    <message>
+        <source>Swap: “{name}” gets {key}, and “{other}” gets {given}. Cancel keeps the keys as they were.</source>
+        <translation>交换：“{name}”使用 {key}，“{other}”使用 {given}。取消则保持原来的按键。</translation>
+    </message>
+    <message>
+        <source>“{name}” now has {key}; “{other}” has {given}.</source>
+        <translation>“{name}”现在使用 {key}；“{other}”使用 {given}。</translation>
+    </message>
+    <message>
+        <source>{key} stays with “{other}”.</source>
+        <translation>{key} 仍归“{other}”使用。</translation>
     </message>
     <message>
         <source>pending</source>
@@ -1420,10 +1776,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>使用这个镜次</translation>
     </message>
     <message>
-        <source>Delete</source>
-        <translation>删除</translation>
-    </message>
-    <message>
         <source>Replay</source>
         <translation>重放</translation>
     </message>
@@ -1440,16 +1792,20 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>划像对比</translation>
     </message>
     <message>
+        <source>Use Take {n} of “{name}”</source>
+        <translation>使用“{name}”的镜次 {n}</translation>
+    </message>
+    <message>
+        <source>Delete Take {n} of “{name}”</source>
+        <translation>删除“{name}”的镜次 {n}</translation>
+    </message>
+    <message>
         <source>Take {n}</source>
         <translation>镜次 {n}</translation>
     </message>
     <message>
         <source>“{name}” (deleted shot)</source>
         <translation>“{name}”（已删除的镜头）</translation>
-    </message>
-    <message>
-        <source>imported</source>
-        <translation>导入</translation>
     </message>
     <message>
         <source>Replaying take… the result is compared frame by frame when it is done.</source>
@@ -1466,14 +1822,6 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Select one shot to see its takes.</source>
         <translation>选择一个镜头以查看它的镜次。</translation>
-    </message>
-    <message>
-        <source>Use Take {n} of “{name}”</source>
-        <translation>使用“{name}”的镜次 {n}</translation>
-    </message>
-    <message>
-        <source>Delete Take {n} of “{name}”</source>
-        <translation>删除“{name}”的镜次 {n}</translation>
     </message>
     <message>
         <source>Select one shot to see its takes. Kept from deleted shots: {n}</source>
@@ -1496,6 +1844,26 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>音频轨道</translation>
     </message>
     <message>
+        <source>In {tc}</source>
+        <translation>入点 {tc}</translation>
+    </message>
+    <message>
+        <source>Out {tc}</source>
+        <translation>出点 {tc}</translation>
+    </message>
+    <message>
+        <source>Drag to trim the head of “{name}” (the shots after it move); Ctrl+drag rolls the cut</source>
+        <translation>拖动以修剪“{name}”的头部（后面的镜头随之移动）；按住 Ctrl 拖动则滚动剪辑点</translation>
+    </message>
+    <message>
+        <source>Drag to trim the tail of “{name}” (the shots after it move); Ctrl+drag rolls the cut</source>
+        <translation>拖动以修剪“{name}”的尾部（后面的镜头随之移动）；按住 Ctrl 拖动则滚动剪辑点</translation>
+    </message>
+    <message>
+        <source>{n} shots</source>
+        <translation>{n} 个镜头</translation>
+    </message>
+    <message>
         <source>No shots yet. Drop video or image files here, or use File › Import Media.</source>
         <translation>还没有镜头。把视频或图片文件拖到这里，或使用 文件 › 导入素材。</translation>
     </message>
@@ -1504,12 +1872,180 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>A/B 对比：</translation>
     </message>
     <message>
+        <source>Sound off (click to hear it)</source>
+        <translation>已静音（点击恢复声音）</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
         <source>Empty timeline</source>
         <translation>时间线为空</translation>
     </message>
     <message>
+        <source>Volume {n}%</source>
+        <translation>音量 {n}%</translation>
+    </message>
+    <message>
         <source>Frame {frame} / {last}   {tc}</source>
         <translation>第 {frame} / {last} 帧   {tc}</translation>
+    </message>
+    <message>
+        <source>shot “{name}” would be {n} frames long; a shot needs at least 1 frame</source>
+        <translation>镜头“{name}”将只有 {n} 帧；镜头至少需要 1 帧</translation>
+    </message>
+    <message>
+        <source>shot “{name}” would start {n} frames before its media begins</source>
+        <translation>镜头“{name}”将比素材开头早 {n} 帧</translation>
+    </message>
+    <message>
+        <source>shot “{name}” needs source frames up to {n} but its media has {m} frames</source>
+        <translation>镜头“{name}”需要素材的第 {n} 帧，但素材只有 {m} 帧</translation>
+    </message>
+    <message>
+        <source>the {n}-frame transition into shot “{name}” needs its in-point at source frame {m} or later</source>
+        <translation>进入镜头“{name}”的 {n} 帧转场要求其入点位于素材第 {m} 帧或之后</translation>
+    </message>
+    <message>
+        <source>the {n}-frame transition after shot “{name}” needs the shot to stay at least {m} frames long</source>
+        <translation>镜头“{name}”之后的 {n} 帧转场要求该镜头至少保留 {m} 帧</translation>
+    </message>
+    <message>
+        <source>the split point must be inside shot “{name}” (1..{m})</source>
+        <translation>分割点必须在镜头“{name}”之内（1..{m}）</translation>
+    </message>
+    <message>
+        <source>the {n}-frame transition after shot “{name}” needs at least {m} frames after the split point</source>
+        <translation>镜头“{name}”之后的 {n} 帧转场要求分割点之后至少有 {m} 帧</translation>
+    </message>
+    <message>
+        <source>shot “{name}” is the first shot; there is nothing to mix from</source>
+        <translation>镜头“{name}”是第一个镜头；前面没有可以混合的画面</translation>
+    </message>
+    <message>
+        <source>shot “{name}” is {n} frames; a {m}-frame transition needs at least {k}</source>
+        <translation>镜头“{name}”只有 {n} 帧；{m} 帧的转场至少需要 {k} 帧</translation>
+    </message>
+    <message>
+        <source>the shot before “{name}” is {n} frames; a transition can be at most that long, not {m}</source>
+        <translation>“{name}”之前的镜头只有 {n} 帧；转场最长只能这么长，不能是 {m} 帧</translation>
+    </message>
+    <message>
+        <source>a transition needs at least 1 frame, not {n}; use a cut instead</source>
+        <translation>转场至少需要 1 帧，不能是 {n}；请改用硬切</translation>
+    </message>
+    <message>
+        <source>shot “{name}” has no transition to clear</source>
+        <translation>镜头“{name}”没有可以清除的转场</translation>
+    </message>
+    <message>
+        <source>that take has {n} frames but shot “{name}” shows source frames up to {m}; trim the shot first</source>
+        <translation>该镜次只有 {n} 帧，而镜头“{name}”用到了第 {m} 帧；请先修剪镜头</translation>
+    </message>
+    <message>
+        <source>that take is the active take of shot “{name}”; choose another take first</source>
+        <translation>该镜次正被镜头“{name}”使用；请先选择另一个镜次</translation>
+    </message>
+    <message>
+        <source>shot “{name}” is waiting to be generated; it needs a recipe</source>
+        <translation>镜头“{name}”正在等待生成；它需要生成参数</translation>
+    </message>
+    <message>
+        <source>{path} is already in the media bin</source>
+        <translation>{path} 已在素材箱中</translation>
+    </message>
+    <message>
+        <source>a marker cannot be before the start of the timeline (frame {n})</source>
+        <translation>标记不能在时间线开始之前（第 {n} 帧）</translation>
+    </message>
+    <message>
+        <source>a project needs a name</source>
+        <translation>项目需要一个名称</translation>
+    </message>
+    <message>
+        <source>frame size {w}×{h} must have even sides (video is encoded in 2×2 blocks); try {tw}×{th}</source>
+        <translation>画面尺寸 {w}×{h} 的边长必须是偶数（视频按 2×2 块编码）；试试 {tw}×{th}</translation>
+    </message>
+    <message>
+        <source>frame size {w}×{h} must be between 2×2 and {m}×{m2}</source>
+        <translation>画面尺寸 {w}×{h} 必须在 2×2 到 {m}×{m2} 之间</translation>
+    </message>
+    <message>
+        <source>frame size {v} must be two whole numbers like 768×512</source>
+        <translation>画面尺寸 {v} 必须是两个整数，例如 768×512</translation>
+    </message>
+    <message>
+        <source>frame rate {v} must be between 0 and 1000 frames per second</source>
+        <translation>帧率 {v} 必须在 0 到 1000 帧/秒之间</translation>
+    </message>
+    <message>
+        <source>frame rate {v} is not a number like 24 or 30000/1001</source>
+        <translation>帧率 {v} 不是像 24 或 30000/1001 这样的数字</translation>
+    </message>
+    <message>
+        <source>the cut cannot be conformed to {rate} fps ({why})</source>
+        <translation>剪辑无法转换到 {rate} 帧/秒（{why}）</translation>
+    </message>
+    <message>
+        <source>Change Prompt</source>
+        <translation>修改提示词</translation>
+    </message>
+    <message>
+        <source>Change Avoid</source>
+        <translation>修改反向提示词</translation>
+    </message>
+    <message>
+        <source>Change Model</source>
+        <translation>修改模型</translation>
+    </message>
+    <message>
+        <source>Change Duration</source>
+        <translation>修改时长</translation>
+    </message>
+    <message>
+        <source>Change Size</source>
+        <translation>修改尺寸</translation>
+    </message>
+    <message>
+        <source>Change Seed</source>
+        <translation>修改种子</translation>
+    </message>
+    <message>
+        <source>Change Steps</source>
+        <translation>修改步数</translation>
+    </message>
+    <message>
+        <source>Change Guidance</source>
+        <translation>修改引导系数</translation>
+    </message>
+    <message>
+        <source>Change Image</source>
+        <translation>修改图片</translation>
+    </message>
+    <message>
+        <source>Change Task</source>
+        <translation>修改任务</translation>
+    </message>
+    <message>
+        <source>Change Direction</source>
+        <translation>修改方向</translation>
+    </message>
+    <message>
+        <source>Change Context Frames</source>
+        <translation>修改上下文帧数</translation>
+    </message>
+    <message>
+        <source>Change Memory</source>
+        <translation>修改显存档位</translation>
+    </message>
+    <message>
+        <source>Change Quality</source>
+        <translation>修改质量</translation>
+    </message>
+    <message>
+        <source>Change Prompts</source>
+        <translation>修改提示词</translation>
     </message>
 </context>
 <context>
@@ -1535,8 +2071,16 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>导入素材(&amp;I)…</translation>
     </message>
     <message>
+        <source>Import to Media &amp;Bin…</source>
+        <translation>导入到素材箱(&amp;B)…</translation>
+    </message>
+    <message>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Project Settings…</source>
+        <translation>项目设置(&amp;P)…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -1561,6 +2105,14 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>D&amp;uplicate Shot</source>
         <translation>复制镜头(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Move Shot &amp;Earlier</source>
+        <translation>镜头前移(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Move Shot &amp;Later</source>
+        <translation>镜头后移(&amp;L)</translation>
     </message>
     <message>
         <source>Set &amp;Crossfade</source>
@@ -1681,6 +2233,22 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Add &amp;Marker</source>
         <translation>添加标记(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit Marker…</source>
+        <translation>编辑标记(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Delete Marker</source>
+        <translation>删除标记</translation>
+    </message>
+    <message>
+        <source>Next Marker</source>
+        <translation>下一个标记</translation>
+    </message>
+    <message>
+        <source>Previous Marker</source>
+        <translation>上一个标记</translation>
     </message>
     <message>
         <source>&amp;Full Screen Viewer</source>
