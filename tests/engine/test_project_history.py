@@ -30,6 +30,7 @@ from engine.project import (
     RemoveBinItem,
     RemoveMarker,
     RemoveShot,
+    RemoveShots,
     RemoveTake,
     RenameProject,
     RenameShot,
@@ -103,6 +104,7 @@ def _all_edit_types(project: Project, clips: list[Path]) -> list:
         lambda: RenameProject("the film"),
         lambda: SetProjectFormat(size=(96, 48), fit="fill"),
         lambda: SetProjectFormat(fps="30"),  # undone by RestoreTimeline
+        lambda: RemoveShots([s.id for s in project.shots()[-2:]]),  # undone by RestoreShots
     ]
 
 
@@ -125,7 +127,7 @@ def test_every_edit_type_is_undone_and_redone_from_the_saved_history(tmp_path, c
         p.save()
         texts.append(p.serialize())
         p.close()
-    inverses = {"RestoreShot", "RestoreTake", "RestoreAudioClip", "RestoreTimeline"}
+    inverses = {"RestoreShot", "RestoreTake", "RestoreAudioClip", "RestoreTimeline", "RestoreShots"}
     assert kinds | inverses == set(EDIT_TYPES)  # every kind is made here or is the inverse of one
 
     for n in range(len(makers), 0, -1):
