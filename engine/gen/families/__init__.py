@@ -7,7 +7,7 @@ Adding a family:
 
 1. Write ``engine/gen/families/<name>.py`` with a ``Family`` subclass (see ``base.py``; ``ltx.py``
    is the fullest example) decorated with ``@register``, and import it at the bottom of this file.
-2. Add its entries to ``assets/models.json``: the real hub repos with their component classes,
+2. Add its entries to ``engine/assets/models.json``: the real hub repos with their component classes,
    configs and parameter counts, and one tiny test entry per structure (same classes, compression
    factors, latent channels, image encoder and positional embedding kind; narrower and shallower).
 3. Add the family name to ``catalog.Family``. ``tests/engine/test_gen_families.py`` then runs every
