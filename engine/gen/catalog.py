@@ -140,10 +140,11 @@ class ModelEntry(BaseModel):
 
     @property
     def vram_gb(self) -> dict[str, float]:
-        """The planner's accelerator peak per tier at the default size and length (GB, bf16)."""
-        from engine.gen.planner import default_vram_gib
+        """The planner's accelerator peak per tier at the default size and length (GB of 10^9 bytes,
+        one decimal, bf16), as ``models list`` shows it."""
+        from engine.gen.planner import default_peaks
 
-        return default_vram_gib(self)
+        return {tier: round(b / 1e9, 1) for tier, b in default_peaks(self).items()}
 
     @property
     def denoiser(self) -> Component:

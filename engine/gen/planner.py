@@ -110,9 +110,14 @@ def choose_tier(entry: ModelEntry, *, width: int, height: int, frames: int, free
     return TIERS[-1]
 
 
-def default_vram_gib(entry: ModelEntry) -> dict[str, float]:
-    """Predicted accelerator peak per tier at the model's default size and length (bf16)."""
+def default_peaks(entry: ModelEntry) -> dict[str, int]:
+    """Predicted accelerator peak per tier at the model's default size and length (bf16), in bytes."""
     d = entry.defaults
-    frames = family_of(entry).plan_frames(entry, d.frames)
-    return {t: round(predict_peak(entry, width=d.width, height=d.height, frames=frames, tier=t).peak_gib, 1)
-            for t in TIERS}
+    w, h = entry.snap_size(d.width, d.height)
+    frames = family_of(entry).plan_frames(entry, entry.frame_rule.snap(d.frames))
+    return {t: predict_peak(entry, width=w, height=h, frames=frames, tier=t).peak_bytes for t in TIERS}
+
+
+def default_vram_gib(entry: ModelEntry) -> dict[str, float]:
+    """``default_peaks`` in GiB, one decimal."""
+    return {t: round(b / GIB, 1) for t, b in default_peaks(entry).items()}

@@ -172,6 +172,16 @@ def _err(predicted: float, measured: float) -> str:
     return f"{(predicted - measured) / measured * 100:+.0f} %"
 
 
+def _measured(kind: str, rows: list[tuple[str, int, int, int]], width: int):
+    """Each row measured in its own process; a failed one is printed and left out."""
+    for model_id, w, h, f in rows:
+        r = _run([kind, model_id, str(w), str(h), str(f)])
+        if isinstance(r, str):
+            print(f"{model_id:{width}} failed: {r}")
+            continue
+        yield model_id, w, h, f, r
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["tiny", "steps", "decodes"])
@@ -198,11 +208,7 @@ def main() -> int:
         print("real-size denoiser, one step, bf16 (weights and the step's working set):")
         print(f"{'model':18} {'size':>12} {'tokens':>7} {'batch':>5} {'step s':>7} {'weights GiB':>11} "
               f"{'planned':>8} {'error':>6} {'step GiB':>8} {'planned':>8} {'error':>6}")
-        for model_id, w, h, f in STEPS:
-            r = _run(["step", model_id, str(w), str(h), str(f)])
-            if isinstance(r, str):
-                print(f"{model_id:18} failed: {r}")
-                continue
+        for model_id, w, h, f, r in _measured("step", STEPS, 18):
             print(f"{model_id:18} {f'{w}x{h}x{f}':>12} {r['tokens']:7d} {r['batch']:5d} {r['seconds']:7.1f} "
                   f"{r['held'] / GIB:11.2f} {r['weights_predicted'] / GIB:8.2f} "
                   f"{_err(r['weights_predicted'], r['held']):>6} {r['activation'] / GIB:8.2f} "
@@ -210,11 +216,7 @@ def main() -> int:
     if args.only in (None, "decodes"):
         print("real-size VAE decode, bf16, untiled (the decode's working set):")
         print(f"{'model':24} {'size':>12} {'seconds':>8} {'measured GiB':>13} {'planned GiB':>12} {'error':>7}")
-        for model_id, w, h, f in DECODES:
-            r = _run(["decode", model_id, str(w), str(h), str(f)])
-            if isinstance(r, str):
-                print(f"{model_id:24} failed: {r}")
-                continue
+        for model_id, w, h, f, r in _measured("decode", DECODES, 24):
             print(f"{model_id:24} {f'{w}x{h}x{f}':>12} {r['seconds']:8.1f} {r['measured'] / GIB:13.2f} "
                   f"{r['predicted'] / GIB:12.2f} {_err(r['predicted'], r['measured']):>7}")
     return 0

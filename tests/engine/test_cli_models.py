@@ -45,7 +45,7 @@ def test_models_list_shows_needs_files_and_fit(tiny_models, tmp_path, capsys, mo
     wan = data["wan2.1-t2v-14b"]
     # The planner's figures from the real configs: 14 B bf16 weights, the T5 encoder and the activations.
     assert not wan["downloaded"] and wan["vram_gb"] == get_model("wan2.1-t2v-14b").vram_gb
-    assert 40 <= wan["vram_gb"]["gpu"] <= 56 and wan["vram_gb"]["group_offload"] < wan["vram_gb"]["offload"] < 40
+    assert 40 <= wan["vram_gb"]["gpu"] <= 60 and wan["vram_gb"]["group_offload"] < wan["vram_gb"]["offload"] < 45
     assert data["tiny-ltx"]["runs_here"] and data["tiny-ltx"]["why_not"] is None
 
 
