@@ -16,8 +16,6 @@ from PySide6.QtCore import QObject
 
 from desktop.services.background import BackgroundTask
 
-GIB = 2**30
-
 
 @dataclass(frozen=True)
 class ModelRow:
@@ -55,19 +53,10 @@ def installed(entry: Any) -> bool:
 
 
 def predicted_peaks(entry: Any) -> dict[str, int]:
-    from engine.gen.catalog import TIERS
-    from engine.gen.planner import predict_peak
+    """The planner's accelerator peak per tier at the model's default size and length (bytes)."""
+    from engine.gen.planner import default_peaks
 
-    d = entry.defaults
-    w, h = entry.snap_size(d.width, d.height)
-    frames = entry.frame_rule.snap(d.frames)
-    peaks = {}
-    for tier in TIERS:
-        try:
-            peaks[tier] = predict_peak(entry, width=w, height=h, frames=frames, tier=tier).peak_bytes
-        except (KeyError, ValueError, ZeroDivisionError):
-            peaks[tier] = int(entry.vram_gb.get(tier, 0) * GIB)
-    return peaks
+    return default_peaks(entry)
 
 
 def fitting_tier(peaks: dict[str, int], free_bytes: int | None) -> str | None:

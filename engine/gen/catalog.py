@@ -1,14 +1,13 @@
 """The model catalog: families, variants, their rules and needs (engine/assets/models.json + user entries).
 
-Torch-free, so the editor can list models. User-added local folders live in
-``user_config_dir()/models.json`` and are validated by the same pydantic model.
+Torch-free, so the editor can list models. Every entry names its components with the real class,
+the config it is built from and its parameter count (tests instantiate each real-size config on
+the meta device and check the count; the planner works from these figures). User-added local
+folders live in ``user_config_dir()/models.json`` and are validated by the same pydantic model.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -17,25 +16,31 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine import paths
 from engine.errors import GenerationError
+from engine.fsutil import write_text_atomic
 
 CATALOG_PATH = Path(__file__).resolve().parents[1] / "assets" / "models.json"
 """The built-in catalog: package data of `engine` (engine/assets/models.json), so it ships in the wheel."""
 Task = Literal["text_to_video", "image_to_video", "extend", "bridge", "long_take"]
+TASKS: tuple[Task, ...] = ("text_to_video", "image_to_video", "extend", "bridge", "long_take")
 Tier = Literal["gpu", "offload", "group_offload"]
 TIERS: tuple[Tier, ...] = ("gpu", "offload", "group_offload")
+Family = Literal["ltx", "wan", "cogvideox", "hunyuan_framepack", "svd"]
 
 
 class FrameRule(BaseModel):
-    """Valid frame counts are ``multiple * k + offset`` (LTX 8k+1, Wan 4k+1)."""
+    """Valid frame counts are ``multiple * k + offset`` (LTX 8k+1, Wan 4k+1) within [min, max]."""
 
     model_config = ConfigDict(extra="forbid")
     multiple: int = Field(ge=1)
     offset: int = Field(ge=0)
     max_frames: int = Field(ge=1)
+    min_frames: int | None = Field(default=None, ge=1)
+    """Models with learned positional embeddings over time accept exactly one length (min = max)."""
 
     def snap(self, frames: int) -> int:
         """Nearest valid count ≥ the request where possible (never below the minimum, never above max)."""
-        frames = max(frames, self.offset + self.multiple if self.multiple > 1 else 1)
+        floor = self.offset + self.multiple if self.multiple > 1 else 1
+        frames = max(frames, floor, self.min_frames or 0)
         k = -(-(frames - self.offset) // self.multiple)  # ceil
         snapped = k * self.multiple + self.offset
         while snapped > self.max_frames:
@@ -43,7 +48,8 @@ class FrameRule(BaseModel):
         return snapped
 
     def valid(self, frames: int) -> bool:
-        return frames <= self.max_frames and frames >= self.offset and (frames - self.offset) % self.multiple == 0
+        return (self.min_frames or 0) <= frames <= self.max_frames and frames >= self.offset \
+            and (frames - self.offset) % self.multiple == 0
 
 
 class Defaults(BaseModel):
@@ -57,20 +63,45 @@ class Defaults(BaseModel):
 
 
 class TransformerFile(BaseModel):
+    """A single-file transformer checkpoint used instead of the base repo's (distilled variants).
+    ``repo`` "local" means a file inside the model's own folder (the tiny test builds)."""
+
+    model_config = ConfigDict(extra="forbid")
     repo: str
     filename: str
+
+
+class Component(BaseModel):
+    """One model of a pipeline: its real class, the config it is built from, its parameter count."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    library: Literal["diffusers", "transformers"]
+    cls: str = Field(alias="class")
+    config_class: str | None = None  # transformers models: the PretrainedConfig subclass
+    config: dict = Field(default_factory=dict)
+    params: int = Field(ge=0)
+
+
+class Latent(BaseModel):
+    """The VAE's compression: pixels per latent in space and time, and latent channels."""
+
+    model_config = ConfigDict(extra="forbid")
+    spatial: int
+    temporal: int
+    latent_channels: int
 
 
 class ModelEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
     name: str
-    family: Literal["ltx", "wan", "cogvideox", "hunyuan_framepack", "svd"]
+    family: Family
     repo: str | None = None
     revision: str = "main"
     local_path: str | None = None
     transformer_file: TransformerFile | None = None
     extra_repos: list[str] = Field(default_factory=list)  # more hub repos a pipeline needs (FramePack)
+    variant: str | None = None  # weight file variant on the hub ("fp16": SVD-XT 1.1 ships only those)
     license: str
     license_note: str
     test_model: bool = False
@@ -80,29 +111,49 @@ class ModelEntry(BaseModel):
     pipelines: dict[Task, str]
     frame_rule: FrameRule
     size_multiple: int
+    fixed_size: tuple[int, int] | None = None
+    """Learned positional embeddings over space: the only size the model can make (then conformed)."""
     native_fps: str
     defaults: Defaults
-    vram_gb: dict[Tier, float]
-    download_gb: float
+    download_gb: float = 0.0
     multilingual: bool = False
-    transformer_config: dict = Field(default_factory=dict)
-    vae: dict = Field(default_factory=dict)
-    text_encoder_gb: float = 0.0
+    vae: Latent
+    components: dict[str, Component]
 
     @property
     def fps(self) -> Fraction:
         return Fraction(self.native_fps)
 
     def snap_size(self, width: int, height: int) -> tuple[int, int]:
+        if self.fixed_size is not None:
+            return self.fixed_size
         m = self.size_multiple
         return max(m, round(width / m) * m), max(m, round(height / m) * m)
 
     def supports(self, task: str) -> bool:
         return task in self.tasks
 
+    @property
+    def task_names(self) -> str:
+        """The tasks as people read them: "text to video, extend"."""
+        return ", ".join(t.replace("_", " ") for t in self.tasks)
+
+    @property
+    def vram_gb(self) -> dict[str, float]:
+        """The planner's accelerator peak per tier at the default size and length (GB of 10^9 bytes,
+        one decimal, bf16), as ``models list`` shows it."""
+        from engine.gen.planner import default_peaks
+
+        return {tier: round(b / 1e9, 1) for tier, b in default_peaks(self).items()}
+
+    @property
+    def denoiser(self) -> Component:
+        return self.components.get("transformer") or self.components["unet"]
+
 
 class Catalog(BaseModel):
-    schema_version: int = 1
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int = 2
     models: list[ModelEntry]
 
 
@@ -135,49 +186,21 @@ def get_model(model_id: str) -> ModelEntry:
     raise GenerationError(f"unknown model '{model_id}'; known models: {known}")
 
 
-_CLASS_FAMILY = {
-    "LTXPipeline": "ltx", "LTXImageToVideoPipeline": "ltx", "LTXConditionPipeline": "ltx",
-    "WanPipeline": "wan", "WanImageToVideoPipeline": "wan", "WanVACEPipeline": "wan",
-    "CogVideoXPipeline": "cogvideox", "CogVideoXImageToVideoPipeline": "cogvideox",
-    "HunyuanVideoFramepackPipeline": "hunyuan_framepack", "StableVideoDiffusionPipeline": "svd",
-}
-_FAMILY_TEMPLATE = {"ltx": "ltx-video-2b", "wan": "wan2.1-t2v-1.3b", "cogvideox": "cogvideox-2b",
-                    "hunyuan_framepack": "hunyuanvideo-framepack", "svd": "svd-xt"}
-
-
-def add_local_model(path: Path, model_id: str) -> ModelEntry:
-    """Register a local diffusers model folder as a custom catalog entry (saved atomically)."""
-    path = Path(path).expanduser().resolve()
-    index = path / "model_index.json"
-    if not index.is_file():
-        raise GenerationError(f"{path} is not a diffusers model folder (no model_index.json); "
-                              f"point to the folder that holds model_index.json")
-    try:
-        class_name = json.loads(index.read_text(encoding="utf-8"))["_class_name"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise GenerationError(f"{index} is unreadable; check the model folder") from exc
-    family = _CLASS_FAMILY.get(class_name)
-    if family is None:
-        raise GenerationError(f"{path} holds a {class_name}, which Shotloom cannot run; supported: "
-                              f"{', '.join(sorted(_CLASS_FAMILY))}")
-    if any(e.id == model_id for e in load_catalog()):
-        raise GenerationError(f"a model with id '{model_id}' already exists; choose another --id")
-    template = get_model(_FAMILY_TEMPLATE[family])
-    tasks = [t for t, cls in template.pipelines.items() if cls == class_name] or list(template.tasks)
-    entry = template.model_copy(update={
-        "id": model_id, "name": f"{model_id} (local folder)", "repo": None, "revision": "local",
-        "local_path": str(path), "custom": True, "transformer_file": None, "extra_repos": [],
-        "license": "unknown", "license_note": "Local folder added by the user; check its license yourself.",
-        "tasks": tasks if family != "ltx" else list(template.tasks),
-        "download_gb": 0.0,
-    })
+def save_user_entry(entry: ModelEntry) -> None:
+    """Append a custom entry to the user's catalog (one atomic write)."""
     user = _user_catalog_path()
     existing = _read(user).models if user.is_file() else []
     catalog = Catalog(models=[*existing, entry])
-    fd, tmp = tempfile.mkstemp(prefix=".models-", dir=user.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(catalog.model_dump_json(indent=2))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, user)
+    write_text_atomic(user, catalog.model_dump_json(indent=1, by_alias=True))
+
+
+def add_local_model(path: Path, model_id: str) -> ModelEntry:
+    """Register a local diffusers model folder as a custom catalog entry; the family reads the
+    folder's own pipeline class and configs to decide what it can do (see families.entry_for_folder)."""
+    from engine.gen.families import entry_for_folder
+
+    if any(e.id == model_id for e in load_catalog()):
+        raise GenerationError(f"a model with id '{model_id}' already exists; choose another --id")
+    entry = entry_for_folder(Path(path).expanduser().resolve(), model_id)
+    save_user_entry(entry)
     return entry

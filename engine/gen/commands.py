@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from engine.cliutil import progress_bar, resolve_shot
-from engine.errors import GenerationError
+from engine.errors import Canceled, GenerationError
 from engine.progress import CancelToken
 
 
@@ -100,8 +100,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
         for n, shot_id in enumerate(ids, 1):
-            with progress_bar(f"shot {n}/{len(ids)}", unit="step") as progress:
-                result = generate_into_project(project, shot_id, progress=progress, cancel=cancel)
+            try:
+                with progress_bar(f"shot {n}/{len(ids)}", unit="step") as progress:
+                    result = generate_into_project(project, shot_id, progress=progress, cancel=cancel)
+            except Canceled as exc:
+                recipe = project.shot(shot_id).recipe or {}
+                if (recipe.get("shotloom_gen") or {}).get("task") == "long_take":
+                    raise Canceled(f"{exc}; run `shotloom generate {args.project}` again to resume the long take "
+                                   f"where it stopped") from None
+                raise
             print(f"{shot_id} {result.master}")
             print(result.message, file=sys.stderr)
     finally:
@@ -117,8 +124,9 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     entries = load_catalog()
     rows = [(e, download_state(e), cannot_run_here(e)) for e in entries]
     if args.json:
-        print(json.dumps([{**e.model_dump(mode="json", exclude={"transformer_config", "vae"}),
-                           "native_fps": e.native_fps, "needs_gb": needs_gb(e), "files": state,
+        print(json.dumps([{**e.model_dump(mode="json", exclude={"components", "vae"}),
+                           "parameters": {name: c.params for name, c in e.components.items()},
+                           "vram_gb": e.vram_gb, "needs_gb": needs_gb(e), "files": state,
                            "downloaded": state in ("downloaded", "local folder", "built"),
                            "runs_here": why is None, "why_not": why} for e, state, why in rows], indent=2))
         return 0

@@ -2,8 +2,14 @@
 
 Safety: only safetensors weights are ever loaded (``use_safetensors=True``); a component folder
 that holds only pickle checkpoints (.bin/.pt/.pth/.ckpt/.pkl) is refused before diffusers sees
-it, and downloads never fetch pickles. No remote code. The revision and a sha256 of every file
-that was loaded go into each take's recipe.
+it, and downloads never fetch pickles. No remote code, no hub access while generating. The
+revision and a sha256 of every file that was loaded (the base folder and every extra part: a
+distilled checkpoint, FramePack's repos) go into each take's recipe.
+
+What a family loads is its module's business (``engine.gen.families``): the bundle (subfolder)
+that runs a task, components that replace or join the folder's own, a weight variant. A memory
+tier is applied exactly once to each loaded set of modules; pipelines for the other tasks of the
+same bundle share those modules (``from_pipe``).
 """
 
 from __future__ import annotations
@@ -14,13 +20,17 @@ import hashlib
 import json
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine import paths
 from engine.errors import GenerationError
+from engine.fsutil import write_json_atomic
 from engine.gen import tiny
 from engine.gen.catalog import ModelEntry, Tier
+from engine.gen.families import family_of, read_index
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "*.jinja"]
@@ -31,7 +41,7 @@ class ResolvedModel:
     entry: ModelEntry
     path: Path
     revision: str
-    files: dict[str, str]  # relative path -> sha256
+    files: dict[str, str]  # relative path (or "repo/relative path" for extra parts) -> sha256
 
 
 def hf_cache_dir() -> Path:
@@ -40,8 +50,9 @@ def hf_cache_dir() -> Path:
     return Path(constants.HF_HUB_CACHE)
 
 
-def _missing_message(entry: ModelEntry, why: str) -> str:
-    return (f"model '{entry.id}' ({entry.repo}, about {entry.download_gb:g} GB) is not downloaded and {why}; "
+def missing_message(entry: ModelEntry, why: str) -> str:
+    repos = " and ".join([entry.repo or "?", *entry.extra_repos])
+    return (f"model '{entry.id}' ({repos}, about {entry.download_gb:g} GB) is not downloaded and {why}; "
             f"run `shotloom models download {entry.id}` when online, or download it with "
             f"`hf download {entry.repo}` into {hf_cache_dir()}, or add a local copy with "
             f"`shotloom models add FOLDER --id {entry.id}-local`")
@@ -79,18 +90,18 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     cache[key] = digest.hexdigest()
-    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(cache))
-    os.replace(tmp, cache_file)
+    write_json_atomic(cache_file, cache, indent=None)
     return cache[key]
 
 
+def weight_files(folder: Path) -> dict[str, Path]:
+    """The files of a model folder that loading reads: weights, configs, tokenizers."""
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+            if p.is_file() and (p.suffix in (".safetensors", ".json") or p.name.startswith("tokenizer"))}
+
+
 def file_hashes(folder: Path) -> dict[str, str]:
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and (p.suffix in (".safetensors", ".json") or p.name.startswith("tokenizer")):
-            out[p.relative_to(folder).as_posix()] = _sha256(p)
-    return out
+    return {rel: _sha256(p) for rel, p in weight_files(folder).items()}
 
 
 def local_files(entry: ModelEntry) -> tuple[str, Path | None]:
@@ -143,7 +154,7 @@ def check_model_files(folder: Path) -> tuple[int, int]:
 def resolve_model(entry: ModelEntry) -> ResolvedModel:
     """The local folder of a model (building tiny models, never downloading). Refuses pickles."""
     if entry.test_model:
-        folder = tiny.ensure_tiny_model(entry.id)
+        folder = tiny.ensure_tiny_model(entry)
         revision = f"tiny-v{tiny.TINY_VERSION}"
     elif entry.local_path:
         folder = Path(entry.local_path)
@@ -157,37 +168,66 @@ def resolve_model(entry: ModelEntry) -> ResolvedModel:
 
         try:
             folder = Path(snapshot_download(entry.repo, revision=entry.revision, local_files_only=True,
-                                            allow_patterns=ALLOW_PATTERNS))
+                                            **_base_patterns(entry)))
         except (LocalEntryNotFoundError, FileNotFoundError, OSError) as exc:
-            raise GenerationError(_missing_message(entry, "Shotloom does not download during generation")) from exc
+            raise GenerationError(missing_message(entry, "Shotloom does not download during generation")) from exc
         if not (folder / "model_index.json").is_file():
-            raise GenerationError(_missing_message(entry, "its download is incomplete"))
+            raise GenerationError(missing_message(entry, "its download is incomplete"))
         revision = folder.name
     check_no_pickles(folder)
-    return ResolvedModel(entry=entry, path=folder, revision=revision, files=file_hashes(folder))
+    files = file_hashes(folder)
+    for name, path in family_of(entry).extra_files(entry, folder).items():
+        if not path.resolve().is_relative_to(folder.resolve()):
+            check_no_pickles(path.parent)
+            files[name] = _sha256(path)
+    return ResolvedModel(entry=entry, path=folder, revision=revision, files=files)
+
+
+def snapshot_part(entry: ModelEntry, repo: str, patterns: list[str] | None = None) -> Path:
+    """The local snapshot of one of an entry's extra repos (never fetched here)."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(repo, local_files_only=True, allow_patterns=patterns or ALLOW_PATTERNS))
+    except Exception as exc:  # any miss means "not downloaded"
+        raise GenerationError(missing_message(entry, f"its part {repo} is missing")) from exc
+    check_no_pickles(folder)
+    return folder
+
+
+def _base_patterns(entry: ModelEntry) -> dict[str, list[str] | None]:
+    """What of the base repo is downloaded and expected offline: safetensors and configs, only the
+    variant's weights, never weights the family replaces (a distilled file, FramePack's transformer)."""
+    allow = ALLOW_PATTERNS
+    if entry.variant:  # the variant's weight files are named *.<variant>.safetensors
+        allow = [p for p in ALLOW_PATTERNS if p != "*.safetensors"] + [f"*.{entry.variant}.safetensors"]
+    return {"allow_patterns": allow, "ignore_patterns": family_of(entry).download_patterns(entry)}
 
 
 def download_model(entry: ModelEntry, *, tqdm_class=None, endpoint: str | None = None) -> Path:
-    """Download (resuming partial files) into the standard HF cache; safetensors and configs only.
-    ``endpoint``: a hub mirror (default: HF_ENDPOINT or huggingface.co)."""
+    """Download (resuming partial files) into the standard HF cache: safetensors and configs only,
+    and only what the family loads. ``endpoint``: a hub mirror (default: HF_ENDPOINT or huggingface.co)."""
     if entry.test_model:
-        return tiny.ensure_tiny_model(entry.id)
+        return tiny.ensure_tiny_model(entry)
     if entry.local_path:
         return Path(entry.local_path)
     from huggingface_hub import hf_hub_download, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
+    family = family_of(entry)
     try:
-        folder = Path(snapshot_download(entry.repo, revision=entry.revision, allow_patterns=ALLOW_PATTERNS,
+        folder = Path(snapshot_download(entry.repo, revision=entry.revision, **_base_patterns(entry),
                                         tqdm_class=tqdm_class, endpoint=endpoint))
         if entry.transformer_file is not None:
-            hf_hub_download(entry.transformer_file.repo, entry.transformer_file.filename)
+            hf_hub_download(entry.transformer_file.repo, entry.transformer_file.filename, endpoint=endpoint)
         for repo in entry.extra_repos:
-            check_no_pickles(Path(snapshot_download(repo, allow_patterns=ALLOW_PATTERNS, tqdm_class=tqdm_class)))
+            patterns = family.extra_patterns(repo) or ALLOW_PATTERNS
+            check_no_pickles(Path(snapshot_download(repo, allow_patterns=patterns, tqdm_class=tqdm_class,
+                                                    endpoint=endpoint)))
     except OfflineModeIsEnabled as exc:
-        raise GenerationError(_missing_message(entry, "offline mode is on (HF_HUB_OFFLINE)")) from exc
+        raise GenerationError(missing_message(entry, "offline mode is on (HF_HUB_OFFLINE)")) from exc
     except (HfHubHTTPError, OSError) as exc:
-        raise GenerationError(_missing_message(entry, f"the hub could not be reached ({type(exc).__name__})")) from exc
+        raise GenerationError(missing_message(entry, f"the hub could not be reached ({type(exc).__name__})")) from exc
     check_no_pickles(folder)
     return folder
 
@@ -196,7 +236,7 @@ def download_model(entry: ModelEntry, *, tqdm_class=None, endpoint: str | None =
 # Pipelines
 
 
-def _diffusers_class(name: str):
+def diffusers_class(name: str):
     import diffusers
 
     try:
@@ -215,130 +255,80 @@ def _quiet_loading() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
-def _load_base(resolved: ResolvedModel, dtype: str):
+def load_pipeline(resolved: ResolvedModel, task: str, dtype: str):
+    """The task's pipeline class loaded from its bundle with the family's components; returns
+    (pipeline, facts learned while loading)."""
     import torch
 
     _quiet_loading()
-    index = json.loads((resolved.path / "model_index.json").read_text())
-    cls = _diffusers_class(index["_class_name"])
-    kwargs = {}
     entry = resolved.entry
-    if entry.transformer_file is not None and not entry.test_model:
-        from huggingface_hub import hf_hub_download
-
-        try:
-            ckpt = hf_hub_download(entry.transformer_file.repo, entry.transformer_file.filename,
-                                   local_files_only=True)
-        except Exception as exc:
-            raise GenerationError(_missing_message(entry, "its transformer checkpoint is missing")) from exc
-        tcls = _diffusers_class(index["transformer"][1])
-        kwargs["transformer"] = tcls.from_single_file(ckpt, dtype=getattr(torch, dtype))
-    return cls.from_pretrained(resolved.path, dtype=getattr(torch, dtype), use_safetensors=True,
-                               local_files_only=True, **kwargs)
-
-
-def _extra_repo(entry: ModelEntry, repo: str) -> Path:
-    from huggingface_hub import snapshot_download
-
-    try:
-        folder = Path(snapshot_download(repo, local_files_only=True, allow_patterns=ALLOW_PATTERNS))
-    except Exception as exc:  # any miss means "not downloaded"
-        raise GenerationError(_missing_message(entry, f"its part {repo} is missing")) from exc
-    check_no_pickles(folder)
-    return folder
-
-
-def _extras_for(target: str, folder: Path, dtype: str, entry: ModelEntry | None = None) -> dict:
-    """Components a derived pipeline class needs beyond the base (tiny-wan keeps them in subfolders;
-    FramePack takes its transformer and SigLIP image encoder from two more hub repos)."""
-    import torch
-
-    td = getattr(torch, dtype)
-    extras = {}
-    if target == "HunyuanVideoFramepackPipeline" and entry is not None and len(entry.extra_repos) == 2:
-        from diffusers import HunyuanVideoFramepackTransformer3DModel
-        from transformers import SiglipImageProcessor, SiglipVisionModel
-
-        transformer_dir, redux_dir = (_extra_repo(entry, r) for r in entry.extra_repos)
-        extras["transformer"] = HunyuanVideoFramepackTransformer3DModel.from_pretrained(
-            transformer_dir, dtype=td, use_safetensors=True)
-        extras["feature_extractor"] = SiglipImageProcessor.from_pretrained(redux_dir / "feature_extractor")
-        extras["image_encoder"] = SiglipVisionModel.from_pretrained(redux_dir / "image_encoder", dtype=td,
-                                                                    use_safetensors=True)
-        return extras
-    if target == "WanImageToVideoPipeline" and (folder / "transformer_i2v").is_dir():
-        from diffusers import WanTransformer3DModel
-        from transformers import CLIPImageProcessor, CLIPVisionModelWithProjection
-
-        extras["transformer"] = WanTransformer3DModel.from_pretrained(folder / "transformer_i2v", dtype=td,
-                                                                      use_safetensors=True)
-        extras["image_encoder"] = CLIPVisionModelWithProjection.from_pretrained(
-            folder / "image_encoder", dtype=torch.float32, use_safetensors=True)
-        extras["image_processor"] = CLIPImageProcessor.from_pretrained(folder / "image_processor")
-    elif target == "WanVACEPipeline" and (folder / "transformer_vace").is_dir():
-        from diffusers import WanVACETransformer3DModel
-
-        extras["transformer"] = WanVACETransformer3DModel.from_pretrained(folder / "transformer_vace",
-                                                                          dtype=td, use_safetensors=True)
-    return extras
+    family = family_of(entry)
+    folder = resolved.path / family.bundle(entry, task)
+    read_index(folder)
+    target = entry.pipelines[task]
+    components, info = family.load_components(entry, resolved.path, target, dtype)
+    pipe = diffusers_class(target).from_pretrained(folder, dtype=getattr(torch, dtype), use_safetensors=True,
+                                                   local_files_only=True, **family.load_options(entry), **components)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, info
 
 
 @dataclass
 class WarmModel:
     resolved: ResolvedModel
+    bundle: str
     tier: Tier
     dtype: str
     device: str
-    base: object
+    base: Any
     applied: list[str]
-    derived: dict[str, object] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)
 
 
 class PipelineCache:
-    """Warm pipelines keyed by (model, tier, dtype, device); one family shares components (from_pipe)."""
+    """Warm pipelines keyed by (model, bundle, tier, dtype, device). The pipelines of one bundle
+    share their modules (and the tier's hooks) through ``from_pipe``."""
 
     def __init__(self, max_models: int = 1) -> None:
         self._models: dict[tuple, WarmModel] = {}
         self._lock = threading.RLock()
         self.max_models = max_models
         self.loads = 0
+        self.last_evicted: weakref.ref | None = None  # the last evicted base pipeline, for tests
 
-    def key(self, model_id: str, tier: Tier, dtype: str, device: str) -> tuple:
-        return (model_id, tier, dtype, device)
+    def key(self, entry: ModelEntry, task: str, tier: Tier, dtype: str, device: str) -> tuple:
+        where = entry.local_path or entry.repo or ""  # an id re-added for another folder is another model
+        return (entry.id, where, family_of(entry).bundle(entry, task), tier, dtype, device)
 
-    def get_warm(self, model_id: str, tier: Tier, dtype: str, device: str) -> WarmModel | None:
-        return self._models.get(self.key(model_id, tier, dtype, device))
+    def get_warm(self, entry: ModelEntry, task: str, tier: Tier, dtype: str, device: str) -> WarmModel | None:
+        return self._models.get(self.key(entry, task, tier, dtype, device))
 
     def pipeline(self, entry: ModelEntry, task: str, *, tier: Tier, dtype: str, device: str):
         """(pipeline for the task, warm model record)."""
         from engine.gen.memory import apply_tier
 
+        target = entry.pipelines.get(task)
+        if target is None:
+            raise GenerationError(f"model '{entry.id}' cannot do {task.replace('_', ' ')}; it does: "
+                                  f"{entry.task_names}")
         with self._lock:
-            k = self.key(entry.id, tier, dtype, device)
+            k = self.key(entry, task, tier, dtype, device)
             warm = self._models.get(k)
             if warm is None:
                 while len(self._models) >= self.max_models:
                     self.evict(next(iter(self._models)))
                 resolved = resolve_model(entry)
-                base = _load_base(resolved, dtype)
-                base.set_progress_bar_config(disable=True)
+                base, info = load_pipeline(resolved, task, dtype)
                 applied = apply_tier(base, tier, device, dtype)
-                warm = WarmModel(resolved, tier, dtype, device, base, applied)
+                warm = WarmModel(resolved, k[2], tier, dtype, device, base, applied, info)
                 warm.derived[type(base).__name__] = base
                 self._models[k] = warm
                 self.loads += 1
-            target = entry.pipelines.get(task)
-            if target is None:
-                raise GenerationError(f"model '{entry.id}' cannot do {task.replace('_', ' ')}; it does: "
-                                      f"{', '.join(entry.tasks)}")
             pipe = warm.derived.get(target)
             if pipe is None:
-                cls = _diffusers_class(target)
-                extras = _extras_for(target, warm.resolved.path, dtype, entry)
-                pipe = cls.from_pipe(warm.base, **extras)
+                pipe = diffusers_class(target).from_pipe(warm.base)
                 pipe.set_progress_bar_config(disable=True)
-                if extras:
-                    apply_tier(pipe, tier, device, dtype)
                 warm.derived[target] = pipe
             return pipe, warm
 
@@ -347,13 +337,18 @@ class PipelineCache:
             warm = self._models.pop(key, None)
             if warm is None:
                 return
+            self.last_evicted = weakref.ref(warm.base)
             for pipe in warm.derived.values():
                 if hasattr(pipe, "remove_all_hooks"):
                     with contextlib.suppress(Exception):  # freeing must not fail the caller
                         pipe.remove_all_hooks()
             warm.derived.clear()
+            warm.base = None
             del warm
             free_memory()
+
+    def evict_model(self, entry: ModelEntry, task: str, tier: Tier, dtype: str, device: str) -> None:
+        self.evict(self.key(entry, task, tier, dtype, device))
 
     def clear(self) -> None:
         for key in list(self._models):

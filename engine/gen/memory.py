@@ -1,10 +1,11 @@
-"""Device, dtype and memory tiers.
+"""Device, dtype, memory tiers and speed settings.
 
 Tiers, fastest first: ``gpu`` (everything resident on the device), ``offload`` (model CPU offload,
 one model on the accelerator at a time, + VAE tiling), ``group_offload`` (leaf-level group offload
 with CUDA streams + fp8 layerwise weight storage + VAE tiling). On a CPU there is no accelerator to
 offload to, so the tiers apply what still saves memory there (VAE tiling, fp8 storage) and the
-recipe records exactly what was applied.
+recipe records exactly what was applied. VAE tiling means tiles in space *and* time where the
+VAE can do both (LTX's tiling is spatial only; its framewise decoding bounds time).
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import functools
 from pathlib import Path
 
 from engine.gen.catalog import TIERS, Tier
+
+# First-block cache: the library's default threshold, and only where there are enough steps for
+# skipping to pay (a 4-step distilled draft has none to spare).
+CACHE_THRESHOLD = 0.05
+CACHE_MIN_STEPS = 10
 
 
 @functools.lru_cache(maxsize=1)
@@ -42,12 +48,15 @@ def pick_dtype(device: str, requested: str = "auto") -> str:
     if requested != "auto":
         return requested
     if device == "cuda":
-        return "bfloat16"
+        import torch
+
+        # Turing and older have no bfloat16 (emulated at a fraction of the speed): half instead.
+        return "bfloat16" if torch.cuda.is_bf16_supported(including_emulation=False) else "float16"
     return "bfloat16" if cpu_has_fast_bf16() else "float32"
 
 
 def free_memory_bytes(device: str) -> int | None:
-    """Free accelerator memory; None on CPU (the planner then picks the ``gpu`` tier)."""
+    """Free accelerator memory; None on CPU (the planner then checks system memory)."""
     import torch
 
     if device == "cuda":
@@ -56,24 +65,60 @@ def free_memory_bytes(device: str) -> int | None:
     return None
 
 
+def available_ram_bytes() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
 def next_tier(tier: Tier) -> Tier | None:
     i = TIERS.index(tier)
     return TIERS[i + 1] if i + 1 < len(TIERS) else None
 
 
+def bound_vae(pipe, on: bool = True) -> list[str]:
+    """Decode in spatial tiles and, where the VAE can (LTX), a few frames at a time: memory bounded
+    whatever the size and length, at some speed (on a CPU: 25 % slower at 704x480x25)."""
+    vae = getattr(pipe, "vae", None)
+    applied = []
+    if vae is not None and hasattr(vae, "enable_tiling"):
+        try:
+            vae.enable_tiling() if on else vae.disable_tiling()
+            applied.append("vae tiling")
+        except NotImplementedError:  # SVD's temporal decoder: decode_chunk_size bounds it instead
+            pass
+    if vae is not None and hasattr(vae, "use_framewise_decoding"):
+        vae.use_framewise_decoding = on  # LTX: tiling alone does not bound the frames decoded at once
+        applied.append("vae framewise decoding")
+    return applied if on else []
+
+
+def _channels_last(module) -> None:
+    """Convolution weights in channels-last order, which oneDNN runs fastest on a CPU (LTX's VAE
+    decode: 0.70x the time in bf16); activations follow the weights' layout."""
+    import torch
+
+    for m in module.modules():
+        if isinstance(m, torch.nn.Conv3d):
+            m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last_3d)
+        elif isinstance(m, torch.nn.Conv2d):
+            m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last)
+
+
 def apply_tier(pipe, tier: Tier, device: str, dtype: str) -> list[str]:
-    """Configure a freshly loaded pipeline for a tier; returns what was applied (for the recipe)."""
+    """Configure a freshly loaded pipeline for a tier; returns what was applied (for the recipe).
+    Called once per loaded set of modules (hooks must never be applied twice)."""
     import torch
 
     applied: list[str] = []
-    vae = getattr(pipe, "vae", None)
+    if device == "cpu" and getattr(pipe, "vae", None) is not None:
+        _channels_last(pipe.vae)
+        applied.append("vae channels-last")
     if tier == "gpu":
         pipe.to(device)
         applied.append(f"all on {device}")
         return applied
-    if vae is not None and hasattr(vae, "enable_tiling"):
-        vae.enable_tiling()
-        applied.append("vae tiling")
+    applied += bound_vae(pipe)
     denoisers = [m for m in (getattr(pipe, "transformer", None), getattr(pipe, "transformer_2", None),
                              getattr(pipe, "unet", None)) if m is not None]
     if tier == "offload":
@@ -101,40 +146,39 @@ def apply_tier(pipe, tier: Tier, device: str, dtype: str) -> list[str]:
     return applied
 
 
-def apply_speed(pipe, *, draft: bool, attention_backend: str | None, device: str,
-                compile_blocks: bool = False) -> list[str]:
-    """Draft (first-block cache) and attention backend; compile_repeated_blocks on CUDA."""
+def apply_speed(pipe, family, *, draft: bool, steps: int, attention_backend: str | None, device: str,
+                compile_blocks: bool = False, compile_backend: str = "inductor") -> list[str]:
+    """Draft (first-block cache), attention backend and regional compilation; returns what applies."""
     applied: list[str] = []
-    transformer = getattr(pipe, "transformer", None)
-    if transformer is None:
+    denoiser = family.denoiser(pipe)
+    if denoiser is None:
         return applied
-    current = getattr(transformer, "_shotloom_backend", None)
-    if attention_backend and attention_backend != current:
-        transformer.set_attention_backend(attention_backend)
-        transformer._shotloom_backend = attention_backend
-    elif not attention_backend and current:
-        transformer.set_attention_backend("native")
-        transformer._shotloom_backend = None
-    if attention_backend:
-        applied.append(f"attention {attention_backend}")
-    if compile_blocks:
-        if device == "cuda":
-            if not getattr(transformer, "_shotloom_compiled", False):
-                transformer.compile_repeated_blocks(fullgraph=True)
-                transformer._shotloom_compiled = True
-            applied.append("compiled repeated blocks")
-        else:
-            applied.append("compile skipped (CPU)")
-    if draft and hasattr(transformer, "enable_cache"):
+    current = getattr(denoiser, "_shotloom_backend", None)
+    if hasattr(denoiser, "set_attention_backend"):
+        if attention_backend and attention_backend != current:
+            denoiser.set_attention_backend(attention_backend)
+            denoiser._shotloom_backend = attention_backend
+        elif not attention_backend and current:
+            denoiser.set_attention_backend("native")
+            denoiser._shotloom_backend = None
+        if attention_backend:
+            applied.append(f"attention {attention_backend}")
+    use_cache = draft and steps >= CACHE_MIN_STEPS and family.first_block_cache and hasattr(denoiser, "enable_cache")
+    if use_cache:
         from diffusers import FirstBlockCacheConfig
 
-        if not getattr(transformer, "_shotloom_cache", False):
-            transformer.enable_cache(FirstBlockCacheConfig(threshold=0.2))
-            transformer._shotloom_cache = True
-        applied.append("first block cache 0.2")
-    elif getattr(transformer, "_shotloom_cache", False):
-        transformer.disable_cache()
-        transformer._shotloom_cache = False
+        if not getattr(denoiser, "_shotloom_cache", False):
+            denoiser.enable_cache(FirstBlockCacheConfig(threshold=CACHE_THRESHOLD))
+            denoiser._shotloom_cache = True
+        applied.append(f"first block cache {CACHE_THRESHOLD:g}")
+    elif getattr(denoiser, "_shotloom_cache", False):
+        denoiser.disable_cache()
+        denoiser._shotloom_cache = False
+    if compile_blocks:
+        if device != "cuda" and compile_backend == "inductor":
+            applied.append("compile skipped (CPU)")
+        else:
+            applied.append(compile_denoiser(denoiser, family.compile_blocks, backend=compile_backend))
     return applied
 
 
@@ -200,3 +244,20 @@ def cannot_run_here(entry) -> str | None:
         return (f"model '{entry.id}' needs about {need:g} GB {where}; pick a smaller model "
                 "(shotloom models list shows what runs here)")
     return None
+
+
+def compile_denoiser(denoiser, block_classes: tuple[str, ...], *, backend: str = "inductor") -> str:
+    """torch.compile each repeated block of the denoiser (regional compilation), once. Never
+    ``fullgraph``: the cache, layerwise-casting and offload hooks run Python inside the blocks,
+    and a draft may add the cache hook to an already compiled model later."""
+    if getattr(denoiser, "_shotloom_compiled", None):
+        return denoiser._shotloom_compiled
+    blocks = [m for m in denoiser.modules() if type(m).__name__ in block_classes]
+    if not blocks:
+        note = f"compile skipped ({type(denoiser).__name__} has no repeated blocks to compile)"
+    else:
+        for block in blocks:
+            block.compile(fullgraph=False, dynamic=None, backend=backend)
+        note = f"compiled {len(blocks)} blocks"
+    denoiser._shotloom_compiled = note
+    return note

@@ -107,7 +107,9 @@ class LongTakeRequest(_Base):
     task: Literal["long_take"] = "long_take"
     prompts: list[PromptSpan] = Field(default_factory=list)
     window_frames: int | None = Field(default=None, ge=2)
-    overlap_latents: int = Field(default=1, ge=1, le=8)
+    overlap_latents: int | None = Field(default=None, ge=1, le=8)
+    """Latent frames of motion each join conditions on beyond the first frame (the join is
+    1 + overlap_latents x the VAE's temporal compression frames); default: the family's (2)."""
     image: Path | None = None  # first frame; required by image-conditioned long-take models (FramePack)
 
     @model_validator(mode="after")

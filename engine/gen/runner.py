@@ -1,18 +1,18 @@
 """run_generation: one request → one complete take folder (master, all-intra scrub copy, recipe.json).
 
 A plain function of (request, out folder, progress callback, cancel token), so the same code runs
-in the worker, the CLI and later on a remote box. The take is written under a temp name beside
-``out_dir`` and renamed into place only when both files decode to the expected frame count;
-cancel or failure leaves nothing (a long take keeps its finished windows in a hidden
-``.<name>.steps`` folder so the same request resumes where it stopped).
+in the worker, the CLI and later on a remote box. The take is written into a partial folder beside
+``out_dir`` (``engine.fsutil``: a kill leaves debris that ``sweep_debris`` recognises) and renamed
+into place only when both files decode to the expected frame count; cancel or failure leaves no
+partial. A long take keeps its finished windows in ``.<name>.steps`` beside ``out_dir`` so the same
+request into the same folder resumes where it stopped; the folder is removed once the take is
+published (and, by the callers, when the user cancels or the shot's spec changes).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 import platform
 import shutil
 import time
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import Canceled, GenerationError, ShotloomError
+from engine.fsutil import make_partial_dir, publish_dir, write_json_atomic
 from engine.gen.catalog import ModelEntry, get_model
 from engine.gen.requests import parse_request
 from engine.progress import CancelToken, ProgressFn
@@ -50,12 +51,10 @@ class TakeResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class FramePlan:
-    native_frames: int
-    native_fps: Fraction
-    out_rate: Fraction
-    message: str
+def steps_dir(out_dir: Path) -> Path:
+    """Where a long take into ``out_dir`` keeps its finished windows between attempts."""
+    out_dir = Path(out_dir)
+    return out_dir.parent / f".{out_dir.name}.steps"
 
 
 def seconds_to_frames(entry: ModelEntry, request) -> tuple[int, str]:
@@ -103,18 +102,24 @@ def _rate_str(rate: Fraction) -> str:
 def _prepare(request, entry: ModelEntry):
     """Size and frame decisions with the sentence that explains them."""
     notes = []
-    w = request.width or entry.defaults.width
-    h = request.height or entry.defaults.height
-    if request.width is None and request.height is None and request.output_size:
-        # Keep the model's native pixel count but take the project's shape (less to crop later).
-        ow, oh = request.output_size
-        scale = math.sqrt(entry.defaults.width * entry.defaults.height / (ow * oh))
-        sw, sh = entry.snap_size(round(ow * scale), round(oh * scale))
-        notes.append(f"generated at {sw}x{sh} (the model's native pixel count in the project's shape)")
-        w, h = sw, sh
-    sw, sh = entry.snap_size(w, h)
-    if (sw, sh) != (w, h):
-        notes.append(f"size {w}x{h} snapped to {sw}x{sh} ({entry.name} needs multiples of {entry.size_multiple})")
+    if entry.fixed_size is not None:
+        sw, sh = entry.fixed_size
+        if (request.width, request.height) not in ((None, None), (sw, sh)) or request.output_size:
+            notes.append(f"generated at {sw}x{sh}, the only size {entry.name} makes (its positional "
+                         f"embeddings are learned for it)")
+    else:
+        w = request.width or entry.defaults.width
+        h = request.height or entry.defaults.height
+        if request.width is None and request.height is None and request.output_size:
+            # Keep the model's native pixel count but take the project's shape (less to crop later).
+            ow, oh = request.output_size
+            scale = math.sqrt(entry.defaults.width * entry.defaults.height / (ow * oh))
+            sw, sh = entry.snap_size(round(ow * scale), round(oh * scale))
+            notes.append(f"generated at {sw}x{sh} (the model's native pixel count in the project's shape)")
+            w, h = sw, sh
+        sw, sh = entry.snap_size(w, h)
+        if (sw, sh) != (w, h):
+            notes.append(f"size {w}x{h} snapped to {sw}x{sh} ({entry.name} needs multiples of {entry.size_multiple})")
     n, how = seconds_to_frames(entry, request)
     return sw, sh, n, how, notes
 
@@ -122,7 +127,7 @@ def _prepare(request, entry: ModelEntry):
 def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
                    cancel: CancelToken | None = None, *, preview: Callable[[np.ndarray], None] | None = None,
                    cache=None) -> TakeResult:
-    """Generate one take into ``out_dir`` (which must not exist yet); see the module docstring."""
+    """Generate one take into ``out_dir`` (which must not hold a take yet); see the module docstring."""
     from engine.gen.loading import CACHE
 
     cache = cache or CACHE
@@ -138,27 +143,22 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
     entry = get_model(request.model)
     if not entry.supports(request.task):
         raise GenerationError(f"model '{entry.id}' cannot do {request.task.replace('_', ' ')}; it does: "
-                              f"{', '.join(entry.tasks)}")
+                              f"{entry.task_names}")
     t_start = time.perf_counter()
     width, height, native, how, notes = _prepare(request, entry)
     out_rate = Fraction(request.output_rate) if request.output_rate else entry.fps
     out_size = tuple(request.output_size) if request.output_size else (width, height)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    from engine.fsutil import make_partial_dir
-
     tmp = make_partial_dir(out_dir)  # the project's partial name scheme: swept when this process dies
-    work_dir = out_dir.parent / f".{out_dir.name}.steps"
     try:
-        result = _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, notes, out_rate,
-                      out_size, progress, cancel, preview, cache, t_start)
+        return _run(request, entry, out_dir, tmp, steps_dir(out_dir), width, height, native, how, notes, out_rate,
+                    out_size, progress, cancel, preview, cache, t_start)
     except Canceled:
-        shutil.rmtree(tmp, ignore_errors=True)
         from engine.gen.loading import free_memory
 
         free_memory()
         raise
     except (ShotloomError, OSError) as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         from engine.fsutil import is_disk_full
 
         if is_disk_full(exc):  # name the folder the user knows and say what to do, not the partial file
@@ -169,7 +169,6 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
         raise GenerationError(f"generation with model '{entry.id}' failed: {type(exc).__name__}: {exc}"
                               .splitlines()[0]) from exc
     except ImportError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         if exc.name and exc.name.split(".")[0] in ("torch", "diffusers", "transformers", "accelerate"):
             raise GenerationError(
                 f"generation needs {exc.name.split('.')[0]}, which this light install lacks; "
@@ -177,72 +176,118 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
             ) from None
         raise GenerationError(f"generation with model '{entry.id}' failed: ImportError: {exc}") from exc
     except Exception as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise GenerationError(f"generation with model '{entry.id}' failed: {type(exc).__name__}: {exc}"
                               .splitlines()[0]) from exc
-    return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already when the take was published
+
+
+def _plan(request, entry, width, height, native, tier, dtype, guidance, device):
+    from engine.gen import memory, planner
+    from engine.gen.families import family_of
+    from engine.gen.tasks import long_take
+
+    if request.task == "long_take":
+        frames = long_take.call_frames(entry, request, native)
+    else:
+        frames = family_of(entry).plan_frames(entry, entry.frame_rule.snap(min(native, entry.frame_rule.max_frames)))
+    if tier == "auto":
+        tier = planner.choose_tier(entry, width=width, height=height, frames=frames, guidance=guidance,
+                                   free_bytes=memory.free_memory_bytes(device), dtype=dtype)
+    plan = planner.predict_peak(entry, width=width, height=height, frames=frames, tier=tier, dtype=dtype,
+                                guidance=guidance, device=device)
+    bound = tier != "gpu"
+    if device == "cpu" and tier == "gpu" and plan.ram_bytes > 0.9 * memory.available_ram_bytes():
+        # Everything is in system memory: decode in tiles (slower) only when a whole decode would not fit.
+        bound = True
+        plan = planner.predict_peak(entry, width=width, height=height, frames=frames, tier=tier, dtype=dtype,
+                                    guidance=guidance, device=device, vae_tiling=True)
+    return tier, plan, bound
+
+
+def _check_ram(entry, plan, notes: list[str]) -> None:
+    """System memory: refuse what cannot fit at all, warn when it will crowd other programs."""
+    import psutil
+
+    from engine.gen.planner import GIB
+
+    vm = psutil.virtual_memory()
+    if plan.ram_bytes > vm.total:
+        raise GenerationError(
+            f"model '{entry.id}' needs about {plan.ram_gib:.0f} GiB of system memory at this size and tier, "
+            f"more than this computer has ({vm.total / GIB:.0f} GiB); choose a smaller size or fewer seconds, "
+            f"a lower memory tier, or a smaller model")
+    if plan.ram_bytes > vm.available:
+        notes.append(f"needs about {plan.ram_gib:.1f} GiB of system memory, {vm.available / GIB:.1f} GiB was free: "
+                     f"expect swapping")
 
 
 def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, notes, out_rate, out_size,
          progress, cancel, preview, cache, t_start) -> TakeResult:
     import torch
 
-    from engine.gen import memory, planner
+    from engine.gen import memory
+    from engine.gen.families import family_of
     from engine.gen.steps import StepMonitor
     from engine.gen.tasks import TASKS
     from engine.gen.tasks import long_take as long_take_mod
     from engine.gen.tasks.common import GenContext
 
+    family = family_of(entry)
     device = memory.pick_device(request.device)
     dtype = memory.pick_dtype(device, request.dtype)
     steps = request.steps or (entry.defaults.draft_steps if request.draft else entry.defaults.steps)
     guidance = entry.defaults.guidance if request.guidance is None else request.guidance
-    if request.tier == "auto":
-        tier = planner.choose_tier(entry, width=width, height=height, frames=min(native, 257),
-                                   free_bytes=memory.free_memory_bytes(device), dtype=dtype)
-    else:
-        tier = request.tier
-    prediction = planner.predict_peak(entry, width=width, height=height,
-                                      frames=entry.frame_rule.snap(min(native, entry.frame_rule.max_frames)),
-                                      tier=tier, dtype=dtype, guidance=guidance)
+    tier, prediction, bound = _plan(request, entry, width, height, native, request.tier, dtype, guidance, device)
+    _check_ram(entry, prediction, notes)
     attempts: list[dict] = []
     task = TASKS[request.task]
     cancel.raise_if_canceled()
     while True:
         t_load = time.perf_counter()
+        oom = None
         try:
             pipe, warm = cache.pipeline(entry, request.task, tier=tier, dtype=dtype, device=device)
-            speed = memory.apply_speed(pipe, draft=request.draft, attention_backend=request.attention_backend,
-                                       device=device, compile_blocks=request.compile)
+            speed = memory.apply_speed(pipe, family, draft=request.draft, steps=steps,
+                                       attention_backend=request.attention_backend, device=device,
+                                       compile_blocks=request.compile)
+            if warm.tier == "gpu":  # the lower tiers always bound the decode
+                speed += memory.bound_vae(pipe, bound)
             load_s = time.perf_counter() - t_load
             monitor = StepMonitor(total_steps=steps, progress=progress, cancel=cancel, preview=preview)
-            if entry.family == "ltx":
-                monitor.unpack = _ltx_unpacker(pipe, width, height, native)
             ctx = GenContext(entry=entry, request=request, pipe=pipe, width=width, height=height, frames=native,
                              steps=steps, guidance=guidance, seed=request.seed, device=device, dtype=dtype,
-                             monitor=monitor)
+                             monitor=monitor, tier=tier, model_info=warm.info)
+            monitor.grand_total = family.call_steps(entry, native, steps)
             t_gen = time.perf_counter()
             long_info = None
             if request.task == "long_take":
                 long_info = task.generate(ctx, work_dir)
                 frames_iter: Iterable[np.ndarray] = long_take_mod.iter_frames(work_dir)
-                native_count = native
+                native_count = long_info["frames"]
             else:
                 frames = task.generate(ctx)
                 native_count = int(frames.shape[0])
                 frames_iter = frames
+            if warm.tier == "offload" and pipe is not warm.base:
+                warm.base.maybe_free_model_hooks()  # the derived pipeline's call left its last model on the GPU
             gen_s = time.perf_counter() - t_gen
             break
         except torch.OutOfMemoryError as exc:
-            attempts.append({"tier": tier, "error": f"out of memory: {str(exc).splitlines()[0][:200]}"})
-            cache.evict(cache.key(entry.id, tier, dtype, device))
-            following = memory.next_tier(tier)
-            if following is None:
-                raise GenerationError(
-                    f"model '{entry.id}' ran out of memory at {width}x{height}, {native} frames even with "
-                    f"group offload; choose a smaller size or fewer seconds") from exc
-            notes.append(f"out of memory on tier {tier}; retried on {following}")
-            tier = following
+            oom = f"out of memory: {str(exc).splitlines()[0][:200]}"
+        # Out of the except block the exception and its traceback (whose frames hold the failed
+        # pipeline's tensors) are gone; drop our own references too, so the evicted pipeline is
+        # freed before the next tier loads (never two copies in memory).
+        pipe = warm = ctx = monitor = None
+        attempts.append({"tier": tier, "error": oom})
+        cache.evict_model(entry, request.task, tier, dtype, device)
+        following = memory.next_tier(tier)
+        if following is None:
+            raise GenerationError(
+                f"model '{entry.id}' ran out of memory at {width}x{height}, {native} frames even with "
+                f"group offload; choose a smaller size or fewer seconds")
+        notes.append(f"out of memory on tier {tier}; retried on {following}")
+        tier = following
 
     # -- write the take -----------------------------------------------------------------------
     from engine.media import VideoWriter, conform_frame, probe
@@ -283,7 +328,8 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
     enc_s = time.perf_counter() - t_enc
     if native_count != native and request.task in ("text_to_video", "image_to_video"):
         rule = entry.frame_rule
-        notes.insert(0, f"{how}, snapped to {native_count} ({entry.name} needs {rule.multiple}k+{rule.offset})")
+        notes.insert(0, f"{how}, snapped to {native_count} ({entry.name} makes {rule.multiple}k+{rule.offset}"
+                        + (f", at least {rule.min_frames}" if rule.min_frames else "") + ")")
     else:
         notes.insert(0, how)
     if out_rate != entry.fps or out_size != (width, height):
@@ -301,8 +347,9 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "prompt": request.prompt,
         "negative_prompt": request.negative_prompt,
         "model": {"id": entry.id, "repo": entry.repo, "revision": resolved.revision, "files": resolved.files,
-                  "family": entry.family, "test_model": entry.test_model,
-                  "pipeline": type(pipe).__name__},
+                  "family": entry.family, "test_model": entry.test_model, "variant": entry.variant,
+                  "pipeline": type(pipe).__name__, **({"timesteps": warm.info["timesteps"]}
+                                                       if warm.info.get("timesteps") else {})},
         "seed": request.seed,
         "size": [width, height],
         "frames": native_count,
@@ -317,39 +364,19 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "oom_attempts": attempts,
         "device": device,
         "dtype": dtype,
-        "planner": {"predicted_peak_bytes": prediction.peak_bytes, "tier": prediction.tier},
+        "planner": {"predicted_peak_bytes": prediction.peak_bytes, "predicted_ram_bytes": prediction.ram_bytes,
+                    "tier": prediction.tier},
         "long_take": long_info,
         "message": message,
         "library_versions": library_versions(),
         "timings": {"load_s": round(load_s, 4), "generate_s": round(gen_s, 4), "encode_s": round(enc_s, 4),
                     "total_s": round(time.perf_counter() - t_start, 4)},
     }
-    recipe_path = tmp / RECIPE_NAME
-    with open(recipe_path, "w", encoding="utf-8") as fh:
-        json.dump(recipe, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
+    write_json_atomic(tmp / RECIPE_NAME, recipe, indent=2)
     cancel.raise_if_canceled()
-    if out_dir.exists():
-        out_dir.rmdir()  # empty (checked at the start)
-    os.replace(tmp, out_dir)
+    publish_dir(tmp, out_dir)
     if request.task == "long_take":
         shutil.rmtree(work_dir, ignore_errors=True)
     return TakeResult(take_dir=out_dir, master=out_dir / MASTER_NAME, scrub=out_dir / SCRUB_NAME,
                       recipe_path=out_dir / RECIPE_NAME, recipe=recipe, frames=written, rate=out_rate,
                       size=out_size, message=message, notes=tuple(notes))
-
-
-def _ltx_unpacker(pipe, width: int, height: int, native: int):
-    s = int(getattr(pipe, "vae_spatial_compression_ratio", 32))
-
-    def unpack(latents):
-        if latents.ndim != 3:
-            return latents
-        h, w = height // s, width // s
-        f = latents.shape[1] // (h * w)
-        # Condition pipelines prepend extra conditioning tokens; the video tokens are the last ones.
-        tokens = latents[:, latents.shape[1] - f * h * w:]
-        return tokens.reshape(latents.shape[0], f, h, w, latents.shape[-1]).permute(0, 4, 1, 2, 3)
-
-    return unpack

@@ -1,8 +1,9 @@
-"""Per-denoise-step work: progress with ETA, a cheap live preview, cancel, and latent pinning.
+"""Per-denoise-step work: progress with ETA, a cheap live preview and cancel.
 
 ``StepMonitor`` is passed as ``callback_on_step_end``. Cancel raises ``Canceled`` from inside the
 callback, so the pipeline stops within one step and skips the VAE decode (setting ``_interrupt``
-alone would still decode).
+alone would still decode). The family turns the step's latents into (B, C, F, H, W) for the
+preview (``unpack``), since every family lays them out its own way.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def latent_preview(latents5d) -> np.ndarray:
 
 
 class StepMonitor:
-    """callback_on_step_end: reports (done, total, message with ETA), previews, cancels, pins latents."""
+    """callback_on_step_end: reports (done, total, message with ETA), previews, cancels."""
 
     def __init__(self, *, total_steps: int, progress: Callable[[int, int, str], None] | None,
                  cancel: CancelToken | None, preview: PreviewFn | None = None, label: str = "denoising",
@@ -56,22 +57,30 @@ class StepMonitor:
         self._last_preview = 0.0
         self.steps_done = 0
         self._run_steps = 0  # steps taken by this run (a resumed long take skips finished windows)
-        self.unpack: Callable | None = None  # packed latents -> (B, C, F, H, W), set per family
-        self.pin: Callable | None = None  # (step index, latents) -> latents, for latent chaining
+        self.unpack: Callable | None = None  # a step's latents -> (B, C, F, H, W), set per call
+        self._section = 0  # FramePack runs its steps once per section inside one call
+        self._last_i = -1
 
-    def __call__(self, pipe, i: int, t, callback_kwargs: dict) -> dict:
+    def start(self, label: str, step_offset: int) -> None:
+        """A new pipeline call (a long take's window) whose steps count from ``step_offset``."""
+        self.label, self.step_offset = label, step_offset
+        self._section, self._last_i = 0, -1
+
+    def raise_if_canceled(self) -> None:
         if self.cancel is not None:
             self.cancel.raise_if_canceled()
-        out = {}
+
+    def __call__(self, pipe, i: int, t, callback_kwargs: dict) -> dict:
+        self.raise_if_canceled()
         latents = callback_kwargs.get("latents")
-        if self.pin is not None and latents is not None:
-            latents = self.pin(pipe, i, latents)
-            out["latents"] = latents
+        if i <= self._last_i:
+            self._section += 1
+        self._last_i = i
         self.steps_done = i + 1
         self._run_steps += 1
-        done = self.step_offset + i + 1
+        done = min(self.step_offset + self._section * self.total_steps + i + 1, self.grand_total)
         elapsed = time.perf_counter() - self.started
-        eta = elapsed / self._run_steps * (self.grand_total - done)
+        eta = elapsed / self._run_steps * max(0, self.grand_total - done)
         if self.progress is not None:
             self.progress(done, self.grand_total,
                           f"{self.label}: step {i + 1}/{self.total_steps}, ETA {format_eta(eta)}")
@@ -82,6 +91,5 @@ class StepMonitor:
                 five = self.unpack(latents) if self.unpack is not None else latents
                 if five.ndim == 5:
                     self.preview(latent_preview(five))
-        if self.cancel is not None:
-            self.cancel.raise_if_canceled()
-        return out
+        self.raise_if_canceled()
+        return {}

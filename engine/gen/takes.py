@@ -5,10 +5,17 @@ fields plus, for extensions and bridges, the ids of the shots it reads from (res
 frame ranges only when it is generated, so trims made meanwhile are respected). An extension sits
 next to its source shot (after it for forward, before it for backward), a bridge between its two
 shots. Generated takes go to ``media/generated/<take-id>/`` and are added with ``AddTake``.
+
+A shot's take id is stable across attempts (derived from the shot and its resolved request), so
+running ``generate`` again after a kill or a failure resumes a long take at its first unfinished
+window. Before each generation the generated folder is swept: partial folders of dead writers
+(``engine.fsutil``) and the long-take work folders of shots that are gone or whose request changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import uuid
 from fractions import Fraction
@@ -17,10 +24,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine.errors import GenerationError
+from engine.fsutil import sweep_debris
 from engine.gen.catalog import get_model
+from engine.gen.families import family_of
 from engine.gen.memory import cannot_run_here
 from engine.gen.requests import ClipRange, parse_request, request_error
-from engine.gen.runner import TakeResult, output_frame_count, run_generation
+from engine.gen.runner import TakeResult, output_frame_count, run_generation, steps_dir
 from engine.progress import CancelToken, ProgressFn
 
 SPEC_KEY = "shotloom_gen"
@@ -43,15 +52,16 @@ def _expected_frames(spec: dict, project_fps: Fraction) -> int:
     else:
         n = entry.defaults.frames
     task = spec["task"]
-    rule = entry.frame_rule
-    k = spec.get("context_frames") or (rule.multiple + 1 if rule.multiple > 1 else 1)
+    rule, family = entry.frame_rule, family_of(entry)
+    k = spec.get("context_frames") or family.default_context(entry, task)
     asked = n
     if task in ("text_to_video", "image_to_video"):
         n = rule.snap(n)
     elif task == "extend":
+        k = family.context_frames(entry, k, k)
         n = rule.snap(k + n) - k
     elif task == "bridge":
-        k = 1 if entry.pipelines.get("bridge") == "WanImageToVideoPipeline" else k
+        k = family.bridge_context(entry) or family.context_frames(entry, k, k)
         n = rule.snap(2 * k + n) - 2 * k
     if n < asked:  # the frame rule capped it: refuse rather than make a shorter shot than asked
         what = f"seconds {spec['seconds']:g}" if spec.get("seconds") is not None else f"frames {asked}"
@@ -84,7 +94,7 @@ def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", mo
         raise GenerationError("the prompt is empty; describe the shot in a few words")
     entry = get_model(model)
     if not entry.supports(task):
-        raise GenerationError(f"model '{model}' cannot do {task.replace('_', ' ')}; it does: {', '.join(entry.tasks)}")
+        raise GenerationError(f"model '{model}' cannot do {task.replace('_', ' ')}; it does: {entry.task_names}")
     spec: dict = {"task": task, "model": model, "prompt": prompt,
                   "seed": seed if seed is not None else uuid.uuid4().int % (2**31)}
     for key, value in (("seconds", seconds), ("steps", steps), ("guidance", guidance)):
@@ -207,9 +217,64 @@ def placement_edit(shot, take_id: str, master, frames: int, take_recipe: dict, m
     return Composite(tuple(edits))
 
 
+def _generated_root(project) -> Path:
+    return Path(project.path) / "media" / "generated"
+
+
+def stable_take_id(project, shot_id: str, request) -> tuple[str, bool]:
+    """The take id a shot's request generates into, and whether a complete take of exactly this
+    request already sits there unplaced (published by an attempt killed before it saved the
+    project). The id is the same on every attempt until a take with it is placed (then the next
+    one), so an interrupted long take is found again; it starts with the shot's id, which tells
+    whose work folder a leftover is."""
+    key = json.dumps({"shot": shot_id, "request": request.model_dump(mode="json")}, sort_keys=True)
+    placed = {t.id for s in project.shots() for t in s.takes}
+    for n in range(10_000):
+        take_id = shot_id[:12] + hashlib.sha256(f"{key}|{n}".encode()).hexdigest()[:20]
+        folder = _generated_root(project) / take_id
+        if not folder.exists() or not any(folder.iterdir()):
+            return take_id, False
+        if take_id not in placed and _finished_take(folder, request) is not None:
+            return take_id, True
+    return uuid.uuid4().hex, False
+
+
+def _finished_take(folder: Path, request) -> TakeResult | None:
+    """The complete take in ``folder`` made from ``request``, or None."""
+    from engine.gen.runner import MASTER_NAME, RECIPE_NAME, SCRUB_NAME
+
+    try:
+        recipe = json.loads((folder / RECIPE_NAME).read_text(encoding="utf-8"))
+        out = recipe["output"]
+        if recipe["request"] != request.model_dump(mode="json") or not (folder / MASTER_NAME).is_file():
+            return None
+        return TakeResult(take_dir=folder, master=folder / MASTER_NAME, scrub=folder / SCRUB_NAME,
+                          recipe_path=folder / RECIPE_NAME, recipe=recipe, frames=int(out["frames"]),
+                          rate=Fraction(out["rate"]), size=tuple(out["size"]),
+                          message=recipe.get("message", "") + "; recovered a take finished before an interruption")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def sweep_generated(project, shot_id: str, keep: str) -> None:
+    """Remove what dead or abandoned attempts left in ``media/generated``: partial folders of dead
+    writers, and long-take work folders of shots no longer in the project or of this shot's older
+    request (``keep`` is its current take id)."""
+    root = _generated_root(project)
+    if not root.is_dir():
+        return
+    sweep_debris(root)
+    shots = {s.id[:12] for s in project.shots()}
+    for work in root.glob(".*.steps"):
+        take_id = work.name[1:-len(".steps")]
+        if take_id[:12] not in shots or (take_id[:12] == shot_id[:12] and take_id != keep):
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def generate_into_project(project, shot_id: str, *, progress: ProgressFn | None = None,
                           cancel: CancelToken | None = None, preview=None, save: bool = True) -> TakeResult:
-    """Generate a take for a shot, place it with AddTake (length fixed to the take), save the project."""
+    """Generate a take for a shot, place it with AddTake (length fixed to the take), save the project.
+    Interrupted or failed, it leaves only what the next attempt resumes from (a long take's windows)."""
     shot = project.shot(shot_id)
     recipe = shot.recipe if isinstance(shot.recipe, dict) else {}
     spec = recipe.get(SPEC_KEY)
@@ -219,13 +284,16 @@ def generate_into_project(project, shot_id: str, *, progress: ProgressFn | None 
         if not spec:
             raise GenerationError(f"shot {shot_id} has no generation recipe; add it with `shotloom shot add`")
     request = parse_request(request_dict(project, spec))
-    take_id = uuid.uuid4().hex
+    take_id, finished = stable_take_id(project, shot.id, request)
+    sweep_generated(project, shot.id, keep=take_id)
     out_dir = project.generated_dir(take_id)
-    try:
-        result = run_generation(request, out_dir, progress, cancel, preview=preview)
-    except BaseException:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        raise
+    result = _finished_take(out_dir, request) if finished else None
+    if result is None:
+        try:
+            result = run_generation(request, out_dir, progress, cancel, preview=preview)
+        except BaseException:
+            shutil.rmtree(out_dir, ignore_errors=True)  # the empty folder generated_dir made
+            raise
     from engine.jobs.apply import made_from
 
     take_recipe = dict(result.recipe or {})
@@ -237,6 +305,7 @@ def generate_into_project(project, shot_id: str, *, progress: ProgressFn | None 
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
+    shutil.rmtree(steps_dir(out_dir), ignore_errors=True)
     if save:
         project.save()
     return result

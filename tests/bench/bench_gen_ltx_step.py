@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Self
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+
+from gen_bench import PeakRss, rss, trim  # noqa: E402
 
 CONFIGS = [
     ("diffusers defaults (fp32)", {"dtype": "float32", "tier": None, "draft": False, "steps": 1}),
@@ -36,46 +36,6 @@ CONFIGS = [
 ]
 
 
-def _rss() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-class _PeakRss:
-    """Samples this process's resident set every 2 ms (ru_maxrss would include the build phase)."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self.peak = _rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.002):
-            self.peak = max(self.peak, _rss())
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _trim() -> None:
-    """Give freed heap pages back to the OS so resident size shows what is really held."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
-
-
 def child(cfg: dict, width: int, height: int, frames: int) -> dict:
     import torch
     from diffusers import FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
@@ -84,7 +44,7 @@ def child(cfg: dict, width: int, height: int, frames: int) -> dict:
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = getattr(torch, cfg["dtype"])
-    base_rss = _rss()
+    base_rss = rss()
     with torch.device("meta"):
         transformer = LTXVideoTransformer3DModel()  # the 2B default config
     transformer = transformer.to_empty(device="cpu").to(dtype)
@@ -102,7 +62,10 @@ def child(cfg: dict, width: int, height: int, frames: int) -> dict:
         pipe.to(device)
     else:
         applied = memory.apply_tier(pipe, cfg["tier"], device, cfg["dtype"])
-    applied += memory.apply_speed(pipe, draft=cfg["draft"], attention_backend=None, device=device)
+    from engine.gen.families import FAMILIES
+
+    applied += memory.apply_speed(pipe, FAMILIES["ltx"], draft=cfg["draft"], steps=12 if cfg["draft"] else 40,
+                                  attention_backend=None, device=device)
     lat_f, lat_h, lat_w = (frames - 1) // 8 + 1, height // 32, width // 32
     tokens = lat_f * lat_h * lat_w
     x = torch.randn(2, tokens, 128, generator=gen).to(device, dtype)
@@ -110,10 +73,10 @@ def child(cfg: dict, width: int, height: int, frames: int) -> dict:
     mask = torch.ones(2, 128, device=device)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    _trim()
-    after_load = _rss()
+    trim()
+    after_load = rss()
     times, cpu_times = [], []
-    with torch.no_grad(), _PeakRss() as sampler:
+    with torch.no_grad(), PeakRss() as sampler:
         for step in range(cfg["steps"]):
             t = torch.full((2,), 1000.0 - 500.0 * step, device=device)
             start, cpu_start = time.perf_counter(), time.process_time()
@@ -143,11 +106,11 @@ def main() -> int:
         return 0
 
     from engine.gen.catalog import get_model
-    from engine.gen.planner import predict_peak, transformer_params
+    from engine.gen.planner import predict_peak
 
     entry = get_model("ltx-video-2b")
     print(f"LTX-Video 2B transformer, {args.width}x{args.height}x{args.frames} frames, one CFG step (batch 2)")
-    print(f"planner parameter estimate {transformer_params(entry) / 1e9:.2f} B")
+    print(f"catalog parameter count {entry.components['transformer'].params / 1e9:.2f} B")
     print("step s: wall clock; cpu s: this process's CPU time (steadier on a shared machine)")
     print(f"{'configuration':34} {'step s':>8} {'cpu s':>8} {'cpu vs def':>10} {'held GiB':>9} {'peak GiB':>9} "
           f"{'planner GiB':>11}  applied")

@@ -35,7 +35,7 @@ def main() -> int:
     from engine.gen.catalog import get_model
     from engine.gen.loading import CACHE
     from engine.gen.requests import parse_request
-    from engine.gen.runner import _ltx_unpacker, run_generation
+    from engine.gen.runner import run_generation
     from engine.gen.steps import StepMonitor
     from engine.gen.tasks import text_to_video
     from engine.gen.tasks.common import GenContext
@@ -45,24 +45,24 @@ def main() -> int:
                              "frames": args.frames, "width": args.size, "height": args.size, "steps": args.steps,
                              "dtype": "float32", "seed": 1})
     pipe, _ = CACHE.pipeline(entry, "text_to_video", tier="gpu", dtype="float32", device="cpu")
-    bare_kwargs = {"prompt": request.prompt, "negative_prompt": request.negative_prompt, "height": args.size,
-                       "width": args.size, "num_frames": args.frames, "num_inference_steps": args.steps,
-                       "guidance_scale": entry.defaults.guidance, "output_type": "np", "max_sequence_length": 16,
-                       "frame_rate": 24}
+    previews = []
+
+    def context():
+        monitor = StepMonitor(total_steps=args.steps, progress=lambda d, t, m: None, cancel=None,
+                              preview=previews.append)  # the runner's default: at most one per 0.5 s
+        return GenContext(entry=entry, request=request, pipe=pipe, width=args.size, height=args.size,
+                          frames=args.frames, steps=args.steps, guidance=entry.defaults.guidance, seed=1,
+                          device="cpu", dtype="float32", monitor=monitor)
+
+    # The very arguments the family passes, without the step callback.
+    bare_kwargs = {k: v for k, v in context().family.text_to_video(context(), args.frames).items()
+                   if not k.startswith("callback") and k != "generator"}
 
     def bare():
         pipe(generator=torch.Generator("cpu").manual_seed(1), **bare_kwargs)
 
-    previews = []
-
     def engine_path():
-        monitor = StepMonitor(total_steps=args.steps, progress=lambda d, t, m: None, cancel=None,
-                              preview=previews.append)  # the runner's default: at most one per 0.5 s
-        monitor.unpack = _ltx_unpacker(pipe, args.size, args.size, args.frames)
-        ctx = GenContext(entry=entry, request=request, pipe=pipe, width=args.size, height=args.size,
-                         frames=args.frames, steps=args.steps, guidance=entry.defaults.guidance, seed=1,
-                         device="cpu", dtype="float32", monitor=monitor)
-        text_to_video.generate(ctx)
+        text_to_video.generate(context())
 
     out_root = Path(tempfile.mkdtemp(prefix="shotloom-bench-takes-"))
     counter = iter(range(10_000))

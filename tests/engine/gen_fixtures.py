@@ -10,16 +10,22 @@ import pytest
 
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory) -> Path:
-    """Build tiny-ltx and tiny-wan once per session (real diffusers classes, random weights)."""
+    """Build every tiny test model once per session (real diffusers classes, random weights)."""
     import os
 
+    import torch
+
     from engine.gen import tiny
+
+    # Tiny tensors gain nothing from a second thread, and on shared cores the threads' hand-offs
+    # cost more than the work (4-8x slower under load).
+    torch.set_num_threads(1)
 
     root = tmp_path_factory.mktemp("tiny_models_home")
     old = os.environ.get("SHOTLOOM_HOME")
     os.environ["SHOTLOOM_HOME"] = str(root)
     try:
-        for model_id in tiny.TINY_IDS:
+        for model_id in tiny.tiny_ids():
             tiny.ensure_tiny_model(model_id)
     finally:
         if old is None:
@@ -56,19 +62,23 @@ def read_all(path: Path):
 
 
 class FakeHub:
-    """A local HTTP server that answers the Hugging Face Hub API calls snapshot_download makes
-    (repo info, recursive tree, resolve with Range) for one repo served from a folder."""
+    """A local HTTP server that answers the Hugging Face Hub API calls snapshot_download and
+    hf_hub_download make (repo info, recursive tree, resolve with Range) for repos served from folders."""
 
-    def __init__(self, repo_id: str, folder: Path) -> None:
+    def __init__(self, repos: dict[str, Path] | str, folder: Path | None = None) -> None:
         import hashlib
         import http.server
         import json
         import threading
 
-        self.repo_id = repo_id
-        self.commit = hashlib.sha1(repo_id.encode()).hexdigest()
-        self.files = {p.relative_to(folder).as_posix(): p.read_bytes()
-                      for p in sorted(folder.rglob("*")) if p.is_file()}
+        if isinstance(repos, str):
+            repos = {repos: folder}
+        self.repos = {}
+        for repo_id, root in repos.items():
+            files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+            self.repos[repo_id] = (hashlib.sha1(repo_id.encode()).hexdigest(), files)
+        self.repo_id = next(iter(self.repos))
+        self.commit = self.repos[self.repo_id][0]
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Range header)
         hub = self
 
@@ -85,41 +95,42 @@ class FakeHub:
                 if not head:
                     self.wfile.write(body)
 
+            def _json(self, data, head):
+                return self._send(json.dumps(data).encode(), headers={"Content-Type": "application/json"}, head=head)
+
             def _route(self, head: bool):
                 path = self.path.split("?")[0]
                 hub.requests.append((self.command, path, self.headers.get("Range")))
-                api = f"/api/models/{hub.repo_id}"
-                if path.startswith(f"{api}/revision/"):
-                    info = {"id": hub.repo_id, "sha": hub.commit,
-                            "siblings": [{"rfilename": f} for f in hub.files]}
-                    return self._send(json.dumps(info).encode(), headers={"Content-Type": "application/json"},
-                                      head=head)
-                if path.startswith(f"{api}/tree/"):
-                    tree = []
-                    for name, data in hub.files.items():
-                        sha = hashlib.sha256(data).hexdigest()
-                        entry = {"type": "file", "path": name, "size": len(data),
-                                 "oid": hashlib.sha1(data).hexdigest()}
-                        if name.endswith(".safetensors"):
-                            entry["lfs"] = {"oid": sha, "size": len(data), "pointerSize": 134}
-                        tree.append(entry)
-                    return self._send(json.dumps(tree).encode(), headers={"Content-Type": "application/json"},
-                                      head=head)
-                prefix = f"/{hub.repo_id}/resolve/"
-                if path.startswith(prefix):
-                    _rev, _, name = path[len(prefix):].partition("/")
-                    data = hub.files.get(name)
-                    if data is None:
-                        return self._send(b"not found", 404, {"X-Error-Code": "EntryNotFound"}, head)
-                    etag = (hashlib.sha256(data).hexdigest() if name.endswith(".safetensors")
-                            else hashlib.sha1(data).hexdigest())
-                    headers = {"X-Repo-Commit": hub.commit, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
-                    rng = self.headers.get("Range")
-                    if rng and not head:
-                        start = int(rng.split("=")[1].split("-")[0])
-                        headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
-                        return self._send(data[start:], 206, headers)
-                    return self._send(data, headers=headers, head=head)
+                for repo_id, (commit, files) in hub.repos.items():
+                    api = f"/api/models/{repo_id}"
+                    if path.startswith(f"{api}/revision/"):
+                        return self._json({"id": repo_id, "sha": commit,
+                                           "siblings": [{"rfilename": f} for f in files]}, head)
+                    if path.startswith(f"{api}/tree/"):
+                        tree = []
+                        for name, data in files.items():
+                            entry = {"type": "file", "path": name, "size": len(data),
+                                     "oid": hashlib.sha1(data).hexdigest()}
+                            if name.endswith(".safetensors"):
+                                entry["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data),
+                                                "pointerSize": 134}
+                            tree.append(entry)
+                        return self._json(tree, head)
+                    prefix = f"/{repo_id}/resolve/"
+                    if path.startswith(prefix):
+                        _rev, _, name = path[len(prefix):].partition("/")
+                        data = files.get(name)
+                        if data is None:
+                            return self._send(b"not found", 404, {"X-Error-Code": "EntryNotFound"}, head)
+                        etag = (hashlib.sha256(data).hexdigest() if name.endswith(".safetensors")
+                                else hashlib.sha1(data).hexdigest())
+                        headers = {"X-Repo-Commit": commit, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
+                        rng = self.headers.get("Range")
+                        if rng and not head:
+                            start = int(rng.split("=")[1].split("-")[0])
+                            headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
+                            return self._send(data[start:], 206, headers)
+                        return self._send(data, headers=headers, head=head)
                 return self._send(b"not found", 404, {"X-Error-Code": "RepoNotFound"}, head)
 
             def do_GET(self):
@@ -132,6 +143,10 @@ class FakeHub:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def fetched(self) -> list[str]:
+        """The URL paths of the files downloaded (GETs of resolve URLs)."""
+        return [p for m, p, _ in self.requests if m == "GET" and "/resolve/" in p]
 
     def close(self) -> None:
         self.server.shutdown()

@@ -108,4 +108,136 @@ def test_bridge_needs_neighbours_and_extension_needs_media(project, tiny_models)
     with pytest.raises(GenerationError, match="has no media yet"):
         add_generated_shot(project, prompt="x", task="extend", model="tiny-ltx", source_shot=pending)
     with pytest.raises(GenerationError, match="cannot do image to video"):
-        add_generated_shot(project, prompt="x", task="image", model="tiny-wan")
+        add_generated_shot(project, prompt="x", task="image", model="tiny-cogvideox")
+
+
+# ---- long takes from `shotloom generate`: killed anywhere, resumed by the next run ------------------
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def _env():
+    import os
+
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+
+
+def _generated(project):
+    return project.path / "media" / "generated"
+
+
+def _leftovers(project):
+    """Anything in media/generated that is not a take folder."""
+    return sorted(p.name for p in _generated(project).iterdir() if p.name.startswith("."))
+
+
+def _long_shot(project, **extra):
+    from engine.gen.takes import add_generated_shot
+
+    # 41 frames of tiny-ltx in 25-frame windows joined on 17: 3 windows.
+    shot_id = add_generated_shot(project, prompt="a boat at sea", task="long", model="tiny-ltx", seconds=1.7,
+                                 steps=2, seed=5, extra={"window_frames": 25, **extra})
+    project.save()
+    return shot_id
+
+
+def test_cli_generate_resumes_a_killed_long_take_in_the_same_take(project, tiny_models):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from engine.project import Project
+
+    shot_id = _long_shot(project)
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "generate", str(project.path)], cwd=REPO, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not list(_generated(project).glob(".*.steps/done_0000")):
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    (steps,) = _generated(project).glob(".*.steps")
+    take_id = steps.name[1:-len(".steps")]
+    assert take_id.startswith(shot_id[:12])
+    assert _cli(["generate", str(project.path)]) == 0
+    shot = Project.open(project.path).shot(shot_id)
+    assert shot.status == "ready" and [t.id for t in shot.takes] == [take_id]
+    recipe = shot.takes[0].recipe
+    assert recipe["long_take"]["resumed_from_window"] >= 1 and recipe["frames"] == 41
+    assert _leftovers(project) == []  # no work folder, no partial take left behind
+
+
+KILLER = """
+import os, signal, sys
+from engine.gen import runner, takes
+from engine.project import Project
+
+project_path, shot_id, point = sys.argv[1:]
+
+def progress(done, total, message):
+    if message.startswith(point):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+if point == "published":
+    publish = runner.publish_dir
+
+    def publish_then_die(tmp, final):
+        publish(tmp, final)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    runner.publish_dir = publish_then_die
+takes.generate_into_project(Project.open(project_path), shot_id, progress=progress)
+sys.exit(3)  # the kill point was never reached
+"""
+
+
+@pytest.mark.parametrize("point", ["window 2/3: step 2/", "window 3/3: decoding", "writing the take", "published"])
+def test_a_kill_at_any_point_of_a_long_take_is_finished_by_the_next_generate(project, tiny_models, point,
+                                                                             monkeypatch):
+    import subprocess
+    import sys
+
+    from engine.gen import takes
+    from engine.project import Project
+
+    shot_id = _long_shot(project)
+    res = subprocess.run([sys.executable, "-c", KILLER, str(project.path), shot_id, point], cwd=REPO, env=_env(),
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == -9, res.stderr[-2000:]
+    calls = []
+    original = takes.run_generation
+    monkeypatch.setattr(takes, "run_generation", lambda *a, **k: calls.append(a) or original(*a, **k))
+    result = takes.generate_into_project(Project.open(project.path), shot_id)
+    shot = Project.open(project.path).shot(shot_id)
+    assert shot.status == "ready" and len(shot.takes) == 1 and shot.takes[0].path == result.master
+    assert probe(result.master).frame_count == 41
+    if point == "published":
+        assert calls == [] and "recovered a take" in result.message  # adopted, not generated again
+    else:
+        assert result.recipe["long_take"]["resumed_from_window"] >= 1
+    assert _leftovers(project) == []
+
+
+def test_stale_work_and_dead_partials_are_swept_before_generating(project, tiny_models):
+    from engine.fsutil import partial_path
+    from engine.gen.takes import generate_into_project
+    from engine.project import RemoveShot
+
+    gone = _long_shot(project)
+    changed = _long_shot(project)
+    root = _generated(project)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f".{gone[:12]}{'0' * 20}.steps").mkdir()  # its shot is removed below
+    (root / f".{changed[:12]}{'1' * 20}.steps").mkdir()  # an older request of the shot generated next
+    dead = partial_path(root / "take", folder=True)
+    dead = dead.with_name(dead.name.replace(f"-{__import__('os').getpid()}-", "-999999-"))
+    dead.mkdir()  # a take being written by a process that no longer exists
+    project.apply(RemoveShot(gone))
+    generate_into_project(project, changed)
+    assert _leftovers(project) == []

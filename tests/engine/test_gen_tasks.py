@@ -36,7 +36,8 @@ def test_text_to_video_snaps_generates_native_and_conforms(tmp_path, tiny_models
                   seconds=0.5, width=64, height=64, steps=2, output_rate="30", output_size=[96, 64])
     # Progress per denoise step with an ETA, then the encode; a live preview from the latents.
     assert reports[0][:2] == (1, 2) and "step 1/2, ETA" in reports[0][2] and "step 2/2" in reports[1][2]
-    assert previews and previews[-1].dtype == np.uint8 and previews[-1].shape == (16, 16, 3)
+    # LTX compresses 32x in space: a 64x64 take previews at 2x2 latent pixels.
+    assert previews and previews[-1].dtype == np.uint8 and previews[-1].shape == (2, 2, 3)
     # 0.5 s at 24 fps = 12 frames -> LTX 8k+1 -> 17 native frames -> 17 * 30/24 = 21 frames at 30 fps.
     assert result.recipe["frames"] == 17 and result.recipe["native_fps"] == "24/1"
     assert result.frames == 21 and result.rate == Fraction(30) and result.size == (96, 64)
@@ -68,8 +69,9 @@ def test_image_to_video_conditions_on_the_image(tmp_path, tiny_models):
     image[:, :40] = (250, 10, 10)
     save_png(image, tmp_path / "still.png")
     seen = []
-    pipe, _ = CACHE.pipeline(__import__("engine.gen.catalog", fromlist=["x"]).get_model("tiny-ltx"),
-                             "image_to_video", tier="gpu", dtype="float32", device="cpu")
+    from engine.gen.catalog import get_model
+
+    pipe, _ = CACHE.pipeline(get_model("tiny-ltx"), "image_to_video", tier="gpu", dtype="float32", device="cpu")
     handle = pipe.vae.encoder.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
     try:
         result = _run(tmp_path, task="image_to_video", image=str(tmp_path / "still.png"), frames=9,
@@ -179,38 +181,61 @@ def test_cancel_mid_run_leaves_nothing(tmp_path, tiny_models):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_out_of_memory_walks_down_the_tiers(tmp_path, tiny_models):
+def test_out_of_memory_walks_down_the_tiers_freeing_the_failed_pipeline_first(tmp_path, tiny_models, monkeypatch):
+    import gc
+
+    from engine.gen import loading
     from engine.gen.catalog import get_model
 
-    pipe, _ = CACHE.pipeline(get_model("tiny-ltx"), "text_to_video", tier="gpu", dtype="float32", device="cpu")
+    entry = get_model("tiny-ltx")
+    CACHE.clear()
+    pipe, _ = CACHE.pipeline(entry, "text_to_video", tier="gpu", dtype="float32", device="cpu")
 
     def oom(module, args):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     pipe.transformer.register_forward_pre_hook(oom)
+    del pipe
+    alive_at_next_load = []
+    original = loading.load_pipeline
+
+    def load(*args, **kwargs):
+        gc.collect()
+        alive_at_next_load.append(CACHE.last_evicted is not None and CACHE.last_evicted() is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(loading, "load_pipeline", load)
     result = _run(tmp_path, task="text_to_video", frames=9, width=32, height=32, steps=2, tier="gpu")
     assert result.recipe["tier"] == "offload"
     assert result.recipe["oom_attempts"][0]["tier"] == "gpu"
     assert "vae tiling" in result.recipe["tier_applied"]
     assert "out of memory on tier gpu; retried on offload" in result.message
-    assert CACHE.get_warm("tiny-ltx", "gpu", "float32", "cpu") is None  # the failed pipeline was freed
+    assert CACHE.get_warm(entry, "text_to_video", "gpu", "float32", "cpu") is None
+    # The failed pipeline was gone before the next tier loaded: never two copies in memory.
+    assert alive_at_next_load == [False]
 
 
 def test_group_offload_tier_stores_fp8_weights(tmp_path, tiny_models):
     result = _run(tmp_path, task="text_to_video", frames=9, width=32, height=32, steps=2, tier="group_offload")
     assert "fp8 layerwise storage" in result.recipe["tier_applied"]
-    warm = CACHE.get_warm("tiny-ltx", "group_offload", "float32", "cpu")
+    from engine.gen.catalog import get_model
+
+    warm = CACHE.get_warm(get_model("tiny-ltx"), "text_to_video", "group_offload", "float32", "cpu")
     assert any(p.dtype == torch.float8_e4m3fn for p in warm.base.transformer.parameters())
 
 
-def test_draft_uses_first_block_cache_and_fewer_steps(tmp_path, tiny_models):
-    result = _run(tmp_path, task="text_to_video", frames=9, width=32, height=32, draft=True)
-    assert result.recipe["steps"] == 1 and "first block cache 0.2" in result.recipe["tier_applied"]
+def test_draft_uses_fewer_steps_and_the_cache_only_where_steps_allow(tmp_path, tiny_models):
+    few = _run(tmp_path, "few", task="text_to_video", frames=9, width=32, height=32, draft=True)
+    assert few.recipe["steps"] == 1 and not any("cache" in a for a in few.recipe["tier_applied"])
+    many = _run(tmp_path, "many", task="text_to_video", frames=9, width=32, height=32, draft=True, steps=12)
+    assert "first block cache 0.05" in many.recipe["tier_applied"]  # the library's default threshold
+    plain = _run(tmp_path, "plain", task="text_to_video", frames=9, width=32, height=32, steps=12)
+    assert not any("cache" in a for a in plain.recipe["tier_applied"])  # switched off again
 
 
 def test_unsupported_task_and_bad_request_are_clear(tmp_path, tiny_models):
-    with pytest.raises(GenerationError, match="tiny-wan.*cannot do image to video"):
-        _run(tmp_path, model="tiny-wan", task="image_to_video", image=str(tmp_path / "x.png"))
+    with pytest.raises(GenerationError, match="tiny-svd.*cannot do text to video"):
+        _run(tmp_path, model="tiny-svd", task="text_to_video")
     with pytest.raises(GenerationError, match="request is invalid"):
         run_generation({"task": "long_take", "model": "tiny-ltx", "prompt": "x"}, tmp_path / "t")
     assert not (tmp_path / "t").exists()

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from engine.errors import GenerationError
 from engine.gen.catalog import ModelEntry
+from engine.gen.families import family_of
+from engine.gen.families.base import Family, frames_to_uint8
 from engine.gen.requests import ClipRange
 from engine.gen.steps import StepMonitor
-
-# Prompt token budget per family (tiny models: short, to keep tests fast).
-MAX_SEQ = {"ltx": 128, "wan": 512, "cogvideox": 226, "hunyuan_framepack": 256, "svd": 0}
 
 
 @dataclass
 class GenContext:
     entry: ModelEntry
-    request: object
-    pipe: object
+    request: Any
+    pipe: Any
     width: int
     height: int
     frames: int  # native frames to produce (what the user gets, before time conform)
@@ -32,16 +31,22 @@ class GenContext:
     device: str
     dtype: str
     monitor: StepMonitor
+    tier: str = "gpu"
+    model_info: dict = field(default_factory=dict)  # facts the family learned while loading
     notes: list[str] = field(default_factory=list)
     captured: dict = field(default_factory=dict)
+
+    @property
+    def family(self) -> Family:
+        return family_of(self.entry)
 
     @property
     def fps(self) -> Fraction:
         return self.entry.fps
 
     @property
-    def max_sequence_length(self) -> int:
-        return 16 if self.entry.test_model else MAX_SEQ[self.entry.family]
+    def execution_device(self):
+        return getattr(self.pipe, "_execution_device", self.device)
 
     def generator(self, offset: int = 0):
         import torch
@@ -50,51 +55,17 @@ class GenContext:
         return torch.Generator(device="cpu").manual_seed(self.seed + offset)
 
 
-def to_pil(frame: np.ndarray):
-    from PIL import Image
-
-    return Image.fromarray(np.ascontiguousarray(frame))
-
-
-def call_pipeline(ctx: GenContext, pipe=None, *, prompt: str | None = None, num_frames: int | None = None,
-                  generator_offset: int = 0, **extra) -> np.ndarray:
-    """Run one pipeline call; returns (F, H, W, 3) uint8 frames."""
-    pipe = pipe or ctx.pipe
-    params = inspect.signature(pipe.__call__).parameters
-    kwargs = {
-        "prompt": prompt if prompt is not None else ctx.request.prompt,
-        "negative_prompt": ctx.request.negative_prompt,
-        "height": ctx.height, "width": ctx.width,
-        "num_frames": num_frames if num_frames is not None else ctx.frames,
-        "num_inference_steps": ctx.steps, "guidance_scale": ctx.guidance,
-        "generator": ctx.generator(generator_offset), "output_type": "np",
-        "callback_on_step_end": ctx.monitor, "callback_on_step_end_tensor_inputs": ["latents"],
-        "frame_rate": round(float(ctx.fps)), "fps": round(float(ctx.fps)),
-        "max_guidance_scale": ctx.guidance,
-    }
-    if ctx.max_sequence_length:
-        kwargs["max_sequence_length"] = ctx.max_sequence_length
-    kwargs.update(extra)
-    kwargs = {k: v for k, v in kwargs.items() if k in params}
+def call_pipeline(ctx: GenContext, kwargs: dict[str, Any]):
+    """Run one pipeline call with exactly the family's arguments (a wrong one is a TypeError, not
+    silently dropped). Returns (F, H, W, 3) uint8 frames, or the latents for ``output_type="latent"``."""
+    pipe = ctx.pipe
+    frames = kwargs.get("num_frames", ctx.frames)
+    ctx.monitor.unpack = lambda latents: ctx.family.latents_5d(pipe, latents, frames=frames, height=ctx.height,
+                                                               width=ctx.width)
     out = pipe(**kwargs)
-    frames = out.frames[0]
-    if not isinstance(frames, np.ndarray):
-        frames = np.stack([np.asarray(f) for f in frames])
-        return frames.astype(np.uint8)
-    return (np.clip(frames, 0.0, 1.0) * 255.0).round().astype(np.uint8)
-
-
-def largest_valid_context(entry: ModelEntry, wanted: int, available: int) -> int:
-    """A conditioning length ≤ available that the family accepts (LTX: 8j+1; others: any ≥ 1)."""
-    rule = entry.frame_rule
-    k = min(wanted, available)
-    if entry.family == "ltx":
-        k = ((k - 1) // rule.multiple) * rule.multiple + 1
-    return k
-
-
-def default_context(entry: ModelEntry) -> int:
-    return entry.frame_rule.multiple + 1 if entry.frame_rule.multiple > 1 else 1
+    if kwargs.get("output_type") == "latent":
+        return out.frames
+    return frames_to_uint8(out.frames[0])
 
 
 def read_clip_frames(clip: ClipRange, *, fps: Fraction, size: tuple[int, int], edge: str, count: int,
@@ -119,3 +90,9 @@ def read_clip_frames(clip: ClipRange, *, fps: Fraction, size: tuple[int, int], e
         count = min(count, last - first)
         idx = range(last - count, last) if edge == "end" else range(first, first + count)
         return [conform_frame(reader.frame(i), size, mode) for i in idx]
+
+
+def load_conformed_image(ctx: GenContext, path) -> np.ndarray:
+    from engine.media import conform_frame, load_image
+
+    return conform_frame(load_image(path), (ctx.width, ctx.height), ctx.request.fit)

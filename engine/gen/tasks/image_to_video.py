@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.gen.tasks.common import GenContext, call_pipeline, to_pil
+from engine.gen.tasks.common import GenContext, call_pipeline, load_conformed_image
 
 
 def generate(ctx: GenContext) -> np.ndarray:
-    from engine.media import conform_frame, load_image
-
-    image = conform_frame(load_image(ctx.request.image), (ctx.width, ctx.height), ctx.request.fit)
+    image = load_conformed_image(ctx, ctx.request.image)
     ctx.captured["condition_frames"] = [image]
     frames = ctx.entry.frame_rule.snap(ctx.frames)
-    return call_pipeline(ctx, num_frames=frames, image=to_pil(image))
+    # FramePack makes whole sections; the take is the frames asked for.
+    return call_pipeline(ctx, ctx.family.image_to_video(ctx, image, frames))[:frames]

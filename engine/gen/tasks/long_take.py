@@ -1,13 +1,21 @@
-"""Long take: a target duration reached by chained windows, each a resumable step on disk.
+"""Long take: a target duration reached by chained windows, resumable window by window.
 
-Chaining is in latent space: the previous window's last ``m`` clean latent frames are pinned at
-the head of the next window (after every denoise step the head is reset to the clean latents
-re-noised to the scheduler's current sigma, so at the end it equals them exactly) — no
-decode/encode round trip, which is what makes colours drift. The decoded overlap is then colour-
-matched to the previous window's already-corrected tail (the anchor frames; per-channel mean and
-spread) and crossfaded. Memory is flat in duration: one window of frames is in memory; finished
-windows live as .npy files in the work folder, with a ``done`` marker written last, so a take
-interrupted at window 9 of 12 resumes at window 9.
+Joins use the family's own conditioning, the one an extension uses: each window after the first is
+conditioned on the previous window's last k frames (LTX: a video condition on 17 frames, which
+the VAE encodes afresh so its first latent is a true image latent; Wan VACE: the same frames kept
+by the mask). The regenerated join frames are crossfaded with the previous window's. Colour is
+anchored to the first window under the current prompt, not to the previous window: each window's
+latents are pulled part way to the anchor's per-channel statistics (AdaIN, as diffusers'
+``LTXI2VLongMultiPromptPipeline`` does), so a prompt that changes day to night starts a new anchor
+instead of being fought. FramePack carries its own latent history across sections in one call.
+
+On disk (the work folder beside the take): ``plan.json`` (the request's key: a changed request
+starts over), per window ``latents_NNNN.safetensors`` written as soon as the window is denoised
+(before decoding), ``part_NNNN.npy`` (its frames that are final), ``tail_NNNN.npy`` (its last k
+frames: the next join) and ``done_NNNN`` written last; ``take.json`` when every frame is on disk.
+A run stopped anywhere resumes at the first window that is not done, without denoising a window
+whose latents were saved; a state it cannot use is started over, never failed on. Memory is flat
+in duration: one window of frames is in memory.
 """
 
 from __future__ import annotations
@@ -15,227 +23,276 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from engine.gen.tasks.common import GenContext, call_pipeline
+from engine.errors import GenerationError
+from engine.fsutil import atomic_output, write_json_atomic, write_text_atomic
+from engine.gen.tasks.common import GenContext, call_pipeline, load_conformed_image
 
 
-def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, array)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
+@dataclass(frozen=True)
 class WindowPlan:
-    def __init__(self, *, total: int, window: int, overlap_px: int) -> None:
-        self.total = total
-        self.window = window
-        self.overlap_px = overlap_px
-        self.advance = window - overlap_px
-        self.count = 1 + max(0, math.ceil((total - window) / self.advance))
+    total: int  # frames of the take
+    window: int  # frames per window
+    context: int  # frames each join conditions on (the previous window's last ones)
+
+    @property
+    def advance(self) -> int:
+        return self.window - self.context
+
+    @property
+    def count(self) -> int:
+        return 1 + max(0, math.ceil((self.total - self.window) / self.advance))
 
     def start(self, i: int) -> int:
         return i * self.advance
 
     def committed(self, i: int) -> int:
-        """How many frames window i adds to the take (its tail waits for the next window)."""
-        if i < self.count - 1:
-            return self.advance
-        return self.total - self.start(i)
+        """How many frames window i adds to the take (its tail waits for the next window's join)."""
+        return self.advance if i < self.count - 1 else self.total - self.start(i)
 
 
-def plan_for(ctx: GenContext) -> WindowPlan:
-    req = ctx.request
-    rule = ctx.entry.frame_rule
-    t = int(getattr(ctx.pipe, "vae_temporal_compression_ratio", ctx.entry.vae.get("temporal", 4)))
-    window = rule.snap(req.window_frames or ctx.entry.defaults.frames)
-    overlap_px = 1 + (req.overlap_latents - 1) * t
-    if window <= overlap_px:
-        window = rule.snap(overlap_px + rule.multiple)
-    return WindowPlan(total=ctx.frames, window=window, overlap_px=overlap_px)
+def plan_for(entry, request, frames: int) -> WindowPlan:
+    from engine.gen.families import family_of
+
+    family = family_of(entry)
+    rule, t = entry.frame_rule, entry.vae.temporal
+    wanted = 1 + request.overlap_latents * t if request.overlap_latents else family.default_context(entry, "long_take")
+    context = max(1, family.context_frames(entry, wanted, wanted))
+    window = rule.snap(min(request.window_frames or entry.defaults.frames, rule.snap(frames)))
+    if window <= context:
+        window = rule.snap(context + rule.multiple)
+    return WindowPlan(total=frames, window=window, context=context)
 
 
-def _request_key(ctx: GenContext, plan: WindowPlan) -> str:
+def call_frames(entry, request, frames: int) -> int:
+    """Frames one denoise call holds (what memory is planned for): a window, or a FramePack
+    section with its packed history (fixed-size whatever the length)."""
+    from engine.gen.families import family_of
+
+    family = family_of(entry)
+    if family.long_take_mode == "single":
+        return family.plan_frames(entry, frames)
+    return plan_for(entry, request, frames).window
+
+
+def _request_key(ctx: GenContext, plan: WindowPlan | None) -> str:
     data = ctx.request.model_dump(mode="json")
-    data.update(width=ctx.width, height=ctx.height, steps=ctx.steps, guidance=ctx.guidance,
-                window=plan.window, total=plan.total, dtype=ctx.dtype)
-    for k in ("tier", "device", "output_rate", "output_size"):
+    for k in ("tier", "device", "output_rate", "output_size", "compile", "attention_backend"):
         data.pop(k, None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    data.update(width=ctx.width, height=ctx.height, steps=ctx.steps, guidance=ctx.guidance, dtype=ctx.dtype,
+                total=ctx.frames, plan=[plan.window, plan.context] if plan else None,
+                image_sha=_file_sha(req_image) if (req_image := getattr(ctx.request, "image", None)) else None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def _match_colour(frames: np.ndarray, anchor: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Per-channel affine map taking ``reference`` (this window's overlap) onto ``anchor`` statistics."""
-    ref = reference.reshape(-1, 3).astype(np.float32)
-    anc = anchor.reshape(-1, 3).astype(np.float32)
-    gain = (anc.std(0) + 1e-3) / (ref.std(0) + 1e-3)
-    gain = np.clip(gain, 0.5, 2.0)
-    bias = anc.mean(0) - ref.mean(0) * gain
-    return np.clip(frames.astype(np.float32) * gain + bias, 0, 255)
+def _file_sha(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-class _Pinner:
-    """Resets the head latent frames to the previous window's clean latents at the current sigma."""
+class _Work:
+    """The work folder of one take: every file written atomically, read back tolerantly."""
 
-    def __init__(self, ctx: GenContext, head, noise, lat_dims: tuple[int, int, int]) -> None:
-        self.ctx = ctx
-        self.head = head  # (B, C, m, h, w) clean latents, or None for the first window
-        self.noise = noise
-        self.lat_dims = lat_dims
-        self.final = None
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
-    def unpack(self, latents):
-        pipe = self.ctx.pipe
-        if latents.ndim == 3:
-            f, h, w = self.lat_dims
-            return pipe._unpack_latents(latents, f, h, w, pipe.transformer_spatial_patch_size,
-                                        pipe.transformer_temporal_patch_size)
-        return latents
+    def start(self, key: str, plan: dict) -> None:
+        """Keep the folder when it belongs to this request, else start it over."""
+        try:
+            same = json.loads((self.folder / "plan.json").read_text()).get("key") == key
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            self.reset()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.folder / "plan.json", {"key": key, **plan})
 
-    def pack(self, latents5d, like):
-        pipe = self.ctx.pipe
-        if like.ndim == 3:
-            return pipe._pack_latents(latents5d, pipe.transformer_spatial_patch_size,
-                                      pipe.transformer_temporal_patch_size)
-        return latents5d
+    def reset(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __call__(self, pipe, i: int, latents):
-        five = self.unpack(latents)
-        if self.head is not None:
-            sigmas = pipe.scheduler.sigmas
-            sigma = float(sigmas[min(i + 1, len(sigmas) - 1)])
-            m = self.head.shape[2]
-            five = five.clone()
-            head = self.head.to(five.device, five.dtype)
-            noise = self.noise.to(five.device, five.dtype)
-            five[:, :, :m] = (1.0 - sigma) * head + sigma * noise
-            latents = self.pack(five, latents)
-        self.final = five.detach().to("cpu", copy=True)  # the last step's call leaves the clean latents
-        return latents
+    def path(self, kind: str, i: int, suffix: str) -> Path:
+        return self.folder / f"{kind}_{i:04d}{suffix}"
+
+    def done(self, i: int) -> bool:
+        return self.path("done", i, "").is_file()
+
+    def save_array(self, kind: str, i: int, array: np.ndarray) -> None:
+        with atomic_output(self.path(kind, i, ".npy")) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, array)
+
+    def load_array(self, kind: str, i: int) -> np.ndarray | None:
+        try:
+            return np.load(self.path(kind, i, ".npy"))
+        except (OSError, ValueError):
+            return None
+
+    def save_tensors(self, name: str, tensors: dict, metadata: dict | None = None) -> None:
+        from safetensors.torch import save_file
+
+        with atomic_output(self.folder / name) as tmp:
+            save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+
+    def load_tensors(self, name: str) -> tuple[dict, dict] | None:
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(self.folder / name), framework="pt") as fh:
+                return {k: fh.get_tensor(k) for k in fh.keys()}, fh.metadata() or {}  # noqa: SIM118
+        except (OSError, ValueError, RuntimeError):
+            return None
+
+    def mark_done(self, i: int) -> None:
+        write_text_atomic(self.path("done", i, ""), "ok")
+
+    def finish(self, parts: int, frames: int, resident: int) -> None:
+        write_json_atomic(self.folder / "take.json", {"parts": parts, "frames": frames, "resident": resident})
+
+    def finished(self) -> dict | None:
+        try:
+            return json.loads((self.folder / "take.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def remove(self, *names: str) -> None:
+        for name in names:
+            (self.folder / name).unlink(missing_ok=True)
+
+
+def adain(latents, reference, factor: float):
+    """Pull per-channel mean and spread of (B, C, F, H, W) latents part way to the reference's."""
+    dims = (2, 3, 4)
+    mu, sd = latents.mean(dims, keepdim=True), latents.std(dims, keepdim=True)
+    ref = reference.to(latents.dtype)
+    mu_r, sd_r = ref.mean(dims, keepdim=True), ref.std(dims, keepdim=True)
+    target_mu, target_sd = mu + factor * (mu_r - mu), sd + factor * (sd_r - sd)
+    return (latents - mu) / (sd + 1e-6) * target_sd + target_mu
 
 
 def generate(ctx: GenContext, work_dir: Path) -> dict:
-    """Run (or resume) every window into ``work_dir``; returns a summary for the recipe."""
-    import torch
-    from safetensors.torch import load_file, save_file
+    """Run (or resume) the take into ``work_dir``; returns a summary for the recipe."""
+    if ctx.family.long_take_mode == "single":
+        return _single_call(ctx, _Work(work_dir))
+    return _windows(ctx, _Work(work_dir))
 
-    req = ctx.request
-    if type(ctx.pipe).__name__ == "HunyuanVideoFramepackPipeline":
-        return _framepack(ctx, work_dir)
-    plan = plan_for(ctx)
-    key = _request_key(ctx, plan)
-    plan_file = work_dir / "plan.json"
-    if plan_file.is_file():
-        try:
-            same = json.loads(plan_file.read_text()).get("key") == key
-        except ValueError:
-            same = False
-        if not same:
-            shutil.rmtree(work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_text(plan_file, json.dumps({"key": key, "windows": plan.count, "window": plan.window,
-                                        "overlap": plan.overlap_px, "total": plan.total}))
-    done = [i for i in range(plan.count) if (work_dir / f"done_{i:04d}").is_file()]
-    resume_from = 0
-    while resume_from in done:
-        resume_from += 1
 
-    pipe = ctx.pipe
-    s = int(getattr(pipe, "vae_spatial_compression_ratio", ctx.entry.vae.get("spatial", 8)))
-    t = int(getattr(pipe, "vae_temporal_compression_ratio", ctx.entry.vae.get("temporal", 4)))
-    lat_dims = ((plan.window - 1) // t + 1, ctx.height // s, ctx.width // s)
-    m = req.overlap_latents
-    head = tail_frames = None
-    if resume_from > 0:
-        state = load_file(str(work_dir / f"state_{resume_from - 1:04d}.safetensors"))
-        head = state["head"]
-        tail_frames = np.load(work_dir / f"tail_{resume_from - 1:04d}.npy")
-
+def _windows(ctx: GenContext, work: _Work) -> dict:
+    req, family = ctx.request, ctx.family
+    plan = plan_for(ctx.entry, req, ctx.frames)
+    work.start(_request_key(ctx, plan), {"windows": plan.count, "window": plan.window, "context": plan.context,
+                                         "total": plan.total})
+    resume_from = next((i for i in range(plan.count) if not work.done(i)), plan.count)
+    if 0 < resume_from < plan.count and work.load_array("tail", resume_from - 1) is None:
+        work.reset()  # the join of the window to resume is gone: start over rather than fail
+        work.start(_request_key(ctx, plan), {"windows": plan.count, "window": plan.window,
+                                             "context": plan.context, "total": plan.total})
+        resume_from = 0
+    image = load_conformed_image(ctx, req.image) if req.image is not None else None
     monitor = ctx.monitor
     monitor.grand_total = plan.count * ctx.steps
-    max_resident = 0
+    k = plan.context
     for i in range(resume_from, plan.count):
-        seconds = plan.start(i) / float(ctx.fps)
-        prompt = req.prompt_at(seconds)
-        monitor.label = f"window {i + 1}/{plan.count}"
-        monitor.step_offset = i * ctx.steps
-        noise = None
-        if head is not None:
-            gen = torch.Generator(device="cpu").manual_seed(ctx.seed + 100_003 * (i + 1))
-            noise = torch.randn(tuple(head.shape), generator=gen, dtype=torch.float32)
-        pinner = _Pinner(ctx, head, noise, lat_dims)
-        monitor.pin = pinner
-        monitor.unpack = pinner.unpack
-        out = call_pipeline(ctx, prompt=prompt, num_frames=plan.window, generator_offset=i)
-        monitor.pin = None
+        prompt = req.prompt_at(plan.start(i) / float(ctx.fps))
+        monitor.start(f"window {i + 1}/{plan.count}", i * ctx.steps)
+        tail = work.load_array("tail", i - 1) if i > 0 else None
+        latents = _window_latents(ctx, work, i, prompt, plan, tail, image)
+        if monitor.progress is not None:
+            monitor.progress(monitor.step_offset + ctx.steps, monitor.grand_total,
+                             f"window {i + 1}/{plan.count}: decoding")
+        ctx.monitor.raise_if_canceled()
+        out = family.decode(ctx, latents)[:plan.window]
+        if tail is not None:
+            alpha = np.linspace(1.0, 0.0, k + 2, dtype=np.float32)[1:-1].reshape(-1, 1, 1, 1)
+            out[:k] = np.clip(np.rint(alpha * tail + (1 - alpha) * out[:k]), 0, 255).astype(np.uint8)
         if i == 0:
-            ctx.captured["first_window_frames"] = out.shape[0]
-        ov = plan.overlap_px
-        if tail_frames is not None:
-            out = _match_colour(out, tail_frames, out[:ov])
-            alpha = np.linspace(1.0, 0.0, ov + 2, dtype=np.float32)[1:-1].reshape(-1, 1, 1, 1)
-            out[:ov] = alpha * tail_frames.astype(np.float32) + (1 - alpha) * out[:ov]
-            out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
-        commit = plan.committed(i)
-        max_resident = max(max_resident, out.shape[0])
-        _atomic_save_npy(work_dir / f"window_{i:04d}.npy", out[:commit])
-        tail_frames = out[plan.advance:plan.advance + ov].copy() if i < plan.count - 1 else None
-        head = pinner.final[:, :, -m:].contiguous() if pinner.final is not None else None
+            ctx.captured["first_window_frames"] = int(out.shape[0])
+        work.save_array("part", i, out[:plan.committed(i)])
         if i < plan.count - 1:
-            save_file({"head": head}, str(work_dir / f"state_{i:04d}.safetensors"))
-            _atomic_save_npy(work_dir / f"tail_{i:04d}.npy", tail_frames)
-        _atomic_text(work_dir / f"done_{i:04d}", "ok")
-        for old in (work_dir / f"state_{i - 1:04d}.safetensors", work_dir / f"tail_{i - 1:04d}.npy"):
-            old.unlink(missing_ok=True)
-        del out
-    ctx.notes.append(f"long take: {plan.count} windows of {plan.window} frames, {plan.overlap_px} overlapping"
+            work.save_array("tail", i, out[plan.advance:plan.advance + k])
+        work.mark_done(i)
+        work.remove(f"latents_{i:04d}.safetensors", f"tail_{i - 1:04d}.npy")
+        del out, latents
+    work.finish(plan.count, plan.total, plan.window)
+    ctx.notes.append(f"long take: {plan.count} windows of {plan.window} frames joined on {k} frames"
                      + (f"; resumed at window {resume_from + 1}" if resume_from else ""))
-    return {"windows": plan.count, "window_frames": plan.window, "overlap_frames": plan.overlap_px,
-            "overlap_latents": m, "resumed_from_window": resume_from, "max_resident_frames": max_resident,
-            "chaining": "latent", "colour_correction": "per-channel mean/std against the previous tail"}
+    return {"windows": plan.count, "window_frames": plan.window, "context_frames": k,
+            "resumed_from_window": resume_from, "max_resident_frames": plan.window, "frames": plan.total,
+            "chaining": f"{family.name} conditioning on the previous window's last {k} frames",
+            "colour_anchor": f"AdaIN {family.adain_factor:g} to the first window of each prompt"}
 
 
-def _framepack(ctx: GenContext, work_dir: Path) -> dict:
-    """FramePack packs its own history into a fixed-size context, so one call makes the whole take
-    with flat memory; it is stored as a single window (not resumable part-way)."""
-    from engine.errors import GenerationError
-    from engine.gen.tasks.common import to_pil
-    from engine.media import conform_frame, load_image
+def _window_latents(ctx: GenContext, work: _Work, i: int, prompt: str, plan: WindowPlan, tail, image):
+    """Window i's latents: saved ones (denoised before a stop) or a fresh denoise, anchored."""
+    name = f"latents_{i:04d}.safetensors"
+    saved = work.load_tensors(name)
+    if saved is not None:
+        return saved[0]["latents"]
+    head = list(tail) if tail is not None else None
+    kwargs = ctx.family.long_take_window(ctx, prompt=prompt, num_frames=plan.window, head=head,
+                                         image=image if i == 0 else None)
+    kwargs["generator"] = ctx.generator(i)
+    latents = call_pipeline(ctx, kwargs).float().cpu()
+    anchor = work.load_tensors("anchor.safetensors")
+    if anchor is not None and anchor[1].get("prompt") == prompt:
+        latents = adain(latents, anchor[0]["latents"], ctx.family.adain_factor)
+    else:  # the first window of this prompt: the colours the next ones are held to
+        work.save_tensors("anchor.safetensors", {"latents": latents}, {"prompt": prompt})
+    work.save_tensors(name, {"latents": latents})
+    return latents
 
-    if ctx.request.image is None:
+
+def _single_call(ctx: GenContext, work: _Work) -> dict:
+    """FramePack: one call makes every section; its latents are saved, then decoded in chunks."""
+    req, family = ctx.request, ctx.family
+    if req.image is None:
         raise GenerationError(f"{ctx.entry.name} makes long takes from a first frame; give an image")
-    image = conform_frame(load_image(ctx.request.image), (ctx.width, ctx.height), ctx.request.fit)
-    shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
-    out = call_pipeline(ctx, num_frames=ctx.frames, image=to_pil(image))[: ctx.frames]
-    _atomic_save_npy(work_dir / "window_0000.npy", out)
-    _atomic_text(work_dir / "plan.json", json.dumps({"key": "framepack", "windows": 1, "window": ctx.frames,
-                                                     "overlap": 0, "total": int(out.shape[0])}))
-    ctx.notes.append("long take made by FramePack's own sectioned sampling in one call")
-    return {"windows": 1, "window_frames": int(out.shape[0]), "overlap_frames": 0, "overlap_latents": 0,
-            "resumed_from_window": 0, "max_resident_frames": int(out.shape[0]), "chaining": "framepack history",
-            "colour_correction": "none"}
+    work.start(_request_key(ctx, None), {"windows": 1, "total": ctx.frames})
+    finished = work.finished()
+    resumed = finished is not None
+    if finished is None:
+        saved = work.load_tensors("latents.safetensors")
+        resumed = saved is not None
+        if saved is None:
+            image = load_conformed_image(ctx, req.image)
+            ctx.monitor.start("sections", 0)
+            out = call_pipeline(ctx, family.long_take_call(ctx, image))
+            latents = family.latents_of(out).float().cpu()
+            work.save_tensors("latents.safetensors", {"latents": latents})
+        else:
+            latents = saved[0]["latents"]
+        written = parts = resident = 0
+        for chunk in family.decode_chunks(ctx, latents):
+            if ctx.monitor.progress is not None:
+                ctx.monitor.progress(written, ctx.frames, f"decoding the take: part {parts + 1}")
+            ctx.monitor.raise_if_canceled()
+            resident = max(resident, chunk.shape[0])
+            chunk = chunk[:ctx.frames - written]
+            if chunk.shape[0]:
+                work.save_array("part", parts, chunk)
+                parts += 1
+                written += chunk.shape[0]
+        work.finish(parts, written, resident)
+        finished = work.finished()
+    ctx.notes.append("long take made by FramePack's own sectioned sampling in one call"
+                     + ("; resumed from its saved latents" if resumed else ""))
+    return {"windows": 1, "window_frames": ctx.frames, "context_frames": 0, "resumed_from_window": 0,
+            "max_resident_frames": finished["resident"], "frames": finished["frames"],
+            "chaining": "FramePack latent history", "colour_anchor": "none"}
 
 
 def iter_frames(work_dir: Path) -> Iterator[np.ndarray]:
-    """The finished take's frames in order, one window in memory at a time."""
-    plan = json.loads((work_dir / "plan.json").read_text())
-    for i in range(plan["windows"]):
-        window = np.load(work_dir / f"window_{i:04d}.npy", mmap_mode="r")
-        for frame in window:
+    """The finished take's frames in order, one part in memory at a time."""
+    work = _Work(work_dir)
+    done = work.finished()
+    if done is None:
+        raise GenerationError(f"the long take in {work_dir} is not complete; generate it again to resume")
+    for i in range(done["parts"]):
+        part = np.load(work.path("part", i, ".npy"), mmap_mode="r")
+        for frame in part:
             yield np.ascontiguousarray(frame)
-        del window
+        del part

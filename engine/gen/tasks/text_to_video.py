@@ -9,4 +9,4 @@ from engine.gen.tasks.common import GenContext, call_pipeline
 
 def generate(ctx: GenContext) -> np.ndarray:
     frames = ctx.entry.frame_rule.snap(ctx.frames)
-    return call_pipeline(ctx, num_frames=frames)
+    return call_pipeline(ctx, ctx.family.text_to_video(ctx, frames))[:frames]

@@ -1,0 +1,269 @@
+"""What every family module provides, with the defaults most families share.
+
+A family object is stateless; everything about one run comes in through the ``GenContext``
+(``engine.gen.tasks.common``). Methods that touch torch or diffusers import them inside, so the
+catalog, the planner and the editor can use families without the ML stack.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from engine.errors import GenerationError
+
+if TYPE_CHECKING:
+    from engine.gen.catalog import Component, ModelEntry
+    from engine.gen.tasks.common import GenContext
+
+# Tiny test builds: a word-level tokenizer over this vocabulary (no hub, no sentencepiece model).
+TINY_VOCAB = 64
+_WORDS = ["a", "the", "of", "and", "in", "on", "with", "to", "at", "by", "from", "for", "is", "are", "video", "shot",
+          "camera", "light", "dark", "red", "green", "blue", "cat", "dog", "man", "woman", "city", "sea", "sky",
+          "forest", "night", "day", "walks", "runs", "flies", "slowly", "fast", "close", "wide", "pan", "zoom",
+          "sunset", "rain", "snow", "fire", "water", "mountain", "street", "car", "bird", "tree", "house", "boat",
+          "storm", "猫", "狗", "城市"]
+
+
+class Family:
+    """One model family: loading, explicit pipeline calls per task, conditioning, latents, tiny build.
+
+    Subclasses set the class attributes and override the task methods their pipelines support;
+    a task the family cannot do raises a clear GenerationError (the catalog should not offer it).
+    """
+
+    name: ClassVar[str]
+    pipeline_classes: ClassVar[tuple[str, ...]]
+    """The diffusers pipeline classes of this family (``models add`` maps a folder's class here)."""
+    compile_blocks: ClassVar[tuple[str, ...]] = ()
+    """Classes of the denoiser's repeated blocks that torch.compile compiles one by one (empty:
+    the family is not compiled)."""
+    first_block_cache: ClassVar[bool] = True
+    """Drafts may skip blocks with the first-block cache (the pipeline opens a cache context)."""
+    long_take_mode: ClassVar[str] = "windows"  # "windows": chained windows; "single": one call
+    adain_factor: ClassVar[float] = 0.25  # long takes: pull of each window's latent statistics to the anchor
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def bundle(self, entry: ModelEntry, task: str) -> str:
+        """The subfolder of the model folder whose pipeline runs ``task`` ("." = the folder)."""
+        return "."
+
+    def load_options(self, entry: ModelEntry) -> dict[str, Any]:
+        """Extra from_pretrained options (a weight variant)."""
+        return {"variant": entry.variant} if entry.variant else {}
+
+    def extra_parts(self, entry: ModelEntry, folder: Path) -> dict[str, Path]:
+        """Local folders of the extra repos a pipeline needs, by repo id."""
+        return {}
+
+    def load_components(self, entry: ModelEntry, folder: Path, pipeline_class: str, dtype: str
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Components to pass to ``from_pretrained`` instead of (or beside) the folder's own, and
+        facts learned while loading them (for the recipe and the calls)."""
+        return {}, {}
+
+    def download_patterns(self, entry: ModelEntry) -> list[str] | None:
+        """Hub file patterns to skip for the base repo (weights that are replaced)."""
+        return None
+
+    def extra_patterns(self, repo: str) -> list[str] | None:
+        """Hub file patterns to fetch from one of the extra repos (None: configs and safetensors)."""
+        return None
+
+    def extra_files(self, entry: ModelEntry, folder: Path) -> dict[str, Path]:
+        """Files beyond the model folder that were loaded (hashed into the recipe)."""
+        return {}
+
+    def denoiser(self, pipe):
+        return getattr(pipe, "transformer", None) or getattr(pipe, "unet", None)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def plan_frames(self, entry: ModelEntry, frames: int) -> int:
+        """Frames one denoise step works on for a take of ``frames`` (what memory is planned for)."""
+        return frames
+
+    def call_steps(self, entry: ModelEntry, frames: int, steps: int) -> int:
+        """Denoise steps one pipeline call takes for ``frames`` (for progress and its ETA)."""
+        return steps
+
+    def context_frames(self, entry: ModelEntry, wanted: int, available: int) -> int:
+        """A conditioning length ≤ available that the family's conditioning accepts."""
+        return min(wanted, available)
+
+    def default_context(self, entry: ModelEntry, task: str) -> int:
+        """Frames a join conditions on: one latent of motion for an extension or a bridge, two for a
+        long take's windows (LTX 9 and 17 frames, Wan 5 and 9)."""
+        t = entry.vae.temporal
+        return (2 * t + 1 if task == "long_take" else t + 1) if t > 1 else 1
+
+    # -- pipeline calls: each returns the complete keyword arguments of one pipeline call -------
+
+    def text_to_video(self, ctx: GenContext, num_frames: int) -> dict[str, Any]:
+        raise self._cannot(ctx, "text to video")
+
+    def image_to_video(self, ctx: GenContext, image: np.ndarray, num_frames: int) -> dict[str, Any]:
+        raise self._cannot(ctx, "image to video")
+
+    def extend(self, ctx: GenContext, known: list[np.ndarray], new: int, direction: str) -> dict[str, Any]:
+        raise self._cannot(ctx, "extend clips")
+
+    def bridge_context(self, entry: ModelEntry) -> int | None:
+        """Frames of each side a bridge conditions on when the pipeline fixes it (None: the
+        request's or the default)."""
+        return None
+
+    def bridge(self, ctx: GenContext, a: list[np.ndarray], b: list[np.ndarray], new: int) -> dict[str, Any]:
+        raise self._cannot(ctx, "bridge clips")
+
+    def long_take_window(self, ctx: GenContext, *, prompt: str, num_frames: int,
+                         head: list[np.ndarray] | None, image: np.ndarray | None) -> dict[str, Any]:
+        """One window of a long take, returning latents: ``head`` are the previous window's last
+        frames (the join), ``image`` the first frame of the take (first window only)."""
+        raise self._cannot(ctx, "make long takes")
+
+    # -- latents -------------------------------------------------------------------------------
+
+    def latents_5d(self, pipe, latents, *, frames: int, height: int, width: int):
+        """A step's latents as (batch, channels, frames, height, width), for the live preview."""
+        return latents
+
+    def decode(self, ctx: GenContext, latents) -> np.ndarray:
+        """(B, C, F, h, w) latents as returned with ``output_type="latent"`` → (F, H, W, 3) uint8."""
+        raise self._cannot(ctx, "decode saved latents")
+
+    # -- memory figures (torch-free, for the planner) ----------------------------------------------
+
+    cfg_batch: ClassVar[bool] = True
+    """Classifier-free guidance runs as a batch of two (Wan runs the two passes one after the other;
+    FramePack is guidance-distilled)."""
+    joint_text_tokens: ClassVar[int] = 0  # text tokens that join the video tokens in attention
+    decode_channels: ClassVar[int] = 128  # the decoder's working set per output pixel, in values
+    vae_tile: ClassVar[int] = 512  # pixels per side of a spatial decode tile
+    tiled_decode_frames: ClassVar[int] = 17  # frames decoded at once when decoding is bounded in time
+
+    def patch(self, entry: ModelEntry) -> tuple[int, int, int]:
+        cfg = entry.denoiser.config
+        p = cfg.get("patch_size", 1)
+        if isinstance(p, list):
+            return tuple(p)
+        return cfg.get("patch_size_t") or 1, p, p
+
+    def widths(self, entry: ModelEntry) -> tuple[int, int]:
+        """The denoiser's model width and feed-forward width."""
+        cfg = entry.denoiser.config
+        d = cfg["num_attention_heads"] * cfg["attention_head_dim"]
+        return d, int(cfg.get("ffn_dim") or cfg.get("mlp_ratio", 4) * d)
+
+    def layers(self, entry: ModelEntry) -> int:
+        cfg = entry.denoiser.config
+        return int(cfg.get("num_layers", 28)) + int(cfg.get("num_single_layers", 0))
+
+    def step_bytes(self, entry: ModelEntry, tokens: int, batch: int, b: int) -> int:
+        """One block's working set at the peak of a denoise step: hidden, norm, q/k/v, attention out,
+        feed-forward hidden and residuals (memory-efficient attention: linear in tokens)."""
+        d, ffn = self.widths(entry)
+        return batch * (tokens + self.joint_text_tokens) * (8 * d + 2 * ffn) * b
+
+    def decode_frames(self, entry: ModelEntry, frames: int, tiled: bool) -> int:
+        """Frames the VAE decoder holds at once."""
+        return min(frames, self.tiled_decode_frames) if tiled else frames
+
+    def decode_bytes(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *, tiled: bool) -> int:
+        px = min(width, self.vae_tile) * min(height, self.vae_tile) if tiled else width * height
+        return px * self.decode_frames(entry, frames, tiled) * self.decode_channels * b + width * height * frames * 3 * b
+
+    def text_bytes(self, entry: ModelEntry, b: int) -> int:
+        """The text encoder's working set for one prompt (small beside its weights)."""
+        enc = entry.components.get("text_encoder")
+        if enc is None:
+            return 0
+        width = enc.config.get("d_model") or enc.config.get("hidden_size", 1024)
+        return 2 * 512 * width * 16 * b
+
+    # -- tiny builds -----------------------------------------------------------------------------
+
+    def build_tiny(self, entry: ModelEntry, dst: Path) -> None:
+        raise NotImplementedError(f"family {self.name} has no tiny build")
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _cannot(self, ctx: GenContext, what: str) -> GenerationError:
+        return GenerationError(f"model '{ctx.entry.id}' cannot {what} with {type(ctx.pipe).__name__}")
+
+
+# ---- helpers the family modules share ---------------------------------------------------------------
+
+def step_callbacks(ctx: GenContext) -> dict[str, Any]:
+    """Progress, cancel, preview (and latent pinning) after every denoise step."""
+    return {"callback_on_step_end": ctx.monitor, "callback_on_step_end_tensor_inputs": ["latents"]}
+
+
+def to_pil(frame: np.ndarray):
+    from PIL import Image
+
+    return Image.fromarray(np.ascontiguousarray(frame))
+
+
+def frames_to_uint8(frames) -> np.ndarray:
+    """A pipeline's np/PIL output of one video → (F, H, W, 3) uint8."""
+    if not isinstance(frames, np.ndarray):
+        return np.stack([np.asarray(f) for f in frames]).astype(np.uint8)
+    return (np.clip(frames, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+
+
+def postprocess(pipe, video) -> np.ndarray:
+    """Decoded (B, 3, F, H, W) in [-1, 1] → (F, H, W, 3) uint8, as the pipeline's own np output."""
+    return frames_to_uint8(pipe.video_processor.postprocess_video(video, output_type="np")[0])
+
+
+def vace_layout(known: list[np.ndarray], new: int, width: int, height: int, *, direction: str):
+    """VACE control video + mask: known frames with a black mask, grey placeholders with a white one."""
+    from PIL import Image
+
+    grey = Image.new("RGB", (width, height), (127, 127, 127))
+    keep = Image.new("L", (width, height), 0)
+    make = Image.new("L", (width, height), 255)
+    pils = [to_pil(f) for f in known]
+    if direction == "forward":
+        return pils + [grey] * new, [keep] * len(pils) + [make] * new
+    return [grey] * new + pils, [make] * new + [keep] * len(pils)
+
+
+def instantiate(component: Component):
+    """A component's real class built from its catalog config (random weights; seeded by the caller)."""
+    if component.library == "diffusers":
+        import diffusers
+
+        return getattr(diffusers, component.cls)(**component.config)
+    import transformers
+
+    config = getattr(transformers, component.config_class)(**component.config)
+    return getattr(transformers, component.cls)(config)
+
+
+def build(component: Component, seed: int = 0):
+    import torch
+
+    torch.manual_seed(seed)
+    return instantiate(component).eval()
+
+
+def tiny_tokenizer(max_length: int = 128):
+    """A word-level fast tokenizer (T5-like: pad 0, eos 1, unk 2) built offline."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
+    for word in _WORDS:
+        vocab.setdefault(word, len(vocab))
+    assert len(vocab) <= TINY_VOCAB
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+                                   model_max_length=max_length)
+

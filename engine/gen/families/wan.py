@@ -1,0 +1,138 @@
+"""Wan 2.1: text-to-video 1.3B/14B, image-to-video 14B (480p), first+last frame 14B, VACE 1.3B.
+
+Pipelines: ``WanPipeline`` (text), ``WanImageToVideoPipeline`` (image; with ``last_image`` on the
+FLF2V checkpoint: a bridge between two clips), ``WanVACEPipeline`` (a control video and mask: text,
+extend, bridge, long-take windows). VAE: 8x spatial, 4x temporal, 16 channels, causal. The image
+encoder is CLIP ViT-H/14 loaded as ``CLIPVisionModel`` (the pipeline reads its penultimate hidden
+states). Frames 4k+1, size ÷16. Latents are (B, C, F, H, W).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.gen.families import register
+from engine.gen.families.base import (
+    Family,
+    build,
+    postprocess,
+    step_callbacks,
+    tiny_tokenizer,
+    to_pil,
+    vace_layout,
+)
+
+MAX_SEQUENCE_LENGTH = 512
+TINY_MAX_SEQUENCE_LENGTH = 16
+# The tiny build keeps one pipeline per structure in a subfolder (the real repos are one each):
+# image to video (I2V-480P), first+last frame (FLF2V), VACE.
+TINY_BUNDLES = {"image_to_video": "i2v", "bridge": "flf2v", "extend": "vace", "long_take": "vace"}
+
+
+@register
+class Wan(Family):
+    name = "wan"
+    pipeline_classes = ("WanPipeline", "WanImageToVideoPipeline", "WanVACEPipeline")
+    compile_blocks = ("WanTransformerBlock", "WanVACETransformerBlock")
+    cfg_batch = False  # the conditional and unconditional passes run one after the other
+    decode_channels = 96
+    vae_tile = 256
+
+    def decode_frames(self, entry, frames: int, tiled: bool) -> int:
+        return min(frames, 4)  # the causal decoder runs one latent frame (4 frames) at a time
+
+    def bundle(self, entry, task: str) -> str:
+        return TINY_BUNDLES.get(task, ".") if entry.test_model else "."
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _args(self, ctx, num_frames: int, *, prompt: str | None = None, output_type: str = "np") -> dict[str, Any]:
+        return {
+            "prompt": prompt if prompt is not None else ctx.request.prompt,
+            "negative_prompt": ctx.request.negative_prompt,
+            "height": ctx.height, "width": ctx.width, "num_frames": num_frames,
+            "num_inference_steps": ctx.steps, "guidance_scale": ctx.guidance,
+            "generator": ctx.generator(), "output_type": output_type,
+            "max_sequence_length": TINY_MAX_SEQUENCE_LENGTH if ctx.entry.test_model else MAX_SEQUENCE_LENGTH,
+            **step_callbacks(ctx),
+        }
+
+    def _vace(self, ctx, num_frames: int, video, mask, **kw) -> dict[str, Any]:
+        if type(ctx.pipe).__name__ != "WanVACEPipeline":
+            raise self._cannot(ctx, "condition on clips")
+        return {**self._args(ctx, num_frames, **kw), "video": video, "mask": mask, "conditioning_scale": 1.0}
+
+    def text_to_video(self, ctx, num_frames: int) -> dict[str, Any]:
+        if type(ctx.pipe).__name__ == "WanVACEPipeline":
+            return self._vace(ctx, num_frames, None, None)
+        return self._args(ctx, num_frames)
+
+    def image_to_video(self, ctx, image: np.ndarray, num_frames: int) -> dict[str, Any]:
+        if type(ctx.pipe).__name__ != "WanImageToVideoPipeline":
+            raise self._cannot(ctx, "start from an image")
+        return {**self._args(ctx, num_frames), "image": to_pil(image), "last_image": None}
+
+    def extend(self, ctx, known: list[np.ndarray], new: int, direction: str) -> dict[str, Any]:
+        video, mask = vace_layout(known, new, ctx.width, ctx.height, direction=direction)
+        return self._vace(ctx, len(known) + new, video, mask)
+
+    def bridge_context(self, entry) -> int | None:
+        # The first+last-frame checkpoint conditions on exactly one frame of each side.
+        return 1 if entry.pipelines.get("bridge") == "WanImageToVideoPipeline" else None
+
+    def bridge(self, ctx, a: list[np.ndarray], b: list[np.ndarray], new: int) -> dict[str, Any]:
+        total = len(a) + new + len(b)
+        if type(ctx.pipe).__name__ == "WanImageToVideoPipeline":
+            return {**self._args(ctx, total), "image": to_pil(a[-1]), "last_image": to_pil(b[0])}
+        video, mask = vace_layout(a, new, ctx.width, ctx.height, direction="forward")
+        tail_video, tail_mask = vace_layout(b, 0, ctx.width, ctx.height, direction="forward")
+        return self._vace(ctx, total, video + tail_video, mask + tail_mask)
+
+    def long_take_window(self, ctx, *, prompt: str, num_frames: int, head, image) -> dict[str, Any]:
+        known = list(head) if head else ([image] if image is not None else [])
+        if not known:
+            return self._vace(ctx, num_frames, None, None, prompt=prompt, output_type="latent")
+        video, mask = vace_layout(known, num_frames - len(known), ctx.width, ctx.height, direction="forward")
+        return self._vace(ctx, num_frames, video, mask, prompt=prompt, output_type="latent")
+
+    # -- latents ---------------------------------------------------------------------------------
+
+    def decode(self, ctx, latents) -> np.ndarray:
+        import torch
+
+        vae = ctx.pipe.vae
+        latents = latents.to(ctx.execution_device, vae.dtype)
+        z = vae.config.z_dim
+        mean = torch.tensor(vae.config.latents_mean).view(1, z, 1, 1, 1).to(latents.device, latents.dtype)
+        std = torch.tensor(vae.config.latents_std).view(1, z, 1, 1, 1).to(latents.device, latents.dtype)
+        with torch.no_grad():
+            video = vae.decode(latents * std + mean, return_dict=False)[0]
+        return postprocess(ctx.pipe, video)
+
+    # -- tiny build ------------------------------------------------------------------------------
+
+    def build_tiny(self, entry, dst: Path) -> None:
+        from diffusers import UniPCMultistepScheduler, WanImageToVideoPipeline, WanPipeline, WanVACEPipeline
+        from transformers import CLIPImageProcessor
+
+        c = entry.components
+
+        def shared():
+            # The Wan 2.1 repos' scheduler: UniPC on flow-matching sigmas, shift 3.
+            scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True,
+                                                flow_shift=3.0, num_train_timesteps=1000)
+            return {"tokenizer": tiny_tokenizer(), "text_encoder": build(c["text_encoder"]), "vae": build(c["vae"]),
+                    "scheduler": scheduler}
+
+        WanPipeline(transformer=build(c["transformer"]), **shared()).save_pretrained(dst, safe_serialization=True)
+        size = c["image_encoder"].config["image_size"]
+        for task, transformer in (("image_to_video", "transformer_i2v"), ("bridge", "transformer_flf2v")):
+            WanImageToVideoPipeline(
+                transformer=build(c[transformer]), image_encoder=build(c["image_encoder"]),
+                image_processor=CLIPImageProcessor(crop_size=size, size={"shortest_edge": size}), **shared(),
+            ).save_pretrained(dst / TINY_BUNDLES[task], safe_serialization=True)
+        WanVACEPipeline(transformer=build(c["transformer_vace"]), **shared()).save_pretrained(
+            dst / TINY_BUNDLES["extend"], safe_serialization=True)
