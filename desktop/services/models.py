@@ -140,6 +140,18 @@ class DownloadTask(BackgroundTask):
 
 
 def add_local_folder(folder: Path, model_id: str) -> Any:
-    from engine.gen.catalog import add_local_model
+    """Register a local diffusers folder through `shotloom models add` in a child process: reading
+    a folder's text-encoder config needs transformers, which the editor process never imports."""
+    import subprocess
+    import sys
 
-    return add_local_model(folder, model_id)
+    from engine.errors import ShotloomError
+    from engine.gen.catalog import get_model
+
+    res = subprocess.run([sys.executable, "-m", "engine.cli", "models", "add", str(folder), "--id", model_id],
+                         capture_output=True, text=True, timeout=300)
+    if res.returncode != 0:
+        lines = [line for line in res.stderr.splitlines() if line.strip()]
+        raise ShotloomError(lines[-1].removeprefix("shotloom: ") if lines else
+                            f"{folder}: could not be added (exit {res.returncode}); try `shotloom models add` in a terminal")
+    return get_model(model_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -218,11 +219,14 @@ class ModelsDialog(QDialog):
                                                 text=Path(folder).name.lower().replace(" ", "-"))
             if not ok or not model_id.strip():
                 return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a child process reads the folder
         try:
             entry = add_local_folder(Path(folder), model_id.strip())
         except ShotloomError as exc:
             self.message.setText(str(exc))
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self.message.setText(tr("Added {name}").format(name=entry.name))
         self.fill()
         self.select(entry.id)

@@ -227,9 +227,12 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QCoreApplication
 from desktop.models.document import Document
 from desktop.services.autosave import AutosaveService, pending_recovery
+from engine.project import Project
 app = QCoreApplication([])
-AutosaveService(Document())
-print(len(pending_recovery()))
+doc = Document()
+AutosaveService(doc)
+print(len(pending_recovery()))  # what the editor offers at start; then the creator opens the project
+doc.set_project(Project.open(sys.argv[1]))
 """
 
 SAVE_AS = """
@@ -290,7 +293,7 @@ def operations(media: Path, rng: random.Random) -> dict[str, Operation]:
         Operation(
             "autosave", plain,
             lambda t: python(AUTOSAVER, t.bundle, 1000),
-            lambda t: subprocess.run(python(EDITOR_START), cwd=REPO, check=True, capture_output=True),
+            lambda t: subprocess.run(python(EDITOR_START, t.bundle), cwd=REPO, check=True, capture_output=True),
             autosave_corrupt,
             lambda t: unexpected_bytes(autosave_folder_of(t), {"project.otio", "autosave.json"})),
         Operation(
