@@ -78,6 +78,7 @@ class EngineService(QObject):
         self.farm_url: str | None = None  # where generation runs: None here, else this farm
         self.farm_client: Any = None  # the EngineClient of the farm agent (engine.farm.agent)
         self._draining: list[Any] = []  # farm agents that finish their jobs and claim no more
+        self._farm_starting: threading.Thread | None = None
         self.event.connect(self._on_event)
         self.farmEvent.connect(self._on_farm_event)
 
@@ -100,6 +101,8 @@ class EngineService(QObject):
             queue = JobQueue(client.db_path, timeout=5.0)
             self._unsubscribe = client.subscribe(self.event.emit)  # emitted on the reader thread, queued here
             client.start()
+            if self.farm_url:
+                self._farm_starting = threading.current_thread()  # render_on waits for this one
             self.client, self.queue = client, queue
             if self.farm_url:
                 self._start_farm(self.farm_url)
@@ -126,10 +129,14 @@ class EngineService(QObject):
         starting = self._starting
         if starting is not None:
             starting.join(timeout=30)
+        farm_url, self.farm_url = self.farm_url, None  # no farm agent starts from now on
+        starting = self._farm_starting
+        if starting is not None and starting is not threading.current_thread():
+            starting.join(timeout=30)
         for farm in [self.farm_client, *self._draining]:
             if farm is not None:
                 farm.close()  # detaches: the farm keeps rendering; a retry fetches the take
-        self.farm_client, self._draining = None, []
+        self.farm_client, self._draining, self.farm_url = None, [], farm_url
         client, self.client = self.client, None
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -218,7 +225,8 @@ class EngineService(QObject):
         """Generation runs on this machine (None) or on the farm at `farm_url` from now on. A job
         already rendering finishes where it is; nothing here waits on a process or the network."""
         if farm_url == self.farm_url:
-            if farm_url and self.ready and (self.farm_client is None or self.farm_client.gave_up):
+            if farm_url and self.ready and not self._farm_busy_starting() and (
+                    self.farm_client is None or self.farm_client.gave_up):
                 self._restart_farm()  # the farm answers again: start the agent that could not use it
             return
         self.farm_url = farm_url
@@ -234,11 +242,17 @@ class EngineService(QObject):
         self.farmAgentChanged.emit()
         self._wake()
 
+    def _farm_busy_starting(self) -> bool:
+        thread = self._farm_starting
+        return thread is not None and thread.is_alive()
+
     def _restart_farm(self) -> None:
         url = self.farm_url
         old, self.farm_client = self.farm_client, None
-        threading.Thread(target=lambda: (old.close() if old is not None else None, self._start_farm(url)),
-                         name="shotloom-farm-start", daemon=True).start()
+        self._farm_starting = threading.Thread(
+            target=lambda: (old.close() if old is not None else None, self._start_farm(url)),
+            name="shotloom-farm-start", daemon=True)
+        self._farm_starting.start()
 
     def _start_farm(self, url: str | None) -> None:
         """The farm agent (a process), on a work thread."""

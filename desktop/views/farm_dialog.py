@@ -50,6 +50,7 @@ class FarmDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.connect_button.clicked.connect(self._connect)
         farm.connectDone.connect(self._done)
+        self.finished.connect(lambda _result: farm.connectDone.disconnect(self._done))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
