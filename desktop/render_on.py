@@ -26,6 +26,7 @@ class RenderOnController(QObject):
         self.combo.activated.connect(self._chosen)
         self.farm.changed.connect(self._show)
         self.engine.farmAgentChanged.connect(self._agent_changed)
+        self.engine.jobsChanged.connect(lambda: self.farm.refresh() if self.target else None)
         if self.settings.render_on == FARM and self.settings.farm_url:
             self.engine.farm_url = self.settings.farm_url  # the worker starts with the choice made
             self.farm.watch(self.settings.farm_url)
@@ -102,6 +103,7 @@ class RenderOnController(QObject):
                      nodes=readout.nodes, gpus=readout.gpus),
                  "checking": tr("Render on: farm (checking…)"),
                  "refused": tr("Render on: farm (token refused)"),
+                 "no_token": tr("Render on: farm (token refused)"),
                  "down": tr("Render on: farm (not reachable)")}.get(readout.state, tr("Render on: farm (error)"))
         status.setText(short)
         status.setToolTip(readout.text)

@@ -24,20 +24,41 @@ STATUS_TIMEOUT = 8.0  # seconds a status request may take before the farm counts
 
 @dataclass(frozen=True)
 class FarmReadout:
-    """What the editor shows about a farm. `state`: "off" (rendering here), "checking", "ready",
-    "refused" (wrong or missing token), "down" (not reachable) or "error" (anything else)."""
+    """What the editor knows of a farm. `state`: "off" (rendering here), "checking", "ready",
+    "refused" (wrong token), "no_token", "down" (not reachable), "bad_url" or "error" (`detail`
+    says what). `text` is the one line to show, in the UI's language at the time it is read."""
 
     state: str
     url: str = ""
-    text: str = ""
     nodes: int = 0
     gpus: int = 0
     workers: int = 0
     jobs: dict[str, int] = field(default_factory=dict)
+    detail: str = ""
 
     @property
     def usable(self) -> bool:
         return self.state == "ready"
+
+    @property
+    def text(self) -> str:
+        url = self.url
+        if self.state == "ready":
+            return tr("Farm {url}: {nodes} node(s), {gpus} GPU(s), {workers} worker(s) ready · {running} "
+                      "rendering, {queued} waiting").format(url=url, nodes=self.nodes, gpus=self.gpus,
+                                                            workers=self.workers, running=self.jobs.get("running", 0),
+                                                            queued=self.jobs.get("queued", 0))
+        return {
+            "off": "",
+            "checking": tr("Farm {url}: checking…"),
+            "refused": tr("The farm at {url} refused the token: run `shotloom farm token` on the farm and paste the "
+                          "current one in Render on › Farm at URL…"),
+            "no_token": tr("No token for the farm at {url}: run `shotloom farm token` on the farm and paste it in "
+                           "Render on › Farm at URL…"),
+            "down": tr("The farm at {url} cannot be reached: start `shotloom farm serve` there (or your SSH "
+                       "tunnel); queued shots wait until it answers"),
+            "bad_url": tr("“{url}” is not a farm URL like http://127.0.0.1:8765 or https://gpu-box:8765"),
+        }.get(self.state, "{detail}").format(url=url, detail=self.detail)
 
 
 def probe(url: str, token: str | None = None, *, save: bool = False) -> FarmReadout:
@@ -49,8 +70,7 @@ def probe(url: str, token: str | None = None, *, save: bool = False) -> FarmRead
     try:
         base = farm_base(url)
     except FarmError:
-        return FarmReadout("error", url.strip(), tr("“{url}” is not a farm URL like http://127.0.0.1:8765 or "
-                                                    "https://gpu-box:8765").format(url=url.strip()))
+        return FarmReadout("bad_url", url.strip())
     try:
         known = KnownFarms()
         client = FarmClient(base, token or None, timeout=STATUS_TIMEOUT, known=known)
@@ -63,25 +83,15 @@ def probe(url: str, token: str | None = None, *, save: bool = False) -> FarmRead
         if save:
             known.update(base, token=client.token)
     except FarmRefused as exc:
-        no_token = str(exc).startswith("no token")
-        text = (tr("No token for the farm at {url}: run `shotloom farm token` on the farm and paste it in "
-                   "Render on › Farm at URL…") if no_token else
-                tr("The farm at {url} refused the token: run `shotloom farm token` on the farm and paste the "
-                   "current one in Render on › Farm at URL…"))
-        return FarmReadout("refused", base, text.format(url=base))
+        return FarmReadout("no_token" if str(exc).startswith("no token") else "refused", base)
     except FarmUnreachable:
-        return FarmReadout("down", base, tr("The farm at {url} cannot be reached: start `shotloom farm serve` "
-                                            "there (or your SSH tunnel); queued shots wait until it answers")
-                           .format(url=base))
+        return FarmReadout("down", base)
     except FarmError as exc:
-        return FarmReadout("error", base, str(exc).splitlines()[0])
+        return FarmReadout("error", base, detail=str(exc).splitlines()[0])
     ready = sum(1 for w in status.workers if w.state in ("idle", "busy"))
     nodes = sum(1 for n in status.nodes if n.alive)
     jobs = {k: v for k, v in status.jobs.items() if v}
-    text = tr("Farm {url}: {nodes} node(s), {gpus} GPU(s), {workers} worker(s) ready · {running} rendering, "
-              "{queued} waiting").format(url=base, nodes=nodes, gpus=status.gpus, workers=ready,
-                                         running=jobs.get("running", 0), queued=jobs.get("queued", 0))
-    return FarmReadout("ready", base, text, nodes, status.gpus, ready, jobs)
+    return FarmReadout("ready", base, nodes, status.gpus, ready, jobs)
 
 
 class FarmService(QObject):
@@ -108,7 +118,7 @@ class FarmService(QObject):
             self._set(FarmReadout("off"))
             return
         if self.readout.url != self.url or self.readout.state == "off":
-            self._set(FarmReadout("checking", self.url, tr("Farm {url}: checking…").format(url=self.url)))
+            self._set(FarmReadout("checking", self.url))
         self.timer.start()
         self.refresh()
 

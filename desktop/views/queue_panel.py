@@ -153,7 +153,7 @@ class QueuePanel(QWidget):
             shot = self.model.shot(job.shot)
             name = shot.name if shot is not None else tr("(deleted shot)")
             on_farm = job.status == "running" and self.engine.farm_job(job)
-            item = QTreeWidgetItem([name, tr("rendering on the farm") if on_farm else job_status_text(job.status),
+            item = QTreeWidgetItem([name, tr("on the farm") if on_farm else job_status_text(job.status),
                                     "", ""])
             item.setData(0, JobRole, job.id)
             if on_farm and job.message:

@@ -156,7 +156,7 @@ def test_choose_a_farm_and_generate_a_shot_on_it(qtbot, farm, editor, tmp_path, 
     click_card(qtbot, win, 0)
     qtbot.keyClick(win, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     wait_for(qtbot, lambda: panel.tree.topLevelItemCount() == 1, timeout=10)
-    wait_for(qtbot, lambda: panel.tree.topLevelItem(0).text(1) in ("rendering on the farm", "done")
+    wait_for(qtbot, lambda: panel.tree.topLevelItem(0).text(1) in ("on the farm", "done")
              or panel.tree.topLevelItem(0).text(1).startswith("done"), timeout=60)
     wait_for(qtbot, lambda: card_status(win, shot_id) == "ready", timeout=120)
     assert win.document.undo_stack.undoText() == "Generated Take for “a lighthouse rendered far away”"

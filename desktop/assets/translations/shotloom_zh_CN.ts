@@ -664,24 +664,24 @@
         <translation>农场 {url}：{nodes} 个节点，{gpus} 个 GPU，{workers} 个工作进程就绪 · {running} 个正在渲染，{queued} 个等待中</translation>
     </message>
     <message>
-        <source>No token for the farm at {url}: run `shotloom farm token` on the farm and paste it in Render on › Farm at URL…</source>
-        <translation>没有农场 {url} 的令牌：请在农场上运行 `shotloom farm token`，并将结果粘贴到 渲染于 › 指定网址的渲染农场…</translation>
+        <source>Farm {url}: checking…</source>
+        <translation>农场 {url}：检查中…</translation>
     </message>
     <message>
         <source>The farm at {url} refused the token: run `shotloom farm token` on the farm and paste the current one in Render on › Farm at URL…</source>
         <translation>农场 {url} 拒绝了令牌：请在农场上运行 `shotloom farm token`，并将当前令牌粘贴到 渲染于 › 指定网址的渲染农场…</translation>
     </message>
     <message>
-        <source>“{url}” is not a farm URL like http://127.0.0.1:8765 or https://gpu-box:8765</source>
-        <translation>“{url}”不是有效的农场网址，应类似 http://127.0.0.1:8765 或 https://gpu-box:8765</translation>
+        <source>No token for the farm at {url}: run `shotloom farm token` on the farm and paste it in Render on › Farm at URL…</source>
+        <translation>没有农场 {url} 的令牌：请在农场上运行 `shotloom farm token`，并将结果粘贴到 渲染于 › 指定网址的渲染农场…</translation>
     </message>
     <message>
         <source>The farm at {url} cannot be reached: start `shotloom farm serve` there (or your SSH tunnel); queued shots wait until it answers</source>
         <translation>无法连接农场 {url}：请在那台机器上启动 `shotloom farm serve`（或你的 SSH 隧道）；排队的镜头会等到它响应</translation>
     </message>
     <message>
-        <source>Farm {url}: checking…</source>
-        <translation>农场 {url}：检查中…</translation>
+        <source>“{url}” is not a farm URL like http://127.0.0.1:8765 or https://gpu-box:8765</source>
+        <translation>“{url}”不是有效的农场网址，应类似 http://127.0.0.1:8765 或 https://gpu-box:8765</translation>
     </message>
     <message>
         <source>Engine idle (queue paused)</source>
@@ -1656,8 +1656,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>队列已暂停：正在运行的任务会完成，不会开始新任务。</translation>
     </message>
     <message>
-        <source>rendering on the farm</source>
-        <translation>正在农场上渲染</translation>
+        <source>on the farm</source>
+        <translation>农场渲染中</translation>
     </message>
     <message>
         <source>No generations yet. Select a shot and press Ctrl+G.</source>
