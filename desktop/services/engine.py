@@ -261,9 +261,14 @@ class EngineService(QObject):
 
         if not url or url != self.farm_url:
             return
-        client = EngineClient(self.db_path, farm=url, kinds=list(GENERATION_KINDS))
-        client.subscribe(self.farmEvent.emit)
-        client.start()
+        try:
+            client = EngineClient(self.db_path, farm=url, kinds=list(GENERATION_KINDS))
+            client.subscribe(self.farmEvent.emit)
+            client.start()
+        except Exception as exc:  # noqa: BLE001 - this machine's engine goes on; the farm's status says more
+            self.workerDied.emit(tr("The farm's agent could not start: {why}").format(why=str(exc).splitlines()[0]))
+            self.farmEvent.emit(_FarmStarted())
+            return
         if url != self.farm_url:  # the choice changed while it started
             client.set_kinds([])
             self._draining.append(client)

@@ -660,6 +660,10 @@
         <translation>可用 {free}</translation>
     </message>
     <message>
+        <source>The farm's agent could not start: {why}</source>
+        <translation>农场代理进程无法启动：{why}</translation>
+    </message>
+    <message>
         <source>Farm {url}: {nodes} node(s), {gpus} GPU(s), {workers} worker(s) ready · {running} rendering, {queued} waiting</source>
         <translation>农场 {url}：{nodes} 个节点，{gpus} 个 GPU，{workers} 个工作进程就绪 · {running} 个正在渲染，{queued} 个等待中</translation>
     </message>
