@@ -144,7 +144,7 @@ def test_choose_a_farm_and_generate_a_shot_on_it(qtbot, farm, editor, tmp_path, 
     focus_window(win)
     assert panel.render_on.currentText() == f"Farm {farm.url}"
     wait_for(qtbot, lambda: panel.farm_status.isVisible() and "ready" in panel.farm_status.text(), timeout=20)
-    assert panel.farm_status.text().startswith(f"Farm {farm.url}: 1 node(s), 0 GPU(s), 1 worker(s) ready")
+    assert panel.farm_status.text() == f"Farm {farm.url}: 1 node(s), 0 GPU(s), 1 worker(s) ready · 0 rendering, 0 waiting"
     assert win.farm_label.text() == "Render on: farm (1 node(s), 0 GPU(s))"
     saved = Settings.load()
     assert (saved.render_on, saved.farm_url) == ("farm", farm.url)
@@ -156,8 +156,9 @@ def test_choose_a_farm_and_generate_a_shot_on_it(qtbot, farm, editor, tmp_path, 
     click_card(qtbot, win, 0)
     qtbot.keyClick(win, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     wait_for(qtbot, lambda: panel.tree.topLevelItemCount() == 1, timeout=10)
-    wait_for(qtbot, lambda: panel.tree.topLevelItem(0).text(1) in ("on the farm", "done")
-             or panel.tree.topLevelItem(0).text(1).startswith("done"), timeout=60)
+    # Its row in the queue panel like a local job's, saying where it renders (loading the tiny model
+    # on the farm's worker alone takes longer than this panel takes to show it).
+    wait_for(qtbot, lambda: panel.tree.topLevelItem(0).text(1) == "on the farm", timeout=60)
     wait_for(qtbot, lambda: card_status(win, shot_id) == "ready", timeout=120)
     assert win.document.undo_stack.undoText() == "Generated Take for “a lighthouse rendered far away”"
     job = win.engine.jobs(win.document.project)[0]
