@@ -38,6 +38,7 @@ from desktop.preview.audio import AudioPlayer
 from desktop.preview.frame_server import FrameServer
 from desktop.preview.playback import Playback
 from desktop.project_flow import ProjectFlow
+from desktop.render_on import RenderOnController
 from desktop.services.autosave import AutosaveService
 from desktop.services.engine import EngineService
 from desktop.services.project_io import ProjectService
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_statusbar()
+        self.farm_dialog_widget = None
+        self.render_target = RenderOnController(self)
         self._connect()
         self.continuity = install_continuity(self)
         self._key_hold = _KeyHold(self)
@@ -336,11 +339,14 @@ class MainWindow(QMainWindow):
         self.engine_label.setObjectName("engineState")
         self.device_label = QLabel(self)
         self.device_label.setObjectName("engineDevice")
+        self.farm_label = QLabel(self)
+        self.farm_label.setObjectName("renderTarget")
         sb.addPermanentWidget(self.imports.label)
         sb.addPermanentWidget(self.imports.bar)
         sb.addPermanentWidget(self.info_label)
         sb.addPermanentWidget(self.engine_label)
         sb.addPermanentWidget(self.device_label)
+        sb.addPermanentWidget(self.farm_label)
 
     def _connect(self) -> None:
         a = self.registry
@@ -484,6 +490,7 @@ class MainWindow(QMainWindow):
             self.docks[key].setWindowTitle(title)
         for panel in (self.inspector, self.takes, self.queue_panel):
             panel.retranslate()
+        self.render_target.retranslate()
         if hasattr(self, "continuity"):
             self.docks["seams"].setWindowTitle(tr("Seams"))
             self.continuity.panel.retranslate()
@@ -615,6 +622,7 @@ class MainWindow(QMainWindow):
         self.waveforms.stop()
         self.server.stop()
         self.thumbnails.stop()
+        self.render_target.stop()
         self.engine.stop()
         self.projects.close()
 

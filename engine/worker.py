@@ -245,6 +245,12 @@ class Worker:
             self.shutdown()
         elif verb == "wake":
             self._wake.set()
+        elif verb == "kinds":
+            # Which kinds it claims from now on (the editor's "render on" choice moves generation
+            # to a farm and back); a running job finishes here. No kinds: it claims nothing.
+            wanted = [k for k in (parts[1].split(",") if len(parts) > 1 else []) if k]
+            self.kinds = [k for k in wanted if k in self.tasks]
+            self._wake.set()
 
     def stop_current(self, job_id: str, why: str) -> None:
         """Stops the running job at its next step: "cancel" (the user asked) or "lost" (the queue

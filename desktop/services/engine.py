@@ -6,7 +6,12 @@ it is ready). The SQLite queue is the durable truth: the panels read jobs from i
 pipe says only makes them arrive sooner. When the worker dies the client marks its job
 interrupted and starts a fresh worker, which resumes the job; this adapter says so.
 
-The editor process never imports torch: the device is what the worker reports.
+Generation runs on this machine or on a farm (`render_on`): on a farm, a second worker process,
+engine.farm.agent, claims the generation jobs from the same queue and runs them remotely, while
+this machine's worker keeps the rest (analysis, proxies). A farm job is a queue job like any other:
+the same panels, the same events, the same one-edit result path.
+
+The editor process never imports torch (nor Ray): the device is what the worker reports.
 """
 
 from __future__ import annotations
@@ -21,6 +26,20 @@ from PySide6.QtCore import QObject, Signal
 from desktop.i18n import tr
 
 STATES = ("off", "starting", "idle", "busy", "restarting", "error")
+_FARM_SILENT = ("hello", "device", "heartbeat", "bye", "worker_exited")
+"""The farm agent's process events: the farm's own status readout covers them (desktop.services.farm)."""
+
+
+def local_kinds(farm_url: str | None) -> list[str] | None:
+    """The job kinds this machine's worker claims: all of them, or all but generation when a farm
+    renders."""
+    if not farm_url:
+        return None
+    from typing import get_args
+
+    from engine.jobs.models import GENERATION_KINDS, JobKind
+
+    return [k for k in get_args(JobKind) if k not in GENERATION_KINDS]
 
 
 def project_key(path: Path | str) -> str:
@@ -37,6 +56,8 @@ class EngineService(QObject):
     jobsChanged = Signal()  # the queue changed (submit, progress, end, reorder, pause)
     workerDied = Signal(str)  # one line: what happened and what the editor does about it
     failedToStart = Signal(str)
+    farmEvent = Signal(object)  # the farm agent's events, reaching the UI thread queued
+    farmAgentChanged = Signal()  # the farm agent started, stopped, or could not use the farm
 
     def __init__(self, db_path: Path | str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +75,12 @@ class EngineService(QObject):
         self._lock = threading.Lock()
         self._starting: threading.Thread | None = None
         self._unsubscribe = None
+        self.farm_url: str | None = None  # where generation runs: None here, else this farm
+        self.farm_client: Any = None  # the EngineClient of the farm agent (engine.farm.agent)
+        self._draining: list[Any] = []  # farm agents that finish their jobs and claim no more
+        self._farm_starting: threading.Thread | None = None
         self.event.connect(self._on_event)
+        self.farmEvent.connect(self._on_farm_event)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -71,11 +97,15 @@ class EngineService(QObject):
             from engine.jobs.client import EngineClient
             from engine.jobs.queue import JobQueue
 
-            client = EngineClient(self.db_path)
+            client = EngineClient(self.db_path, kinds=local_kinds(self.farm_url))
             queue = JobQueue(client.db_path, timeout=5.0)
             self._unsubscribe = client.subscribe(self.event.emit)  # emitted on the reader thread, queued here
             client.start()
+            if self.farm_url:
+                self._farm_starting = threading.current_thread()  # render_on waits for this one
             self.client, self.queue = client, queue
+            if self.farm_url:
+                self._start_farm(self.farm_url)
         except Exception as exc:  # noqa: BLE001 - the editor keeps working without its engine
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.failedToStart.emit(message)
@@ -99,6 +129,14 @@ class EngineService(QObject):
         starting = self._starting
         if starting is not None:
             starting.join(timeout=30)
+        farm_url, self.farm_url = self.farm_url, None  # no farm agent starts from now on
+        starting = self._farm_starting
+        if starting is not None and starting is not threading.current_thread():
+            starting.join(timeout=30)
+        for farm in [self.farm_client, *self._draining]:
+            if farm is not None:
+                farm.close()  # detaches: the farm keeps rendering; a retry fetches the take
+        self.farm_client, self._draining, self.farm_url = None, [], farm_url
         client, self.client = self.client, None
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -145,6 +183,7 @@ class EngineService(QObject):
         return self.queue.get(job_id)
 
     def cancel(self, job_id: str) -> None:
+        # A farm agent sees the queue's cancel flag within a tick and cancels the farm job too.
         if self.client is not None:
             self.client.cancel(job_id)
         else:
@@ -181,6 +220,89 @@ class EngineService(QObject):
         self.jobsChanged.emit()
         self._refresh_state()
 
+    # -- where generation runs ----------------------------------------------------------------
+    def render_on(self, farm_url: str | None) -> None:
+        """Generation runs on this machine (None) or on the farm at `farm_url` from now on. A job
+        already rendering finishes where it is; nothing here waits on a process or the network."""
+        if farm_url == self.farm_url:
+            if farm_url and self.ready and not self._farm_busy_starting() and (
+                    self.farm_client is None or self.farm_client.gave_up):
+                self._restart_farm()  # the farm answers again: start the agent that could not use it
+            return
+        self.farm_url = farm_url
+        if self.client is not None:
+            self.client.set_kinds(local_kinds(farm_url) or _all_kinds())
+        old, self.farm_client = self.farm_client, None
+        if old is not None:
+            old.set_kinds([])  # it finishes the farm jobs it runs, then stops (_stop_drained)
+            self._draining.append(old)
+        if farm_url and self.ready:
+            self._restart_farm()
+        self._stop_drained()
+        self.farmAgentChanged.emit()
+        self._wake()
+
+    def _farm_busy_starting(self) -> bool:
+        thread = self._farm_starting
+        return thread is not None and thread.is_alive()
+
+    def _restart_farm(self) -> None:
+        url = self.farm_url
+        old, self.farm_client = self.farm_client, None
+        self._farm_starting = threading.Thread(
+            target=lambda: (old.close() if old is not None else None, self._start_farm(url)),
+            name="shotloom-farm-start", daemon=True)
+        self._farm_starting.start()
+
+    def _start_farm(self, url: str | None) -> None:
+        """The farm agent (a process), on a work thread."""
+        from engine.jobs.client import EngineClient
+        from engine.jobs.models import GENERATION_KINDS
+
+        if not url or url != self.farm_url:
+            return
+        try:
+            client = EngineClient(self.db_path, farm=url, kinds=list(GENERATION_KINDS))
+            client.subscribe(self.farmEvent.emit)
+            client.start()
+        except Exception as exc:  # noqa: BLE001 - this machine's engine goes on; the farm's status says more
+            self.workerDied.emit(tr("The farm's agent could not start: {why}").format(why=str(exc).splitlines()[0]))
+            self.farmEvent.emit(_FarmStarted())
+            return
+        if url != self.farm_url:  # the choice changed while it started
+            client.set_kinds([])
+            self._draining.append(client)
+        else:
+            self.farm_client = client
+        self.farmEvent.emit(_FarmStarted())
+
+    def _stop_drained(self) -> None:
+        """Farm agents that were told to claim nothing stop once their last farm job ended."""
+        if not self._draining or self.queue is None:
+            return
+        running = self.queue.list(status="running")
+        for agent in list(self._draining):
+            if not any(j.worker_pid == agent.pid for j in running):
+                self._draining.remove(agent)
+                threading.Thread(target=agent.close, name="shotloom-farm-stop", daemon=True).start()
+
+    def farm_job(self, job: Any) -> bool:
+        """Whether a running job is rendered by a farm."""
+        from engine.farm.protocol import AGENT_WORKER_PREFIX
+
+        return bool(job is not None and job.worker_id and job.worker_id.startswith(AGENT_WORKER_PREFIX))
+
+    def _on_farm_event(self, event: Any) -> None:
+        kind = getattr(event, "type", "")
+        if kind in ("_farm_started", "worker_exited"):
+            self.farmAgentChanged.emit()
+            if kind == "worker_exited":
+                self.jobsChanged.emit()
+        elif kind not in _FARM_SILENT:
+            self.event.emit(event)  # job events: the same path as the local worker's
+            if kind in ("succeeded", "failed", "canceled", "interrupted"):
+                self._stop_drained()
+
     def kill_worker(self) -> None:
         """Kill the worker process hard (what a crash does); the client restarts it."""
         client = self.client
@@ -189,10 +311,10 @@ class EngineService(QObject):
             proc.kill()
 
     def _wake(self) -> None:
-        client = self.client
-        send = getattr(client, "_send", None)
-        if callable(send):
-            send("wake")  # the worker would also find the job at its next poll
+        for client in (self.client, self.farm_client):
+            send = getattr(client, "_send", None)
+            if callable(send):
+                send("wake")  # the worker would also find the job at its next poll
 
     # -- events (UI thread) ----------------------------------------------------------------------
     def _on_event(self, event: Any) -> None:
@@ -270,8 +392,20 @@ def lower_priority(pid: int) -> None:
         pass  # not ours to change (another user's process) or already gone
 
 
+def _all_kinds() -> list[str]:
+    from typing import get_args
+
+    from engine.jobs.models import JobKind
+
+    return list(get_args(JobKind))
+
+
 class _Started:
     type = "_started"
+
+
+class _FarmStarted:
+    type = "_farm_started"
 
 
 class _StartFailed:

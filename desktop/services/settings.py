@@ -1,4 +1,6 @@
-"""User settings (theme, language, cache size, keymap, recent projects) stored as JSON.
+"""User settings (theme, language, cache size, keymap, recent projects, where generation runs)
+stored as JSON. A farm's token is not here: it lives with the farm's URL in the 0600 file that
+`shotloom farm token URL` writes too (engine.farm.security.KnownFarms).
 
 A plain dataclass with explicit checks rather than a pydantic model: importing pydantic costs
 ~0.2-0.4 s, a third of the editor's cold-start budget, and this file has a dozen fields that the
@@ -15,6 +17,7 @@ from engine import paths
 
 THEMES = ("dark", "light")
 LANGUAGES = ("system", "en", "zh_CN")
+RENDER_TARGETS = ("local", "farm")
 
 
 def _int_in(value, low: int, high: int) -> bool:
@@ -38,6 +41,8 @@ CHECKS = {
     "muted": lambda v: isinstance(v, bool),
     "window_state": lambda v: isinstance(v, str) and len(v) < 65536,
     "window_geometry": lambda v: isinstance(v, str) and len(v) < 4096,
+    "render_on": lambda v: v in RENDER_TARGETS,
+    "farm_url": lambda v: isinstance(v, str) and len(v) < 2048,
 }
 
 
@@ -57,6 +62,8 @@ class Settings:
     muted: bool = False
     window_state: str = ""  # the docks' places and sizes (QMainWindow.saveState, base64)
     window_geometry: str = ""  # the window's size and place (base64)
+    render_on: str = "local"  # where generation runs: "local" (this machine) or "farm" (farm_url)
+    farm_url: str = ""  # the farm last chosen (kept when rendering here again)
 
     @staticmethod
     def file() -> Path:

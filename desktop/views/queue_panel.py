@@ -1,6 +1,8 @@
-"""The queue panel: this project's generation jobs with progress, ETA and the live preview of
-the running one; cancel, retry, reorder, pause and resume. It reads the durable queue (through
-the engine adapter) and updates the running row from the worker's progress events."""
+"""The queue panel: where generation runs (Render on: this machine or a farm, with the farm's
+status in one line), this project's generation jobs with progress, ETA and the live preview of
+the running one, farm jobs among them like local ones; cancel, retry, reorder, pause and resume. It
+reads the durable queue (through the engine adapter) and updates the running row from the
+worker's progress events."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -54,6 +57,17 @@ class QueuePanel(QWidget):
         self.preview.setStyleSheet("background: #101014; color: #8a8a96; border-radius: 4px;")
         self.preview_caption = QLabel(self)
         self.preview_caption.setWordWrap(True)
+        self.render_on_label = QLabel(self)
+        self.render_on = QComboBox(self)  # filled by desktop.render_on.RenderOnController
+        self.render_on.setObjectName("renderOn")
+        self.render_on.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.render_on.setMinimumContentsLength(12)
+        self.render_on_label.setBuddy(self.render_on)
+        self.farm_status = QLabel(self)
+        self.farm_status.setObjectName("farmStatus")
+        self.farm_status.setWordWrap(True)
+        self.farm_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.farm_status.hide()
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("queueList")
         self.tree.setMinimumHeight(60)
@@ -87,8 +101,13 @@ class QueuePanel(QWidget):
         row2.addWidget(self.pause_button)
         row2.addWidget(self.clear_button)
         row2.addStretch(1)
+        target = QHBoxLayout()
+        target.addWidget(self.render_on_label)
+        target.addWidget(self.render_on, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(target)
+        layout.addWidget(self.farm_status)
         layout.addWidget(self.preview)
         layout.addWidget(self.preview_caption)
         layout.addWidget(self.tree, 1)
@@ -109,6 +128,7 @@ class QueuePanel(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
+        self.render_on_label.setText(tr("Render on:"))
         self.tree.setHeaderLabels([tr("Shot"), tr("Status"), tr("Progress"), tr("Left")])
         self.cancel_button.setText(tr("Cancel"))
         self.retry_button.setText(tr("Retry"))
@@ -132,8 +152,12 @@ class QueuePanel(QWidget):
         for job in self.jobs:
             shot = self.model.shot(job.shot)
             name = shot.name if shot is not None else tr("(deleted shot)")
-            item = QTreeWidgetItem([name, job_status_text(job.status), "", ""])
+            on_farm = job.status == "running" and self.engine.farm_job(job)
+            item = QTreeWidgetItem([name, tr("on the farm") if on_farm else job_status_text(job.status),
+                                    "", ""])
             item.setData(0, JobRole, job.id)
+            if on_farm and job.message:
+                item.setToolTip(1, job.message)
             if job.status == "failed" and job.error:
                 item.setToolTip(0, job.error)
                 item.setToolTip(1, job.error)
@@ -240,7 +264,8 @@ class QueuePanel(QWidget):
             item = self.item_of(job_id)
             if item is not None:
                 started = self._started.setdefault(job_id, time.time())
-                item.setText(1, job_status_text("running"))
+                if not self.engine.farm_job(next((j for j in self.jobs if j.id == job_id), None)):
+                    item.setText(1, job_status_text("running"))
                 item.setText(3, eta_text(event.done, event.total, time.time() - started))
                 if event.message:
                     item.setToolTip(2, event.message)

@@ -38,7 +38,16 @@ from typing import Any, TextIO
 
 from engine.errors import Canceled, GenerationError, ShotloomError
 from engine.farm.client import CorruptDownload, FarmClient, FarmNotFound, file_sha256
-from engine.farm.protocol import FARM_KINDS, TAKE_MARK, FarmJob, JobSubmit, recipe_files, retarget, set_at
+from engine.farm.protocol import (
+    AGENT_WORKER_PREFIX,
+    FARM_KINDS,
+    TAKE_MARK,
+    FarmJob,
+    JobSubmit,
+    recipe_files,
+    retarget,
+    set_at,
+)
 from engine.farm.security import FarmError
 from engine.fsutil import write_bytes_atomic, write_json_atomic
 from engine.jobs import events as ev
@@ -333,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         probe = FarmClient(args.farm)
         status = probe.status()
         jobs = args.jobs or min(32, max(2, 2 * len([w for w in status.workers if w.state != "lost"])))
-        base = args.worker_id or f"farm-{uuid.uuid4().hex[:8]}"
+        base = args.worker_id or f"{AGENT_WORKER_PREFIX}{uuid.uuid4().hex[:8]}"
         workers = [FarmWorker(args.db, args.farm, primary=i == 0, worker_id=f"{base}-{i}", kinds=kinds,
                               exit_when_idle=args.exit_when_idle, poll=args.poll, heartbeat=args.heartbeat,
                               stale_after=args.stale_after, out=out, project=args.project)  # type: ignore[arg-type]

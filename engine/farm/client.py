@@ -34,6 +34,14 @@ from engine.progress import CancelToken, ProgressFn
 CHUNK = 1 << 20
 
 
+class FarmRefused(FarmError):
+    """The farm refused the token (401), or there is no token for it."""
+
+
+class FarmUnreachable(FarmError):
+    """The farm could not be reached, or did not answer in time."""
+
+
 class FarmNotFound(FarmError):
     """The farm does not know the job (finished and forgotten, or never made)."""
 
@@ -77,7 +85,7 @@ class FarmClient:
         saved = self.known.get(self.url) if token is None or self.tls else {}
         self.token = token or os.environ.get(TOKEN_ENV) or saved.get("token")
         if not self.token:
-            raise FarmError(f"no token for the farm {self.url}; on the farm run `shotloom farm token`, then here "
+            raise FarmRefused(f"no token for the farm {self.url}; on the farm run `shotloom farm token`, then here "
                             f"`shotloom farm token {self.url}` and paste it (or set {TOKEN_ENV}).")
         self.pin: str | None = saved.get("cert_sha256")
         self._local = threading.local()
@@ -99,7 +107,7 @@ class FarmClient:
         try:
             conn.connect()
         except OSError as exc:
-            raise FarmError(f"cannot reach the farm at {self.url} ({exc.strerror or exc}); is `shotloom farm serve` "
+            raise FarmUnreachable(f"cannot reach the farm at {self.url} ({exc.strerror or exc}); is `shotloom farm serve` "
                             "running there, and your SSH tunnel or firewall open?") from None
         if self.tls:
             self._check_pin(conn)
@@ -153,7 +161,7 @@ class FarmClient:
                 raise FarmError(f"the farm at {self.url} closed the connection ({exc}); try again.") from None
             except TimeoutError:
                 self._drop()
-                raise FarmError(f"the farm at {self.url} did not answer within {conn.timeout:g} s; "
+                raise FarmUnreachable(f"the farm at {self.url} did not answer within {conn.timeout:g} s; "
                                 "check the network and `shotloom farm status`.") from None
             except OSError as exc:
                 self._drop()
@@ -167,7 +175,7 @@ class FarmClient:
         if resp.status < 400:
             return resp
         if resp.status == 401:
-            raise FarmError(f"the farm at {self.url} refused the token; get the current one with `shotloom farm token` "
+            raise FarmRefused(f"the farm at {self.url} refused the token; get the current one with `shotloom farm token` "
                             f"on the farm and save it here with `shotloom farm token {self.url}`.")
         try:
             message = str(resp.json().get("error") or "")

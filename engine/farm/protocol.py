@@ -28,6 +28,10 @@ Proxy, export and analysis read the project and stay on the creator's machine.""
 FarmJobStatus = Literal["queued", "running", "succeeded", "failed", "canceled"]
 FARM_FINISHED: tuple[str, ...] = ("succeeded", "failed", "canceled")
 
+AGENT_WORKER_PREFIX = "farm-"
+"""How the queue names a job's worker when the creator's farm agent runs it (the editor shows such a
+job as rendering on the farm)."""
+
 INPUT_PREFIX = "inputs/"
 _INPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -258,6 +258,12 @@ class EngineClient:
             self._send(f"cancel {job.id}")
         return job
 
+    def set_kinds(self, kinds: Iterable[str]) -> None:
+        """The job kinds the worker claims from now on (kept for its restarts); a job it runs
+        already finishes. An empty list: it claims nothing."""
+        self.kinds = list(kinds)
+        self._send("kinds " + ",".join(self.kinds))
+
     def subscribe(self, fn: EventCallback) -> Callable[[], None]:
         """Calls fn(event) from the reader thread for every event; returns an unsubscribe function."""
         self._callbacks.append(fn)

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from editor_helpers import wait_for
 from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,3 +88,22 @@ def engine_window(qtbot):
     win._closing_ok = True
     win.document.undo_stack.setClean()
     win.close()
+
+
+def new_shot_by_dialog(qtbot, win, prompt: str) -> str:
+    def fill(dialog):
+        QTest.keyClicks(dialog.prompt, prompt)
+        dialog.model.setCurrentIndex(dialog.model.findData("tiny-ltx"))
+        dialog.seconds.setValue(0.4)
+        dialog.generate_now.setChecked(False)
+        from PySide6.QtWidgets import QDialogButtonBox
+
+        box = dialog.findChild(QDialogButtonBox)
+        qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    before = len(win.shots)
+    answer_dialog("new_shot_widget", fill, win)
+    qtbot.keyClick(win, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    wait_for(qtbot, lambda: len(win.shots) == before + 1, timeout=10)
+    focus_window(win)  # the offscreen platform does not give the window back its focus after a dialog
+    return win.model.selection.ids[0]

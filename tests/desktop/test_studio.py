@@ -12,7 +12,6 @@ from editor_helpers import make_project, wait_for
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from studio_helpers import (
-    answer_dialog,
     build_tiny_model,
     card_status,
     click_card,
@@ -21,6 +20,7 @@ from studio_helpers import (
     engine_window,
     focus_window,
     link_tiny_model,
+    new_shot_by_dialog,
 )
 
 SIZE = (64, 64)
@@ -35,25 +35,6 @@ def tiny_ltx(tmp_path_factory):
 def studio(qtbot, tiny_ltx, shotloom_home):
     link_tiny_model(tiny_ltx, shotloom_home)
     yield from engine_window(qtbot)
-
-
-def new_shot_by_dialog(qtbot, win, prompt: str) -> str:
-    def fill(dialog):
-        QTest.keyClicks(dialog.prompt, prompt)
-        dialog.model.setCurrentIndex(dialog.model.findData("tiny-ltx"))
-        dialog.seconds.setValue(0.4)
-        dialog.generate_now.setChecked(False)
-        from PySide6.QtWidgets import QDialogButtonBox
-
-        box = dialog.findChild(QDialogButtonBox)
-        qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
-
-    before = len(win.shots)
-    answer_dialog("new_shot_widget", fill, win)
-    qtbot.keyClick(win, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    wait_for(qtbot, lambda: len(win.shots) == before + 1, timeout=10)
-    focus_window(win)  # the offscreen platform does not give the window back its focus after a dialog
-    return win.model.selection.ids[0]
 
 
 def set_steps_in_inspector(qtbot, win, steps: int) -> None:

@@ -186,6 +186,39 @@ def test_two_workers_run_every_job_exactly_once(db):
     assert min(per_worker) > 0, per_worker  # both really took part
 
 
+def test_kinds_told_at_run_time_change_what_a_worker_claims(db):
+    """The editor's Render on choice: the worker finishes the job it runs, then claims only the kinds
+    it was told (none at all after a bare `kinds`), and picks the others up again when told."""
+    JobQueue(db).close()
+    proc = worker(db)
+    assert ev.decode(proc.stdout.readline()).type == "hello"
+    with JobQueue(db) as q:
+        first = q.submit("noop", {"steps": 8, "step_seconds": 0.05}).id
+        deadline = time.monotonic() + 30
+        while q.get(first).status != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.stdin.write("kinds proxy,export\n")
+        proc.stdin.flush()
+        later = q.submit("noop", {"steps": 1, "step_seconds": 0.01}).id
+        while q.get(first).status == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # several polls
+        assert q.get(first).status == "succeeded" and q.get(later).status == "queued"
+        proc.stdin.write("kinds\n")  # nothing
+        proc.stdin.flush()
+        time.sleep(0.3)
+        assert q.get(later).status == "queued"
+        proc.stdin.write("kinds noop,proxy\n")
+        proc.stdin.flush()
+        while q.get(later).status != "succeeded":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    out, err = proc.communicate("shutdown\n", timeout=30)
+    assert proc.returncode == 0, err
+
+
 def test_out_of_memory_walks_down_the_memory_tiers_once_each(db):
     with JobQueue(db) as q:
         ok = q.submit("noop", {"steps": 2, "step_seconds": 0, "oom_above_tier": 2})

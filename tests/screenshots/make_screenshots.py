@@ -8,7 +8,9 @@ waveforms, markers and the marker list, the new-project and project settings dia
 window (SHOTLOOM_SHOTS=editing stops here); then the
 studio with a real engine worker on the tiny test model: a shot's recipe in the inspector, a
 generation in progress with its live preview, two takes compared, the queue panel, the first-run
-models dialog, and the new panels in Chinese.
+models dialog, and the new panels in Chinese. SHOTLOOM_SHOTS=farm: only the editor rendering on a
+local farm (`shotloom farm serve --num-cpus 1`, Ray on the CPU): the farm dialog refusing a wrong
+token, the queue panel with the farm's status and a farm job, the farm down, and in Chinese.
 
     tests/screenshots/make_screenshots.sh [OUT_DIR]     (default tests/screenshots/out)
 """
@@ -51,8 +53,8 @@ def main() -> int:
     win.resize(1440, 900)
     win.show()
     pump(app, 0.8)
-    if os.environ.get("SHOTLOOM_SHOTS") == "continuity":  # only the continuity inspector's shots
-        continuity_shots(app, win, work, out)
+    if os.environ.get("SHOTLOOM_SHOTS") in ("continuity", "farm"):  # only these shots
+        (farm_shots if os.environ["SHOTLOOM_SHOTS"] == "farm" else continuity_shots)(app, win, work, out)
         win._closing_ok = True
         win.close()
         return 0
@@ -152,6 +154,77 @@ def main() -> int:
     for png in sorted(out.glob("*.png")):
         print(png)
     return 0
+
+
+def farm_shots(app, win, work: Path, out: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+
+    from engine.gen.takes import SPEC_KEY
+    from engine.project import SetRecipe
+
+    subprocess.run([sys.executable, "-c", "from engine.gen.tiny import ensure_tiny_model; "
+                    "ensure_tiny_model('tiny-ltx')"], check=True, cwd=ROOT)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        ray_port = sock.getsockname()[1]
+    home = work / "farm"
+    serve = subprocess.Popen([sys.executable, "-m", "engine.cli", "farm", "serve", "--num-cpus", "1", "--port", "0",
+                              "--ray-port", str(ray_port), "--home", str(home)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT, start_new_session=True,
+                             env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+    try:
+        url = next(line.split()[-1] for line in serve.stdout if line.startswith("farm: serving "))
+        token = (home / "token").read_text().strip()
+        pump(app, 120, until=lambda: win.engine.ready and win.engine.state == "idle")
+        win.new_project(work / "Farm.shotloom", size=(768, 512))
+        shot_id = win.generation.new_shot("a red lighthouse on a cliff at dusk, waves below, slow push in",
+                                          model="tiny-ltx", seconds=1.0, name="Lighthouse")
+        spec = {**win.model.shot(shot_id).recipe[SPEC_KEY], "steps": 6, "width": 256, "height": 160}
+        win.document.apply(SetRecipe(shot_id, {SPEC_KEY: spec}), "steps")
+        win.docks["queue"].raise_()
+        win.render_target.open_dialog()
+        dialog = win.farm_dialog_widget
+        dialog.url.setText(url)
+        dialog.token.setText("not-the-token")
+        dialog.connect_button.click()
+        pump(app, 30, until=lambda: dialog.connect_button.isEnabled())
+        pump(app, 0.5)
+        dialog.grab().save(str(out / "40-farm-dialog-refused.png"))
+        dialog.token.setText(token)
+        dialog.connect_button.click()
+        pump(app, 30, until=lambda: not dialog.isVisible())
+        pump(app, 60, until=lambda: win.render_target.farm.readout.state == "ready"
+             and win.render_target.farm.readout.workers > 0)
+        win.model.selection.set([shot_id])
+        win.generation.generate()
+        pump(app, 120, until=lambda: any(win.engine.farm_job(j) for j in win.engine.jobs(win.document.project)
+                                         if j.status == "running"))
+        win.render_target.farm.refresh()
+        pump(app, 2.0)
+        win.grab().save(str(out / "41-farm-window.png"))
+        win.docks["queue"].grab().save(str(out / "41b-farm-queue-panel.png"))
+        pump(app, 240, until=lambda: len(win.model.shot(shot_id).takes) == 1)
+        pump(app, 1.0)
+        win.docks["queue"].grab().save(str(out / "42-farm-take-arrived.png"))
+        win.settings.language = "zh_CN"
+        win.apply_settings()
+        pump(app, 1.0)
+        win.docks["queue"].grab().save(str(out / "43-farm-chinese.png"))
+        win.settings.language = "en"
+        win.apply_settings()
+    finally:
+        serve.send_signal(signal.SIGINT)
+        try:
+            serve.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+    win.render_target.farm.refresh()
+    pump(app, 15, until=lambda: win.render_target.farm.readout.state == "down")
+    pump(app, 0.5)
+    win.docks["queue"].grab().save(str(out / "44-farm-down.png"))
+    win.save()
 
 
 def continuity_shots(app, win, work: Path, out: Path) -> None:

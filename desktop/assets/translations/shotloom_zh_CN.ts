@@ -604,12 +604,88 @@
         <translation>演示项目已就绪：{path}</translation>
     </message>
     <message>
+        <source>This machine</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>Farm at URL…</source>
+        <translation>指定网址的渲染农场…</translation>
+    </message>
+    <message>
+        <source>Where shots are generated: on this machine, or on a farm of GPU machines (`shotloom farm serve`); the project stays here</source>
+        <translation>镜头在哪里生成：本机，或由多台 GPU 机器组成的渲染农场（`shotloom farm serve`）；项目始终留在本机</translation>
+    </message>
+    <message>
+        <source>Render on: farm (error)</source>
+        <translation>渲染于：农场（出错）</translation>
+    </message>
+    <message>
+        <source>Shots are now generated on this machine</source>
+        <translation>镜头现在在本机生成</translation>
+    </message>
+    <message>
+        <source>Render on: this machine</source>
+        <translation>渲染于：本机</translation>
+    </message>
+    <message>
+        <source>Render on: farm (checking…)</source>
+        <translation>渲染于：农场（检查中…）</translation>
+    </message>
+    <message>
+        <source>Render on: farm (token refused)</source>
+        <translation>渲染于：农场（令牌被拒绝）</translation>
+    </message>
+    <message>
+        <source>Render on: farm (not reachable)</source>
+        <translation>渲染于：农场（无法连接）</translation>
+    </message>
+    <message>
+        <source>Farm {url}</source>
+        <translation>农场 {url}</translation>
+    </message>
+    <message>
+        <source>Shots are now generated on the farm {url}</source>
+        <translation>镜头现在在农场 {url} 上生成</translation>
+    </message>
+    <message>
+        <source>Render on: farm ({nodes} node(s), {gpus} GPU(s))</source>
+        <translation>渲染于：农场（{nodes} 个节点，{gpus} 个 GPU）</translation>
+    </message>
+    <message>
         <source>no generation (light install)</source>
         <translation>无法生成（精简安装）</translation>
     </message>
     <message>
         <source>{free} free</source>
         <translation>可用 {free}</translation>
+    </message>
+    <message>
+        <source>The farm's agent could not start: {why}</source>
+        <translation>农场代理进程无法启动：{why}</translation>
+    </message>
+    <message>
+        <source>Farm {url}: {nodes} node(s), {gpus} GPU(s), {workers} worker(s) ready · {running} rendering, {queued} waiting</source>
+        <translation>农场 {url}：{nodes} 个节点，{gpus} 个 GPU，{workers} 个工作进程就绪 · {running} 个正在渲染，{queued} 个等待中</translation>
+    </message>
+    <message>
+        <source>Farm {url}: checking…</source>
+        <translation>农场 {url}：检查中…</translation>
+    </message>
+    <message>
+        <source>The farm at {url} refused the token: run `shotloom farm token` on the farm and paste the current one in Render on › Farm at URL…</source>
+        <translation>农场 {url} 拒绝了令牌：请在农场上运行 `shotloom farm token`，并将当前令牌粘贴到 渲染于 › 指定网址的渲染农场…</translation>
+    </message>
+    <message>
+        <source>No token for the farm at {url}: run `shotloom farm token` on the farm and paste it in Render on › Farm at URL…</source>
+        <translation>没有农场 {url} 的令牌：请在农场上运行 `shotloom farm token`，并将结果粘贴到 渲染于 › 指定网址的渲染农场…</translation>
+    </message>
+    <message>
+        <source>The farm at {url} cannot be reached: start `shotloom farm serve` there (or your SSH tunnel); queued shots wait until it answers</source>
+        <translation>无法连接农场 {url}：请在那台机器上启动 `shotloom farm serve`（或你的 SSH 隧道）；排队的镜头会等到它响应</translation>
+    </message>
+    <message>
+        <source>“{url}” is not a farm URL like http://127.0.0.1:8765 or https://gpu-box:8765</source>
+        <translation>“{url}”不是有效的农场网址，应类似 http://127.0.0.1:8765 或 https://gpu-box:8765</translation>
     </message>
     <message>
         <source>Engine idle (queue paused)</source>
@@ -850,6 +926,38 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Writes the timeline ({n} shots) for another editor; the media stays where it is.</source>
         <translation>为其他剪辑软件写出时间线（{n} 个镜头）；素材保留在原处。</translation>
+    </message>
+    <message>
+        <source>Render on a Farm</source>
+        <translation>在渲染农场上渲染</translation>
+    </message>
+    <message>
+        <source>Generation runs on the farm; the project and its takes stay on this machine. On the farm, `shotloom farm serve` prints the URL and `shotloom farm token` the token.</source>
+        <translation>生成在农场上运行；项目及其镜次保留在本机。在农场上，`shotloom farm serve` 会显示网址，`shotloom farm token` 会显示令牌。</translation>
+    </message>
+    <message>
+        <source>the saved token, if there is one</source>
+        <translation>已保存的令牌（如有）</translation>
+    </message>
+    <message>
+        <source>Farm URL:</source>
+        <translation>农场网址：</translation>
+    </message>
+    <message>
+        <source>Token:</source>
+        <translation>令牌：</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>连接中…</translation>
+    </message>
+    <message>
+        <source>Type the farm's URL, like http://127.0.0.1:8765</source>
+        <translation>请输入农场网址，例如 http://127.0.0.1:8765</translation>
     </message>
     <message>
         <source>Forward (after the source)</source>
@@ -1480,6 +1588,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>{path} 已存在；请换一个名称</translation>
     </message>
     <message>
+        <source>Render on:</source>
+        <translation>渲染于：</translation>
+    </message>
+    <message>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
@@ -1546,6 +1658,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>The queue is paused: running work finishes, nothing new starts.</source>
         <translation>队列已暂停：正在运行的任务会完成，不会开始新任务。</translation>
+    </message>
+    <message>
+        <source>on the farm</source>
+        <translation>农场渲染中</translation>
     </message>
     <message>
         <source>No generations yet. Select a shot and press Ctrl+G.</source>
