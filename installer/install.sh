@@ -61,6 +61,11 @@ if [ "$light" = 0 ]; then
       pip install "torch==2.13.0" || pip install "torch>=2.4,<2.15"
     fi
   fi
+  # torchvision (spandrel's) must be the release made for this torch, or pip replaces torch with
+  # the newest one: 2.13 goes with 0.28, 2.14 with 0.29.
+  tv_minor=$(.venv/bin/python -c 'import torch; print(int(torch.__version__.split(".")[1]) + 15)')
+  .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torchvision") is None)' \
+    || pip install "torchvision==0.${tv_minor}.*"
   extras="ml"
 fi
 [ "$dev" = 1 ] && extras="${extras:+$extras,}dev"
