@@ -61,11 +61,15 @@ if [ "$light" = 0 ]; then
       pip install "torch==2.13.0" || pip install "torch>=2.4,<2.15"
     fi
   fi
-  # torchvision (spandrel's) must be the release made for this torch, or pip replaces torch with
-  # the newest one: 2.13 goes with 0.28, 2.14 with 0.29.
-  tv_minor=$(.venv/bin/python -c 'import torch; print(int(torch.__version__.split(".")[1]) + 15)')
-  .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torchvision") is None)' \
-    || pip install "torchvision==0.${tv_minor}.*"
+  # spandrel (the upscalers' loader) asks for torchvision, which it uses only for inpainting and
+  # face models. PyPI's torchvision is built against PyPI's CUDA torch: next to the CPU build it
+  # fails at import and takes transformers down with it. So it is installed with its other
+  # requirements but without torchvision, unless a torchvision that imports is already here.
+  if .venv/bin/python -c 'import torchvision' 2>/dev/null; then
+    pip install "spandrel>=0.4,<0.5"
+  else
+    pip install "einops>=0.7" "typing_extensions" && pip install --no-deps "spandrel>=0.4,<0.5"
+  fi
   extras="ml"
 fi
 [ "$dev" = 1 ] && extras="${extras:+$extras,}dev"

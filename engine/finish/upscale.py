@@ -22,29 +22,59 @@ MARGIN = 16
 """Input pixels of context on each side of a tile (the receptive field that matters)."""
 
 
-def _import_spandrel():
-    """spandrel, which imports torchvision for two architectures we never use. A torchvision whose
-    compiled operators do not match the installed torch (a CUDA torchvision next to a CPU torch)
-    fails at import on two operator declarations; declaring them lets its Python parts load (its
-    compiled operators stay unavailable, and nothing here calls them)."""
-    import torch
+class _Unavailable:
+    """A torchvision name spandrel's inpainting and face-restoration architectures import at load
+    time: any use says why it cannot work."""
 
-    try:
-        import torchvision  # noqa: F401
-    except RuntimeError as exc:
-        if "torchvision::" not in str(exc):
-            raise
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> _Unavailable:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _Unavailable(f"{self._name}.{attr}")
+
+    def __call__(self, *args, **kwargs):
+        raise GenerationError(f"{self._name} needs torchvision, which is not usable with this PyTorch build")
+
+
+def _import_spandrel():
+    """spandrel, whose registry imports torchvision for two architectures we never use (LaMa
+    inpainting, RestoreFormer faces). Where torchvision is missing or unusable (PyPI has no
+    torchvision for the CPU-only PyTorch build, and a CUDA one fails at import next to it), those
+    names are stand-ins that refuse to run, present only while spandrel loads — nothing else in
+    the process (transformers checks for torchvision) sees them."""
+    if "spandrel" in sys.modules:
+        return sys.modules["spandrel"]
+    import importlib.util
+    import types
+
+    def purge() -> None:
         for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
             del sys.modules[name]
-        lib = torch.library.Library("torchvision", "FRAGMENT")
-        for op in ("nms", "qnms"):
-            try:
-                lib.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-            except RuntimeError:
-                pass  # declared already
-        _import_spandrel.lib = lib  # a Library unregisters its definitions when collected
-    import spandrel
 
+    usable = False
+    if importlib.util.find_spec("torchvision") is not None:
+        try:
+            import torchvision  # noqa: F401
+
+            usable = True
+        except (ImportError, RuntimeError, OSError):
+            purge()
+    if usable:
+        import spandrel
+
+        return spandrel
+    import torch  # noqa: F401  (loaded before the stand-ins exist: it walks sys.modules)
+
+    for name in ("torchvision", "torchvision.transforms", "torchvision.transforms.functional"):
+        module = types.ModuleType(name)
+        module.__getattr__ = _Unavailable(name).__getattr__  # type: ignore[method-assign]
+        sys.modules[name] = module
+    try:
+        import spandrel
+    finally:
+        purge()
     return spandrel
 
 

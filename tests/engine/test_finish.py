@@ -128,7 +128,9 @@ def test_a_take_conformed_by_repeating_frames_is_interpolated_from_the_model_fra
 # -- upscaling ------------------------------------------------------------------------------------------
 
 def _tiny_esrgan(folder: Path, name: str = "RealESRGAN_x2plus.safetensors") -> Path:
-    """A Real-ESRGAN x2plus network (RRDB, pixel-unshuffle ×2) at a tiny width, random weights."""
+    """A Real-ESRGAN x2plus network at a tiny width, random weights: RRDB blocks on the picture
+    pixel-unshuffled by 2 (12 input channels), two ×2 upsampling convolutions — the structure
+    spandrel detects as Real-ESRGAN ×2 from the tensors alone."""
     import torch
     from safetensors.torch import save_file
 
@@ -138,7 +140,7 @@ def _tiny_esrgan(folder: Path, name: str = "RealESRGAN_x2plus.safetensors") -> P
     from spandrel.architectures.ESRGAN import ESRGAN
 
     torch.manual_seed(0)
-    net = ESRGAN(num_filters=8, num_blocks=1, scale=2, shuffle_factor=2)
+    net = ESRGAN(in_nc=12, num_filters=8, num_blocks=1, scale=4, shuffle_factor=2)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
