@@ -360,3 +360,35 @@ def test_cli_finishing_refuses_bad_values_in_one_line(project, shotloom_home):
             "download rife422.safetensors (about 23 MB) from https://huggingface.co/Comfy-Org/RIFE_repackaged "
             f"and put it at {where}")
     assert len(_info(project)["shots"][0]["takes"]) == 1  # nothing added
+
+
+def test_a_finishing_job_in_the_queue_reports_progress_and_previews_and_cancels(tmp_path):
+    """The real worker process runs an interpolate job: progress with an ETA, a preview of the
+    newest frame, and a cancel that stops it within a frame and leaves no take behind."""
+    from engine.jobs.client import EngineClient
+    from engine.jobs.queue import JobQueue
+
+    src = write_clip(tmp_path / "take.mp4", [scene(2 * k, size=(320, 240)) for k in range(40)], Fraction(24))
+    params = _params(tmp_path, "interpolate", src, factor=4)
+    db = tmp_path / "jobs.sqlite"
+    with JobQueue(db) as q, EngineClient(db, poll=0.05) as client:
+        job = client.submit("interpolate", params, out_dir=tmp_path / "generated" / "new")
+        progress, previews = [], []
+        for event in client.events(timeout=60):
+            if getattr(event, "job", None) != job.id:
+                continue
+            if event.type == "progress" and event.total:
+                progress.append(event)
+            elif event.type == "preview":
+                previews.append(event.path)
+            if len(progress) >= 3 and previews:
+                break
+        assert progress[-1].total == 160 and "×4 slow motion: frame" in progress[-1].message
+        assert Path(previews[-1]).suffix == ".png"
+        client.cancel(job.id)
+        for event in client.events(timeout=60):
+            if getattr(event, "job", None) == job.id and event.type in ("canceled", "succeeded", "failed"):
+                break
+        assert event.type == "canceled"
+        done = q.get(job.id)
+        assert done.status == "canceled" and not job.work_dir.exists() and not job.final_dir.exists()
