@@ -2,7 +2,7 @@
 768×512, and the peak memory of a whole finishing job against the clip's length.
 
     nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17]
-        [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 9,33] [--threads 2]
+        [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 48,144] [--memory-size 192x128]
 
 Interpolation: 16 → 24 fps (the generation conform) and ×2 slow motion of a moving textured
 picture, by optical flow (engine.media.retime); the interpolation alone, then the whole job
@@ -10,7 +10,10 @@ picture, by optical flow (engine.media.retime); the interpolation alone, then th
 class network with random weights, loaded from safetensors by spandrel and run tile by tile
 (``compact``: SRVGGNetCompact 64×16, the realesr-general class; ``x2plus``: RRDB 64×23 as in
 RealESRGAN_x2plus — minutes per frame on a laptop CPU). Memory: each job runs in a child process
-of its own, which prints its peak resident memory (ru_maxrss), for clips of each length.
+of its own, which prints its peak resident memory (ru_maxrss), for clips of each length; the
+lengths are past the H.264 encoder's look-ahead (about 40 frames held while it fills, at any
+length beyond that the same), and the upscale runs are at --memory-size (the network's cost
+per frame is what varies with size; what is held per frame does not grow with the clip).
 """
 
 from __future__ import annotations
@@ -122,10 +125,12 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=17, help="native frames (16 fps) to interpolate")
     ap.add_argument("--upscaler", choices=["compact", "x2plus", "tiny"], default="compact")
     ap.add_argument("--upscale-frames", type=int, default=1)
-    ap.add_argument("--lengths", default="9,33", help="clip lengths (frames) for the peak-memory runs")
+    ap.add_argument("--lengths", default="48,144", help="clip lengths (frames) for the peak-memory runs")
+    ap.add_argument("--memory-size", default="192x128", help="frame size of the upscale memory runs")
     ap.add_argument("--memory-upscaler", choices=["compact", "x2plus", "tiny"], default="tiny",
                     help="network of the upscale memory runs (tiny: the x2plus structure at width 8)")
     ap.add_argument("--threads", type=int, default=0, help="torch/OpenCV threads (0: their default)")
+    ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--child", choices=["interpolate", "upscale"], default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("SHOTLOOM_HOME", tempfile.mkdtemp(prefix="shotloom-bench-"))
@@ -140,11 +145,18 @@ def main() -> int:
         child(args.child, args.frames, size, args.upscaler)
         return 0
 
+    print(f"finishing on the CPU at {size[0]}x{size[1]} ({os.cpu_count()} cores seen)")
+    if not args.skip_speed:
+        speed(args, size)
+    memory(args, size)
+    return 0
+
+
+def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
     import numpy as np
 
     from engine.media.retime import FlowInterpolator, retime, retimed_count
 
-    print(f"finishing on the CPU at {size[0]}x{size[1]} ({os.cpu_count()} cores seen)")
     native = [scene(6 * k, size) for k in range(args.frames)]
     for name, out_rate in (("16 -> 24 fps (conform)", Fraction(24)), ("x2 slow motion (16 -> 32)", Fraction(32))):
         count = retimed_count(len(native), Fraction(16), out_rate)
@@ -176,15 +188,18 @@ def main() -> int:
     print(f"upscale x2 ({args.upscaler}, {params / 1e6:.1f} M parameters, random weights, tiles of 192): "
           f"{up_s:.2f} s per output frame ({out.shape[1]}x{out.shape[0]}; x4 is two passes, about 5x that)")
 
+
+def memory(args: argparse.Namespace, size: tuple[int, int]) -> None:
     lengths = [int(v) for v in args.lengths.split(",")]
+    memory_size = tuple(int(v) for v in args.memory_size.lower().split("x"))
     for kind in ("interpolate", "upscale"):
-        runs = [(n, run_child(kind, n, size, args.memory_upscaler)) for n in lengths]
+        at = size if kind == "interpolate" else memory_size
+        runs = [(n, run_child(kind, n, at, args.memory_upscaler)) for n in lengths]
         text = ", ".join(f"{n} frames in -> {r['frames_out']} out: peak {r['peak_mib']:.0f} MiB" for n, r in runs)
         ratio = runs[-1][1]["peak_mib"] / runs[0][1]["peak_mib"]
-        what = f" ({args.memory_upscaler} network)" if kind == "upscale" else ""
+        what = f" at {at[0]}x{at[1]}" + (f" ({args.memory_upscaler} network)" if kind == "upscale" else "")
         print(f"peak memory of the {kind} job{what} vs clip length: {text}; "
               f"ratio {ratio:.2f} for {lengths[-1] / lengths[0]:.1f}x the frames")
-    return 0
 
 
 if __name__ == "__main__":
