@@ -12,6 +12,7 @@ from pathlib import Path
 
 import av
 import cv2
+import gen_fixtures
 import numpy as np
 import pytest
 
@@ -21,6 +22,8 @@ from engine.media.conform import retimed_source_frames
 from engine.media.retime import FlowInterpolator, retime
 from engine.progress import CancelToken
 
+tiny_models = gen_fixtures.tiny_models
+tiny_models_dir = gen_fixtures.tiny_models_dir
 SIZE = (96, 64)
 
 
@@ -95,6 +98,22 @@ def test_flow_conform_16_to_24_fps_has_no_duplicated_frames(tmp_path):
     # The old conform repeated every other frame: the same check finds its duplicates.
     repeated = [native[i] for i in retimed_source_frames(Fraction(16), Fraction(24), total)]
     assert any(np.array_equal(repeated[j], repeated[j - 1]) for j in range(1, total))
+
+
+def test_a_generated_take_conformed_from_16_to_24_fps_repeats_no_frame(tmp_path, tiny_models):
+    """The real generation path (tiny Wan, 16 fps) into a 24 fps output: the frames between the
+    model's are interpolated, none repeated, and the recipe says how the take was retimed."""
+    from engine.gen.requests import parse_request
+    from engine.gen.runner import run_generation
+
+    request = parse_request({"task": "text_to_video", "model": "tiny-wan", "prompt": "waves", "frames": 9,
+                             "width": 32, "height": 32, "steps": 2, "dtype": "float32", "output_rate": "24"})
+    result = run_generation(request, tmp_path / "take")
+    frames, rate = decode(result.master)
+    assert rate == 24 and len(frames) == result.frames == 14
+    repeats = [j for j in range(1, len(frames)) if np.array_equal(frames[j], frames[j - 1])]
+    assert not repeats
+    assert result.recipe["output"]["retime"] == "flow"
 
 
 def test_retime_keeps_source_frames_exact_and_streams():
