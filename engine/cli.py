@@ -518,7 +518,7 @@ def _register_areas(sub, groups) -> None:
 
     shared = _SharedGroups(sub, groups)
     for name in ("engine.project.commands", "engine.gen.commands", "engine.jobs.commands",
-                 "engine.analysis.commands", "engine.farm.commands"):
+                 "engine.analysis.commands", "engine.farm.commands", "engine.finish.commands"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -61,6 +61,15 @@ if [ "$light" = 0 ]; then
       pip install "torch==2.13.0" || pip install "torch>=2.4,<2.15"
     fi
   fi
+  # spandrel (the upscalers' loader) asks for torchvision, which it uses only for inpainting and
+  # face models. PyPI's torchvision is built against PyPI's CUDA torch: next to the CPU build it
+  # fails at import and takes transformers down with it. So it is installed with its other
+  # requirements but without torchvision, unless a torchvision that imports is already here.
+  if .venv/bin/python -c 'import torchvision' 2>/dev/null; then
+    pip install "spandrel>=0.4,<0.5"
+  else
+    pip install "einops>=0.7" "typing_extensions" && pip install --no-deps "spandrel>=0.4,<0.5"
+  fi
   extras="ml"
 fi
 [ "$dev" = 1 ] && extras="${extras:+$extras,}dev"

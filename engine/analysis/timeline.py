@@ -161,10 +161,11 @@ def analyze_project(project: Project, progress: ProgressFn | None = None, cancel
 
 def _native_map(recipe: dict | None, file_frames: int) -> list[int] | None:
     """Native frame of each frame of a generated take's file, when its recipe says the take was
-    retimed from the model's rate to another one (16 fps conformed to 24 repeats every third)."""
+    retimed from the model's rate to another one by repeating frames (16 fps conformed to 24
+    repeats every third). A take retimed by optical flow (``output.retime``) repeats none."""
     from engine.media.conform import retimed_source_frames
 
-    if not isinstance(recipe, dict):
+    if not isinstance(recipe, dict) or (recipe.get("output") or {}).get("retime") == "flow":
         return None
     try:
         native = Fraction(str(recipe["native_fps"]))

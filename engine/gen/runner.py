@@ -72,15 +72,59 @@ def output_frame_count(native: int, native_fps: Fraction, out_rate: Fraction) ->
     return max(1, round(Fraction(native) * out_rate / native_fps))
 
 
+RETIME = "flow"
+"""How a take made at the model's rate reaches the project's (engine.media.retime): frames between
+the model's are interpolated along the optical flow, never repeated (16 → 24 fps would judder)."""
+
+
 def conform_time(frames: Iterable[np.ndarray], native_fps: Fraction, out_rate: Fraction,
                  native_count: int) -> Iterator[np.ndarray]:
-    """Resample a stream to ``out_rate``: output frame j shows the native frame on screen at j/out_rate."""
+    """Resample a stream to ``out_rate``: output frame j shows the picture at j/out_rate."""
+    from engine.media.retime import retime
+
     total = output_frame_count(native_count, native_fps, out_rate)
-    j = 0
-    for n, frame in enumerate(frames):
-        while j < total and math.floor(Fraction(j) * native_fps / out_rate) == n:
-            yield frame
-            j += 1
+    return retime(frames, native_fps, out_rate, total, method=RETIME)
+
+
+def write_take_videos(frames: Iterable[np.ndarray], folder: Path, rate: Fraction, size: tuple[int, int],
+                      total: int, progress: GenProgress | None = None, cancel: CancelToken | None = None, *,
+                      fit: str = "fit") -> tuple[int, str]:
+    """A take's two video files in ``folder``: the master and its all-intra scrub copy, both at
+    ``rate`` and ``size`` (frames of another size are conformed with ``fit``), each checked to decode
+    to every frame written. Returns (frames written, sha256 of the frames' pixels)."""
+    from engine.media import VideoWriter, conform_frame, probe
+
+    cancel = cancel or CancelToken()
+    master = folder / MASTER_NAME
+    scrub = folder / SCRUB_NAME
+    digest = hashlib.sha256()
+    writers = [VideoWriter(master, preset="h264", rate=rate, size=size, options=MASTER_OPTIONS),
+               VideoWriter(scrub, preset="h264", rate=rate, size=size, options=SCRUB_OPTIONS, all_intra=True)]
+    written = 0
+    try:
+        for frame in frames:
+            if (frame.shape[1], frame.shape[0]) != tuple(size):
+                frame = conform_frame(frame, size, fit)
+            digest.update(np.ascontiguousarray(frame).tobytes())
+            for writer in writers:
+                writer.write(frame)
+            written += 1
+            if written % 16 == 0:
+                cancel.raise_if_canceled()
+                if progress is not None:
+                    progress(written, total, f"writing the take: frame {written}/{total}")
+        for writer in writers:
+            writer.close()
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        raise
+    for path in (master, scrub):
+        info = probe(path)
+        if info.frame_count != written:
+            raise GenerationError(f"{path} decodes to {info.frame_count} frames instead of {written}; "
+                                  f"the take was not saved, try again")
+    return written, digest.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -290,41 +334,11 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         tier = following
 
     # -- write the take -----------------------------------------------------------------------
-    from engine.media import VideoWriter, conform_frame, probe
-
     cancel.raise_if_canceled()
     t_enc = time.perf_counter()
     total_out = output_frame_count(native_count, entry.fps, out_rate)
-    master = tmp / MASTER_NAME
-    scrub = tmp / SCRUB_NAME
-    digest = hashlib.sha256()
-    writers = [VideoWriter(master, preset="h264", rate=out_rate, size=out_size, options=MASTER_OPTIONS),
-               VideoWriter(scrub, preset="h264", rate=out_rate, size=out_size, options=SCRUB_OPTIONS,
-                           all_intra=True)]
-    written = 0
-    try:
-        for frame in conform_time(frames_iter, entry.fps, out_rate, native_count):
-            if (frame.shape[1], frame.shape[0]) != out_size:
-                frame = conform_frame(frame, out_size, request.fit)
-            digest.update(np.ascontiguousarray(frame).tobytes())
-            for writer in writers:
-                writer.write(frame)
-            written += 1
-            if written % 16 == 0:
-                cancel.raise_if_canceled()
-                if progress is not None:
-                    progress(written, total_out, f"writing the take: frame {written}/{total_out}")
-        for writer in writers:
-            writer.close()
-    except BaseException:
-        for writer in writers:
-            writer.abort()
-        raise
-    for path in (master, scrub):
-        info = probe(path)
-        if info.frame_count != written:
-            raise GenerationError(f"{path} decodes to {info.frame_count} frames instead of {written}; "
-                                  f"the take was not saved, try again")
+    written, frames_sha256 = write_take_videos(conform_time(frames_iter, entry.fps, out_rate, native_count), tmp,
+                                               out_rate, out_size, total_out, progress, cancel, fit=request.fit)
     enc_s = time.perf_counter() - t_enc
     if native_count != native and request.task in ("text_to_video", "image_to_video"):
         rule = entry.frame_rule
@@ -355,7 +369,8 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "frames": native_count,
         "native_fps": _rate_str(entry.fps),
         "output": {"frames": written, "rate": _rate_str(out_rate), "size": list(out_size),
-                   "frames_sha256": digest.hexdigest(), "master": MASTER_NAME, "scrub": SCRUB_NAME},
+                   "frames_sha256": frames_sha256, "master": MASTER_NAME, "scrub": SCRUB_NAME,
+                   **({"retime": RETIME} if out_rate != entry.fps else {})},
         "steps": steps,
         "guidance": guidance,
         "draft": request.draft,

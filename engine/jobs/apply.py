@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import GenerationError, ProjectError
-from engine.jobs.models import GENERATION_KINDS, GenerationParams, Job
+from engine.jobs.models import FINISH_KINDS, TAKE_KINDS, GenerationParams, Job
 from engine.jobs.queue import JobQueue
 from engine.project.edits import Edit
 
@@ -180,7 +180,7 @@ def result_edit(project: Any, job: Job) -> Edit | None:
     from engine.gen.takes import SPEC_KEY, placement_edit
     from engine.project import KeepLooseTake
 
-    if job.kind not in GENERATION_KINDS or job.status != "succeeded" or not job.shot:
+    if job.kind not in TAKE_KINDS or job.status != "succeeded" or not job.shot:
         return None
     take_id = _job_take_id(job)
     if not take_id or take_id in _take_ids(project):
@@ -188,6 +188,8 @@ def result_edit(project: Any, job: Job) -> Edit | None:
     master = take_master(job)
     result = job.result or {}
     frames = int(result.get("frames") or 0)
+    if job.kind in FINISH_KINDS:
+        return _finish_result_edit(project, job, take_id, master, result)
     take_recipe = dict(result.get("recipe") or {"request": job.params.get("request")})
     spec = job.params.get("spec")
     try:
@@ -205,13 +207,27 @@ def result_edit(project: Any, job: Job) -> Edit | None:
     return placement_edit(shot, take_id, master, frames, take_recipe, uses)
 
 
+def _finish_result_edit(project: Any, job: Job, take_id: str, master: Path, result: dict[str, Any]) -> Edit:
+    """An upscaled or interpolated take: added to its shot, trim kept (engine.finish.jobs)."""
+    from engine.finish.jobs import finish_edit
+    from engine.project import KeepLooseTake
+
+    recipe = dict(result.get("recipe") or {})
+    frames = int(result.get("project_frames") or result.get("frames") or 0)
+    try:
+        shot = project.shot(job.shot)
+    except ProjectError:
+        return KeepLooseTake(take_id, master, job.shot or "", str(recipe.get("task") or ""), recipe, frames or None)
+    return finish_edit(shot, take_id, master, frames, recipe)
+
+
 def unapplied_results(project: Any, queue: JobQueue) -> list[Job]:
     """Succeeded generation jobs of this project whose take never reached a saved project.otio
     (a crash, the editor closed, a render stopped between the take and the save), oldest first."""
     key = project_key(project.path)
     present = _take_ids(project)
     jobs = [j for j in queue.list(project=key, status="succeeded")
-            if j.kind in GENERATION_KINDS and j.applied is None and _job_take_id(j) not in present
+            if j.kind in TAKE_KINDS and j.applied is None and _job_take_id(j) not in present
             and Path(str((j.result or {}).get("master") or "")).is_file()]
     return sorted(jobs, key=lambda j: j.finished or 0)
 

@@ -10,10 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import ShotloomError
 
-JobKind = Literal["generate", "extend", "bridge", "long_take", "proxy", "export", "noop", "analyze"]
+JobKind = Literal["generate", "extend", "bridge", "long_take", "upscale", "interpolate", "proxy", "export", "noop",
+                  "analyze"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "interrupted"]
 
 GENERATION_KINDS: tuple[str, ...] = ("generate", "extend", "bridge", "long_take")
+FINISH_KINDS: tuple[str, ...] = ("upscale", "interpolate")
+TAKE_KINDS: tuple[str, ...] = GENERATION_KINDS + FINISH_KINDS
+"""Jobs whose result is a new take of their shot (applied as one edit by the project's owner)."""
 FINISHED: tuple[str, ...] = ("succeeded", "failed", "canceled")
 RETRYABLE: tuple[str, ...] = ("failed", "interrupted", "canceled")
 PARAMS_SCHEMA_VERSION = 1
@@ -40,6 +44,24 @@ class GenerationParams(_Params):
     """Request fields ("before", "after", "source") filled when the job starts from the take of
     the job named here (a dependency): a bridge submitted before its neighbours exist."""
     memory_tier: str | None = None
+
+
+class FinishParams(_Params):
+    """An upscale or interpolate job (engine.finish): a new take of the job's shot made from the
+    take at `source`."""
+
+    operation: Literal["upscale", "interpolate"]
+    source: str
+    source_take: str
+    take_id: str
+    factor: int | None = Field(default=None, ge=2, le=4)
+    """upscale: ×2 or ×4; interpolate: slow motion ×2 or ×4."""
+    fps: str | None = None
+    """interpolate: the output frame rate ("24/1"), the duration kept."""
+    model: str | None = None
+    """The upscaler, or the interpolator ("flow" when None)."""
+    project_rate: str
+    source_recipe: dict[str, Any] | None = None
 
 
 class ProxyParams(_Params):
@@ -87,6 +109,8 @@ PARAMS_MODELS: dict[str, type[_Params]] = {
     "extend": GenerationParams,
     "bridge": GenerationParams,
     "long_take": GenerationParams,
+    "upscale": FinishParams,
+    "interpolate": FinishParams,
     "proxy": ProxyParams,
     "export": ExportParams,
     "noop": NoopParams,

@@ -19,7 +19,14 @@ from pydantic import BaseModel
 
 from engine.errors import GenerationError, MediaError
 from engine.fsutil import atomic_output, write_json_atomic
-from engine.jobs.models import AnalyzeParams, ExportParams, GenerationParams, NoopParams, ProxyParams
+from engine.jobs.models import (
+    AnalyzeParams,
+    ExportParams,
+    FinishParams,
+    GenerationParams,
+    NoopParams,
+    ProxyParams,
+)
 from engine.progress import CancelToken
 
 DEFAULT_TIERS: tuple[str, ...] = ("gpu", "offload", "group_offload")
@@ -247,6 +254,18 @@ def run_analyze(params: AnalyzeParams, out_dir: Path, progress: JobProgress, can
                         timeline=Path(params.timeline) if params.timeline else None)
 
 
+def run_finish(params: FinishParams, out_dir: Path, progress: JobProgress, cancel: CancelToken) -> dict[str, Any]:
+    from engine.finish.jobs import run_finish_job
+
+    return run_finish_job(params, out_dir, progress, cancel)
+
+
+def recover_finish(params: FinishParams, out_dir: Path) -> dict[str, Any] | None:
+    from engine.finish.jobs import recover_finish as recover
+
+    return recover(params, out_dir)
+
+
 def _no_verify(result: dict[str, Any], out_dir: Path) -> None:
     return None
 
@@ -257,6 +276,8 @@ TASKS: dict[str, TaskSpec] = {
     "extend": TaskSpec(run_generation_job, uses_out_dir=True, recover=recover_take),
     "bridge": TaskSpec(run_generation_job, uses_out_dir=True, recover=recover_take),
     "long_take": TaskSpec(run_generation_job, uses_out_dir=True, recover=recover_take),
+    "upscale": TaskSpec(run_finish, uses_out_dir=True, recover=recover_finish),
+    "interpolate": TaskSpec(run_finish, uses_out_dir=True, recover=recover_finish),
     "proxy": TaskSpec(run_proxy, uses_out_dir=False),
     "export": TaskSpec(run_export, uses_out_dir=False),
     "analyze": TaskSpec(run_analyze, uses_out_dir=False),
@@ -268,6 +289,8 @@ VERIFIERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "extend": verify_take,
     "bridge": verify_take,
     "long_take": verify_take,
+    "upscale": verify_take,
+    "interpolate": verify_take,
     "proxy": _no_verify,
     "export": _no_verify,
     "analyze": _no_verify,

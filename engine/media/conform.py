@@ -66,9 +66,11 @@ def conform_frame(frame: np.ndarray, size: tuple[int, int], mode: ConformMode = 
 def retimed_source_frames(source_rate: Fraction, out_rate: Fraction, count: int) -> list[int]:
     """Which source frame each of ``count`` output frames shows when a constant-rate stream is
     retimed to ``out_rate`` by repeating or skipping frames: output frame j shows the source
-    frame on screen at j / out_rate (what a generated take's conform to the project rate does).
-    Consecutive equal entries are frames repeated by the conform (16 -> 24 fps repeats every
-    third frame), jumps of more than one are frames it skipped; neither is a defect."""
+    frame on screen at j / out_rate (what a generated take's conform to the project rate did
+    before it interpolated by optical flow, engine.media.retime: takes made then say so by having
+    no ``output.retime`` in their recipe). Consecutive equal entries are frames repeated by the
+    conform (16 -> 24 fps repeats every third frame), jumps of more than one are frames it
+    skipped; neither is a defect."""
     if source_rate <= 0 or out_rate <= 0:
         raise ValueError(f"rates must be positive, got {source_rate} and {out_rate}")
     ratio = Fraction(source_rate) / Fraction(out_rate)

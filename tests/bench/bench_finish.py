@@ -1,0 +1,206 @@
+"""Finishing on the CPU: seconds per output frame of frame interpolation and of upscaling at
+768×512, and the peak memory of a whole finishing job against the clip's length.
+
+    nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17]
+        [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 48,144] [--memory-size 192x128]
+
+Interpolation: 16 → 24 fps (the generation conform) and ×2 slow motion of a moving textured
+picture, by optical flow (engine.media.retime); the interpolation alone, then the whole job
+(decode, interpolate, encode master + all-intra scrub). Upscale: ×2 with a real-size Real-ESRGAN
+class network with random weights, loaded from safetensors by spandrel and run tile by tile
+(``compact``: SRVGGNetCompact 64×16, the realesr-general class; ``x2plus``: RRDB 64×23 as in
+RealESRGAN_x2plus — minutes per frame on a laptop CPU). Memory: each job runs in a child process
+of its own, which prints its peak resident memory (ru_maxrss), for clips of each length; the
+lengths are past the H.264 encoder's look-ahead (about 40 frames held while it fills, at any
+length beyond that the same), and the upscale runs are at --memory-size (the network's cost
+per frame is what varies with size; what is held per frame does not grow with the clip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def scene(position: float, size: tuple[int, int]):
+    import cv2
+    import numpy as np
+
+    w, h = size
+    rng = np.random.default_rng(0)
+    big = cv2.GaussianBlur(rng.integers(0, 256, (h + 200, w + 400, 3), dtype=np.uint8), (0, 0), 1.5)
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32) + 20 + position,
+                         np.arange(h, dtype=np.float32) + 20 + 0.3 * position)
+    return cv2.remap(big, xs, ys, cv2.INTER_LINEAR)
+
+
+def write_clip(path: Path, frames: int, size: tuple[int, int], rate: Fraction) -> Path:
+    from engine.media import VideoWriter
+
+    with VideoWriter(path, preset="h264", rate=rate, size=size) as writer:
+        for k in range(frames):
+            writer.write(scene(6 * k, size))
+    return path
+
+
+def make_upscaler(kind: str, folder: Path) -> Path:
+    import torch
+    from safetensors.torch import save_file
+
+    from engine.finish.upscale import _import_spandrel
+
+    _import_spandrel()
+    torch.manual_seed(0)
+    if kind == "x2plus":
+        from spandrel.architectures.ESRGAN import ESRGAN
+
+        net = ESRGAN(in_nc=12, num_filters=64, num_blocks=23, scale=4, shuffle_factor=2)
+    elif kind == "tiny":
+        from spandrel.architectures.ESRGAN import ESRGAN
+
+        net = ESRGAN(in_nc=12, num_filters=8, num_blocks=1, scale=4, shuffle_factor=2)
+    else:
+        from spandrel.architectures.Compact import Compact
+
+        net = Compact(num_feat=64, num_conv=16, upscale=2)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{kind}.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    return path
+
+
+class _Quiet:
+    def __call__(self, done, total, message=""):
+        pass
+
+
+def child(kind: str, frames: int, size: tuple[int, int], upscaler: str) -> None:
+    """One whole job in this process; prints its peak memory and time as JSON."""
+    from engine.finish.jobs import run_finish_job
+    from engine.finish.weights import MODELS, local_dir
+    from engine.jobs.models import FinishParams
+    from engine.progress import CancelToken
+
+    work = Path(tempfile.mkdtemp(prefix="shotloom-bench-finish-"))
+    rate = Fraction(16) if kind == "interpolate" else Fraction(24)
+    src = write_clip(work / "take.mp4", frames, size, rate)
+    extra = {"fps": "24/1"} if kind == "interpolate" else {"factor": 2}
+    if kind == "upscale":
+        model = MODELS["realesrgan-x2plus"]
+        weights = make_upscaler(upscaler, local_dir(model))
+        weights.rename(local_dir(model) / model.filename)
+    params = FinishParams(operation=kind, source=str(src), source_take="t", take_id="b", project_rate="24/1",
+                          **extra)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    result = run_finish_job(params, work / "out", _Quiet(), CancelToken())
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"frames_out": result["frames"], "seconds": seconds, "peak_mib": peak / 1024,
+                      "start_mib": base / 1024}))
+
+
+def run_child(kind: str, frames: int, size: tuple[int, int], upscaler: str) -> dict:
+    env = dict(os.environ)
+    cmd = [sys.executable, __file__, "--child", kind, "--frames", str(frames), "--size", f"{size[0]}x{size[1]}",
+           "--upscaler", upscaler]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="768x512")
+    ap.add_argument("--frames", type=int, default=17, help="native frames (16 fps) to interpolate")
+    ap.add_argument("--upscaler", choices=["compact", "x2plus", "tiny"], default="compact")
+    ap.add_argument("--upscale-frames", type=int, default=1)
+    ap.add_argument("--lengths", default="48,144", help="clip lengths (frames) for the peak-memory runs")
+    ap.add_argument("--memory-size", default="192x128", help="frame size of the upscale memory runs")
+    ap.add_argument("--memory-upscaler", choices=["compact", "x2plus", "tiny"], default="tiny",
+                    help="network of the upscale memory runs (tiny: the x2plus structure at width 8)")
+    ap.add_argument("--threads", type=int, default=0, help="torch/OpenCV threads (0: their default)")
+    ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
+    ap.add_argument("--child", choices=["interpolate", "upscale"], default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    os.environ.setdefault("SHOTLOOM_HOME", tempfile.mkdtemp(prefix="shotloom-bench-"))
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+    if args.threads:
+        import cv2
+        import torch
+
+        torch.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
+    if args.child:
+        child(args.child, args.frames, size, args.upscaler)
+        return 0
+
+    print(f"finishing on the CPU at {size[0]}x{size[1]} ({os.cpu_count()} cores seen)")
+    if not args.skip_speed:
+        speed(args, size)
+    memory(args, size)
+    return 0
+
+
+def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
+    import numpy as np
+
+    from engine.media.retime import FlowInterpolator, retime, retimed_count
+
+    native = [scene(6 * k, size) for k in range(args.frames)]
+    for name, out_rate in (("16 -> 24 fps (conform)", Fraction(24)), ("x2 slow motion (16 -> 32)", Fraction(32))):
+        count = retimed_count(len(native), Fraction(16), out_rate)
+        t0 = time.perf_counter()
+        made = list(retime(iter(native), Fraction(16), out_rate, count, interpolator=FlowInterpolator()))
+        flow_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        list(retime(iter(native), Fraction(16), out_rate, count, method="repeat"))
+        repeat_s = time.perf_counter() - t0
+        new = sum(1 for f in made if not any(f is n for n in native))
+        print(f"interpolate {name}: {flow_s / count:.3f} s per output frame ({count} frames, {new} interpolated; "
+              f"{flow_s / max(new, 1):.3f} s per interpolated frame; repeating frames instead: "
+              f"{repeat_s / count * 1000:.3f} ms per frame)")
+        del made
+    job = run_child("interpolate", args.frames, size, args.upscaler)
+    print(f"interpolate job 16 -> 24 fps (decode + flow + master and scrub encode): "
+          f"{job['seconds'] / job['frames_out']:.3f} s per output frame")
+
+    from engine.finish.upscale import load_upscaler
+
+    folder = Path(tempfile.mkdtemp(prefix="shotloom-bench-up-"))
+    up = load_upscaler(make_upscaler(args.upscaler, folder))
+    params = sum(p.numel() for p in up.model.model.parameters())
+    frame = np.ascontiguousarray(native[0])
+    t0 = time.perf_counter()
+    for _ in range(args.upscale_frames):
+        out = up.upscale(frame, 2)
+    up_s = (time.perf_counter() - t0) / args.upscale_frames
+    print(f"upscale x2 ({args.upscaler}, {params / 1e6:.1f} M parameters, random weights, tiles of 192): "
+          f"{up_s:.2f} s per output frame ({out.shape[1]}x{out.shape[0]}; x4 is two passes, about 5x that)")
+
+
+def memory(args: argparse.Namespace, size: tuple[int, int]) -> None:
+    lengths = [int(v) for v in args.lengths.split(",")]
+    memory_size = tuple(int(v) for v in args.memory_size.lower().split("x"))
+    for kind in ("interpolate", "upscale"):
+        at = size if kind == "interpolate" else memory_size
+        runs = [(n, run_child(kind, n, at, args.memory_upscaler)) for n in lengths]
+        text = ", ".join(f"{n} frames in -> {r['frames_out']} out: peak {r['peak_mib']:.0f} MiB" for n, r in runs)
+        ratio = runs[-1][1]["peak_mib"] / runs[0][1]["peak_mib"]
+        what = f" at {at[0]}x{at[1]}" + (f" ({args.memory_upscaler} network)" if kind == "upscale" else "")
+        print(f"peak memory of the {kind} job{what} vs clip length: {text}; "
+              f"ratio {ratio:.2f} for {lengths[-1] / lengths[0]:.1f}x the frames")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
