@@ -19,13 +19,16 @@ TEMPORAL = 8
 MAX_TOKENS = 32  # caption tokens; the longest caption (two shapes) is 19
 
 # LTX-Video 0.9.5's VAE layout (residual space-to-depth downsamplers, residual upsamplers that
-# halve channels), narrow: the plain 0.9.0 layout trains an order of magnitude slower here.
+# halve channels), narrow, and without resnet blocks: with one RMS-normed resnet per level the
+# autoencoder sat at the clip's mean colour (16 dB) for hundreds of steps even on one batch, where
+# the lean layout reached 22 dB in 90 steps (measured on this machine; the plain 0.9.0 layout
+# trains slower still).
 VAE_CONFIG = dict(
     in_channels=3, out_channels=3, latent_channels=LATENT_CHANNELS,
     down_block_types=("LTXVideo095DownBlock3D",) * 4, block_out_channels=(8, 32, 64, 64),
     downsample_type=("spatiotemporal", "spatiotemporal", "spatiotemporal", "conv"),
-    spatio_temporal_scaling=(True, True, True, False), layers_per_block=(0, 1, 1, 1),
-    decoder_block_out_channels=(16, 32, 64), decoder_layers_per_block=(1, 1, 1, 1),
+    spatio_temporal_scaling=(True, True, True, False), layers_per_block=(0, 0, 0, 0),
+    decoder_block_out_channels=(16, 32, 64), decoder_layers_per_block=(0, 0, 0, 0),
     decoder_spatio_temporal_scaling=(True, True, True), decoder_inject_noise=(False, False, False, False),
     upsample_residual=(True, True, True), upsample_factor=(2, 2, 2), timestep_conditioning=False,
     patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False, scaling_factor=1.0,

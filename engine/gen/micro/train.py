@@ -68,24 +68,35 @@ class Plan:
     workers: int = 1
     size: int = components.SIZE
     vae_steps: int = 3000
+    vae_schedule: int = 0  # the learning rate's cosine length (0: vae_steps); see Plan.horizons
     vae_batch: int = 4
     vae_lr: float = 1e-3
     vae_latent_noise: float = 0.05
     stats_clips: int = 128
     steps: int = 6000
+    schedule: int = 0  # the same for the transformer (0: steps)
     batch: int = 8
     lr: float = 5e-4
     ema: float = 0.999
     uncond: float = 0.1
     two_shapes: float = 0.25
 
+    def horizons(self) -> dict:
+        """The plan as its results depend on it: a stage's schedule length instead of its step
+        count, so a run stopped early (``--steps 1500 --schedule 4000``) is exactly the first 1500
+        steps of the longer run, and may be resumed to go on."""
+        d = asdict(self)
+        d["vae_schedule"] = self.vae_schedule or self.vae_steps
+        d["schedule"] = self.schedule or self.steps
+        return d
+
 
 # The plan fields each stage's result depends on: a resumed run may change the later stages' fields
 # (a longer transformer run on the same autoencoder) but not those of a stage already begun.
 STAGE_FIELDS = {
-    "vae": ("seed", "size", "two_shapes", "vae_steps", "vae_batch", "vae_lr", "vae_latent_noise"),
+    "vae": ("seed", "size", "two_shapes", "vae_schedule", "vae_batch", "vae_lr", "vae_latent_noise"),
     "stats": ("stats_clips",),
-    "dit": ("steps", "batch", "lr", "ema", "uncond"),
+    "dit": ("schedule", "batch", "lr", "ema", "uncond"),
 }
 
 
@@ -141,9 +152,11 @@ def _load_checkpoint(path: Path, modules: dict, optimizer) -> tuple[int, dict]:
 class Meter:
     """Prints ``stage step/total, loss, CPU and wall seconds per step, ETA`` every few steps."""
 
-    def __init__(self, stage: str, total: int, start: int, every: int = 25, out=sys.stdout) -> None:
+    def __init__(self, stage: str, total: int, start: int, every: int = 25, out=sys.stdout,
+                 before: dict | None = None) -> None:
         self.stage, self.total, self.start, self.every, self.out = stage, total, start, every, out
         self.cpu0, self.wall0 = _cpu_seconds(), time.perf_counter()
+        self.before = before or {"cpu_s": 0.0, "wall_s": 0.0}  # spent by the runs this one resumes
         self.losses: list[float] = []
 
     def step(self, step: int, loss: float, note: str = "") -> None:
@@ -159,7 +172,9 @@ class Meter:
               f"{cpu:.2f} s cpu/step, {wall:.2f} s wall/step, eta {_duration(eta)}", file=self.out, flush=True)
 
     def seconds(self) -> dict:
-        return {"cpu_s": round(_cpu_seconds() - self.cpu0, 1), "wall_s": round(time.perf_counter() - self.wall0, 1)}
+        """CPU and wall seconds of the stage so far, over every run that worked on it."""
+        return {"cpu_s": round(self.before["cpu_s"] + _cpu_seconds() - self.cpu0, 1),
+                "wall_s": round(self.before["wall_s"] + time.perf_counter() - self.wall0, 1)}
 
 
 def _cpu_seconds() -> float:
@@ -196,6 +211,11 @@ def _generator(plan: Plan, stage: int, step: int):
     return torch.Generator().manual_seed(int(np.random.default_rng([plan.seed, stage, step, 7]).integers(2**62)))
 
 
+def _check_stop(ckpt: Path, start: int, stop: int, flag: str) -> None:
+    if start > stop:
+        raise SystemExit(f"{ckpt} is at step {start}, past {flag} {stop}; pass {flag} {start} or more")
+
+
 # ---------------------------------------------------------------------------------------------
 # Stage 1: the autoencoder
 
@@ -210,10 +230,11 @@ def train_vae(plan: Plan, out: Path, vae, *, every: int, log=sys.stdout) -> dict
 
     ckpt = out / "vae.safetensors"
     optimizer = torch.optim.AdamW(vae.parameters(), lr=plan.vae_lr, betas=(0.9, 0.99), weight_decay=0.0)
-    start = 0
+    start, extra = 0, {}
     if ckpt.is_file():
-        start, _ = _load_checkpoint(ckpt, {"vae": vae}, optimizer)
-    meter = Meter("vae", plan.vae_steps, start, out=log)
+        start, extra = _load_checkpoint(ckpt, {"vae": vae}, optimizer)
+    _check_stop(ckpt, start, plan.vae_steps, "--vae-steps")
+    meter = Meter("vae", plan.vae_steps, start, out=log, before=extra.get("seconds"))
     vae.train()
     for step in range(start + 1, plan.vae_steps + 1):
         rng = np.random.default_rng([plan.seed, 1, step])
@@ -221,7 +242,7 @@ def train_vae(plan: Plan, out: Path, vae, *, every: int, log=sys.stdout) -> dict
         frames = (9, 17)[step % 2]  # causal convolutions: short clips teach long ones
         x = _clips_tensor(vae_clips(plan, rng, plan.vae_batch, frames))
         for group in optimizer.param_groups:
-            group["lr"] = _lr(step, plan.vae_steps, plan.vae_lr)
+            group["lr"] = _lr(step, plan.horizons()["vae_schedule"], plan.vae_lr)
         z = vae.encode(x).latent_dist.mean
         spread = z.detach().std(dim=(0, 2, 3, 4), keepdim=True)
         z = z + plan.vae_latent_noise * spread * torch.randn(z.shape, generator=gen)
@@ -234,7 +255,7 @@ def train_vae(plan: Plan, out: Path, vae, *, every: int, log=sys.stdout) -> dict
         mse = float(err.detach().pow(2).mean()) / 4.0
         meter.step(step, loss.item(), f"psnr {10 * math.log10(1.0 / max(mse, 1e-10)):.1f} dB")
         if step % every == 0 or step == plan.vae_steps:
-            _save_checkpoint(ckpt, {"vae": vae}, optimizer, step)
+            _save_checkpoint(ckpt, {"vae": vae}, optimizer, step, {"seconds": meter.seconds()})
     return meter.seconds()
 
 
@@ -273,8 +294,8 @@ TASKS = ("text", "text_cond", "image", "start", "end", "bridge")
 TASK_P = (0.22, 0.08, 0.15, 0.2, 0.15, 0.2)
 CONTEXTS = (1, 9, 17)
 CONTEXT_P = (0.15, 0.6, 0.25)
-PAD_LENGTHS = (128, 256, 64, 32)
-PAD_P = (0.5, 0.2, 0.15, 0.15)
+PAD_LENGTHS = (32,)
+PAD_P = (1.0,)
 
 
 def _latent_frames(frames: int) -> int:
@@ -475,10 +496,11 @@ def train_dit(plan: Plan, out: Path, parts: dict, *, every: int, log=sys.stdout)
     ckpt = out / "dit.safetensors"
     modules = {"transformer": transformer, "text_encoder": text_encoder, "ema_transformer": ema_t,
                "ema_text_encoder": ema_e}
-    start = 0
+    start, extra = 0, {}
     if ckpt.is_file():
-        start, _ = _load_checkpoint(ckpt, modules, optimizer)
-    meter = Meter("dit", plan.steps, start, out=log)
+        start, extra = _load_checkpoint(ckpt, modules, optimizer)
+    _check_stop(ckpt, start, plan.steps, "--steps")
+    meter = Meter("dit", plan.steps, start, out=log, before=extra.get("seconds"))
     transformer.train()
     text_encoder.train()
     # Worker processes draw and encode the next batches while this one trains (batches are a
@@ -490,7 +512,7 @@ def train_dit(plan: Plan, out: Path, parts: dict, *, every: int, log=sys.stdout)
         prefetch_factor=2 if workers else None, worker_init_fn=_one_thread if workers else None)
     for step, batch in enumerate(loader, start=start + 1):
         for group in optimizer.param_groups:
-            group["lr"] = _lr(step, plan.steps, plan.lr, warmup=200)
+            group["lr"] = _lr(step, plan.horizons()["schedule"], plan.lr, warmup=200)
         loss = dit_loss(batch, transformer, text_encoder)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -503,7 +525,7 @@ def train_dit(plan: Plan, out: Path, parts: dict, *, every: int, log=sys.stdout)
                     pa.lerp_(pl, 1.0 - decay)
         meter.step(step, loss.item(), batch.task)
         if step % every == 0 or step == plan.steps:
-            _save_checkpoint(ckpt, modules, optimizer, step)
+            _save_checkpoint(ckpt, modules, optimizer, step, {"seconds": meter.seconds()})
     parts["transformer"], parts["text_encoder"] = ema_t, ema_e
     return meter.seconds()
 
@@ -526,12 +548,12 @@ def run(plan: Plan, out: Path, *, every: int = 100, log=sys.stdout) -> Path:
         if stage not in begun:
             break
         for name, value in begun[stage].items():
-            if asdict(plan)[name] != value:
+            if plan.horizons()[name] != value:
                 raise SystemExit(f"{out} holds a run whose {stage} stage used --{name.replace('_', '-')} {value}; "
                                  f"pass the same value or use a new folder")
 
     def begin(stage: str) -> None:
-        begun.setdefault(stage, {name: asdict(plan)[name] for name in STAGE_FIELDS[stage]})
+        begun.setdefault(stage, {name: plan.horizons()[name] for name in STAGE_FIELDS[stage]})
         record["begun"] = begun
         write_json_atomic(record_file, record)
 
