@@ -40,7 +40,7 @@ def test_training_never_draws_a_held_out_caption_and_the_tokenizer_knows_every_w
 
 # -- training --------------------------------------------------------------------------------------
 
-TINY_PLAN = dict(vae_steps=2, vae_batch=1, stats_clips=2, steps=3, batch=1, workers=0)
+TINY_PLAN = dict(vae_steps=2, vae_batch=1, stats_clips=2, steps=3, batch=1, workers=0, decoder_steps=2)
 
 
 def _weights(folder):

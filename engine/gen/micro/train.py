@@ -1,6 +1,6 @@
 """Train micro-ltx from nothing: ``python -m engine.gen.micro.train OUT [--seed 0]``.
 
-Three stages run one after the other in the folder OUT; each saves a checkpoint (safetensors:
+Four stages run one after the other in the folder OUT; each saves a checkpoint (safetensors:
 weights, the optimiser's moments and the weight average) every ``--checkpoint-every`` steps, so
 the same command run again continues where a killed run stopped. A folder made with another plan
 (seed, step counts, sizes) is refused rather than mixed.
@@ -24,9 +24,13 @@ the same command run again continues where a killed run stopped. A folder made w
      own and appended as extra tokens placed at frame ``F - k`` (latents past the second go back in
      the grid), as ``LTXConditionPipeline.prepare_latents`` does;
    - captions left out one time in ten (empty, or the unknown words of a default negative prompt),
-     which classifier-free guidance asks for; T5 sees the caption padded to 32–256 tokens, since
-     the pipelines run it without an attention mask.
+     which classifier-free guidance asks for; T5 sees the caption padded to 32 tokens, as the
+     micro-ltx family runs it (the pipelines run T5 without an attention mask: padding is input).
    The weights exported are an exponential moving average.
+4. ``decoder``: the VAE's decoder alone, on the latents of the frozen encoder (the latent space the
+   transformer learned stays exactly as it was), so the pictures get sharper after the fact. It
+   depends on the ``stats`` stage only, so it may run beside ``dit`` (``--stage decoder`` in
+   another process); the export waits for both.
 
 Data are drawn on the fly; step s of stage k draws from ``numpy.random.default_rng([seed, k, s])``
 and a torch generator seeded the same way, so a run is a function of the seed (and of the thread
@@ -55,7 +59,7 @@ import numpy as np
 
 from engine.gen.micro import MODEL_ID, components, world
 
-STAGES = ("vae", "stats", "dit")
+STAGES = ("vae", "stats", "dit", "decoder")
 LOGVAR = -20.0  # the encoder's pinned log-variance
 
 
@@ -73,6 +77,9 @@ class Plan:
     vae_lr: float = 1e-3
     vae_latent_noise: float = 0.05
     stats_clips: int = 128
+    decoder_steps: int = 0
+    decoder_schedule: int = 0  # 0: decoder_steps
+    decoder_lr: float = 5e-4
     steps: int = 6000
     schedule: int = 0  # the same for the transformer (0: steps)
     batch: int = 8
@@ -88,6 +95,7 @@ class Plan:
         d = asdict(self)
         d["vae_schedule"] = self.vae_schedule or self.vae_steps
         d["schedule"] = self.schedule or self.steps
+        d["decoder_schedule"] = self.decoder_schedule or self.decoder_steps
         return d
 
 
@@ -96,6 +104,7 @@ class Plan:
 STAGE_FIELDS = {
     "vae": ("seed", "size", "two_shapes", "vae_schedule", "vae_batch", "vae_lr", "vae_latent_noise"),
     "stats": ("stats_clips",),
+    "decoder": ("decoder_schedule", "decoder_lr"),
     "dit": ("schedule", "batch", "lr", "ema", "uncond"),
 }
 
@@ -256,6 +265,48 @@ def train_vae(plan: Plan, out: Path, vae, *, every: int, log=sys.stdout) -> dict
         meter.step(step, loss.item(), f"psnr {10 * math.log10(1.0 / max(mse, 1e-10)):.1f} dB")
         if step % every == 0 or step == plan.vae_steps:
             _save_checkpoint(ckpt, {"vae": vae}, optimizer, step, {"seconds": meter.seconds()})
+    return meter.seconds()
+
+
+def train_decoder(plan: Plan, out: Path, vae, *, every: int, log=sys.stdout) -> dict:
+    """Stage 4: the decoder on the frozen encoder's latents (same clips, batch, latent noise and
+    loss as stage 1; its own random stream)."""
+    import torch
+
+    ckpt = out / "decoder.safetensors"
+    vae.eval()
+    for p in vae.parameters():
+        p.requires_grad_(False)
+    for p in vae.decoder.parameters():
+        p.requires_grad_(True)
+    optimizer = torch.optim.AdamW(vae.decoder.parameters(), lr=plan.decoder_lr, betas=(0.9, 0.99), weight_decay=0.0)
+    start, extra = 0, {}
+    if ckpt.is_file():
+        start, extra = _load_checkpoint(ckpt, {"decoder": vae.decoder}, optimizer)
+    _check_stop(ckpt, start, plan.decoder_steps, "--decoder-steps")
+    meter = Meter("decoder", plan.decoder_steps, start, out=log, before=extra.get("seconds"))
+    vae.decoder.train()
+    for step in range(start + 1, plan.decoder_steps + 1):
+        rng = np.random.default_rng([plan.seed, 4, step])
+        gen = _generator(plan, 4, step)
+        x = _clips_tensor(vae_clips(plan, rng, plan.vae_batch, (9, 17)[step % 2]))
+        for group in optimizer.param_groups:
+            group["lr"] = _lr(step, plan.horizons()["decoder_schedule"], plan.decoder_lr)
+        with torch.no_grad():
+            z = vae.encode(x).latent_dist.mean
+            spread = z.std(dim=(0, 2, 3, 4), keepdim=True)
+            z = z + plan.vae_latent_noise * spread * torch.randn(z.shape, generator=gen)
+        err = vae.decode(z).sample - x
+        loss = err.abs().mean() + err.pow(2).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.decoder.parameters(), 1.0)
+        optimizer.step()
+        mse = float(err.detach().pow(2).mean()) / 4.0
+        meter.step(step, loss.item(), f"psnr {10 * math.log10(1.0 / max(mse, 1e-10)):.1f} dB")
+        if step % every == 0 or step == plan.decoder_steps:
+            _save_checkpoint(ckpt, {"decoder": vae.decoder}, optimizer, step, {"seconds": meter.seconds()})
+    vae.decoder.eval()
     return meter.seconds()
 
 
@@ -533,8 +584,9 @@ def train_dit(plan: Plan, out: Path, parts: dict, *, every: int, log=sys.stdout)
 # ---------------------------------------------------------------------------------------------
 
 
-def run(plan: Plan, out: Path, *, every: int = 100, log=sys.stdout) -> Path:
-    """Run (or resume) every stage into ``out``; returns the exported model folder."""
+def run(plan: Plan, out: Path, *, every: int = 100, log=sys.stdout, stage: str | None = None) -> Path | None:
+    """Run (or resume) every stage into ``out``; returns the exported model folder. ``stage``
+    "decoder" runs that stage only (beside a running ``dit``) and returns None."""
     import torch
 
     from engine.fsutil import make_partial_dir, publish_dir, write_json_atomic
@@ -544,18 +596,22 @@ def run(plan: Plan, out: Path, *, every: int = 100, log=sys.stdout) -> Path:
     record_file = out / "record.json"
     record = json.loads(record_file.read_text()) if record_file.is_file() else {}
     begun = record.get("begun", {})
-    for stage in STAGES:
-        if stage not in begun:
-            break
-        for name, value in begun[stage].items():
+    for name_of_stage in STAGES:
+        for name, value in begun.get(name_of_stage, {}).items():
             if plan.horizons()[name] != value:
-                raise SystemExit(f"{out} holds a run whose {stage} stage used --{name.replace('_', '-')} {value}; "
-                                 f"pass the same value or use a new folder")
+                raise SystemExit(f"{out} holds a run whose {name_of_stage} stage used --{name.replace('_', '-')} "
+                                 f"{value}; pass the same value or use a new folder")
 
-    def begin(stage: str) -> None:
-        begun.setdefault(stage, {name: plan.horizons()[name] for name in STAGE_FIELDS[stage]})
+    def begin(name_of_stage: str) -> None:
+        begun.setdefault(name_of_stage, {name: plan.horizons()[name] for name in STAGE_FIELDS[name_of_stage]})
         record["begun"] = begun
         write_json_atomic(record_file, record)
+
+    if stage == "decoder":  # beside a running dit stage: its own files only, no record writes
+        parts = components.build(plan.seed)
+        _load_checkpoint(out / "vae_final.safetensors", {"vae": parts["vae"]}, None)
+        train_decoder(plan, out, parts["vae"], every=every, log=log)
+        return None
 
     parts = components.build(plan.seed)
     vae = parts["vae"]
@@ -583,6 +639,12 @@ def run(plan: Plan, out: Path, *, every: int = 100, log=sys.stdout) -> Path:
         write_json_atomic(record_file, record)
     else:
         _load_ema(out, parts)
+    if "decoder" not in record:
+        begin("decoder")
+        record["decoder"] = train_decoder(plan, out, vae, every=every, log=log)
+        write_json_atomic(record_file, record)
+    elif plan.decoder_steps:
+        _load_checkpoint(out / "decoder.safetensors", {"decoder": vae.decoder}, None)
 
     final = out / MODEL_ID
     if final.exists():
@@ -592,11 +654,20 @@ def run(plan: Plan, out: Path, *, every: int = 100, log=sys.stdout) -> Path:
     temp = make_partial_dir(final)
     components.save({k: parts[k] for k in ("vae", "transformer", "text_encoder", "tokenizer", "scheduler")}, temp)
     total = {k: round(sum(record[s][k] for s in STAGES), 1) for k in ("cpu_s", "wall_s")}
-    write_json_atomic(temp / "training.json", {"plan": asdict(plan), "seconds": total,
-                                               **{s: record[s] for s in STAGES}})
+    write_json_atomic(temp / "training.json", {"command": retrain_command(plan), "plan": asdict(plan),
+                                               "seconds": total, **{s: record[s] for s in STAGES}})
     publish_dir(temp, final)
     print(f"done: {final} ({total['cpu_s']:.0f} s CPU, {total['wall_s']:.0f} s wall)", file=log, flush=True)
     return final
+
+
+def retrain_command(plan: Plan) -> str:
+    """The command that makes these weights again (the plan's values that differ from the defaults;
+    ``threads`` and ``workers`` change the speed only, ``threads`` the last bits of the sums too)."""
+    default = Plan()
+    flags = [f"--{f.name.replace('_', '-')} {getattr(plan, f.name)}" for f in fields(Plan)
+             if getattr(plan, f.name) != getattr(default, f.name) and f.name != "workers"]
+    return " ".join(["python -m engine.gen.micro.train OUT", *flags])
 
 
 def _load_ema(out: Path, parts: dict) -> None:
@@ -615,9 +686,10 @@ def main(argv: list[str] | None = None) -> int:
     for f in fields(Plan):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
     parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--stage", choices=["decoder"], help="run only this stage (beside a running dit stage)")
     args = parser.parse_args(argv)
     plan = Plan(**{f.name: getattr(args, f.name) for f in fields(Plan)})
-    run(plan, args.out, every=args.checkpoint_every)
+    run(plan, args.out, every=args.checkpoint_every, stage=args.stage)
     return 0
 
 
