@@ -77,7 +77,8 @@ def _line(part: str, r: dict) -> str:
         return "\n".join(
             f"extend {d}: join {r[d]['join_error_px']:.2f} px median, {r[d]['join_error_px_max']:.2f} max from the "
             f"world's trajectory (target <= 2); {100 * r[d]['within_2px']:.0f} % within 2 px; direction kept "
-            f"{100 * r[d]['direction_kept']:.0f} % of {r[d]['cases']} ({r[d]['frames']} new frames)"
+            f"{100 * r[d]['direction_kept']:.0f} % of {r[d]['cases']} ({r[d]['frames']} new frames); the new frame at the "
+            f"join {r[d]['join_psnr']:.1f} dB against the world's, background kept {100 * r[d]['background_kept']:.0f} %"
             for d in ("forward", "backward")) + f" {t}"
     if part == "bridge":
         return (f"bridge: first frame {r['first_psnr']:.1f} dB against A's last, last frame {r['last_psnr']:.1f} dB "

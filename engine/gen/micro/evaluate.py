@@ -141,7 +141,7 @@ def extend(root: Path, cases: int = 8, settings: Settings = Settings(), *, secon
     source_len = 17
     out = {}
     for direction in ("forward", "backward"):
-        errors, kept = [], 0
+        errors, kept, background, join_psnr = [], 0, 0, []
         for i in range(cases):
             # One straight run (no bounce) holds the source and the frames the extension should make.
             scene = _case_scene(i, source_len + new)
@@ -160,10 +160,14 @@ def extend(root: Path, cases: int = 8, settings: Settings = Settings(), *, secon
             c_new, c_truth = _centroid(join_new, bg), _centroid(join_truth, bg)
             errors.append(float(np.hypot(*(c_new - c_truth))) if c_new is not None and c_truth is not None
                           else math.inf)
-            kept += world.read_clip(made).direction == scene.shapes[0].direction
+            reading = world.read_clip(made)
+            kept += reading.direction == scene.shapes[0].direction
+            background += reading.background == scene.background
+            join_psnr.append(world.psnr(join_new, join_truth))
         out[direction] = {"cases": cases, "frames": new, "join_error_px": float(np.median(errors)),
                           "join_error_px_max": float(np.max(errors)),
-                          "within_2px": sum(e <= 2.0 for e in errors) / cases, "direction_kept": kept / cases}
+                          "within_2px": sum(e <= 2.0 for e in errors) / cases, "direction_kept": kept / cases,
+                          "background_kept": background / cases, "join_psnr": float(np.mean(join_psnr))}
     return out
 
 
@@ -202,7 +206,8 @@ def long_take(root: Path, seconds: float = 60.0, settings: Settings = Settings()
                      root / f"long_{seed}", settings)
     frames = read_take(take.master)
     info = take.recipe["long_take"]
-    step = info["window_frames"] - info["overlap_frames"]
+    # Each window after the first adds its frames past the ones it was conditioned on.
+    step = info["window_frames"] - info.get("context_frames", info.get("overlap_frames", 0))
     joins = tuple(range(step, len(frames), step))
     fps = int(components.FPS)
     first = frames[:fps]
