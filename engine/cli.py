@@ -368,9 +368,12 @@ def cmd_demo(args) -> int:
 
     out = Path(args.folder).expanduser().absolute()
     with progress_bar("demo") as progress:
-        project_path, video = make_demo(out, progress=progress)
+        project_path, video, report = make_demo(out, progress=progress)
     print(printable(project_path))
     print(printable(video))
+    defects = sum(s.defect for s in report.seams)
+    print(f"made by micro-ltx (the small model that ships with Shotloom); the continuity check found "
+          f"{defects} defective seam{'s' if defects != 1 else ''} of {len(report.seams)}", file=sys.stderr)
     if args.open and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         import subprocess
 

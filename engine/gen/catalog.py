@@ -18,13 +18,15 @@ from engine import paths
 from engine.errors import GenerationError
 from engine.fsutil import write_text_atomic
 
-CATALOG_PATH = Path(__file__).resolve().parents[1] / "assets" / "models.json"
-"""The built-in catalog: package data of `engine` (engine/assets/models.json), so it ships in the wheel."""
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+"""Package data of `engine` (engine/assets/): the built-in catalog and the weights that ship with
+Shotloom, so a wheel carries them."""
+CATALOG_PATH = ASSETS / "models.json"
 Task = Literal["text_to_video", "image_to_video", "extend", "bridge", "long_take"]
 TASKS: tuple[Task, ...] = ("text_to_video", "image_to_video", "extend", "bridge", "long_take")
 Tier = Literal["gpu", "offload", "group_offload"]
 TIERS: tuple[Tier, ...] = ("gpu", "offload", "group_offload")
-Family = Literal["ltx", "wan", "cogvideox", "hunyuan_framepack", "svd"]
+Family = Literal["ltx", "wan", "cogvideox", "hunyuan_framepack", "svd", "micro_ltx"]
 
 
 class FrameRule(BaseModel):
@@ -104,7 +106,9 @@ class ModelEntry(BaseModel):
     variant: str | None = None  # weight file variant on the hub ("fp16": SVD-XT 1.1 ships only those)
     license: str
     license_note: str
-    test_model: bool = False
+    test_model: bool = False  # random weights built on first use: its output is noise
+    micro: bool = False  # a small model Shotloom trained on its shapes world: real pictures of that world
+    bundled: str | None = None  # its weights ship with Shotloom, in this folder under engine/assets/
     custom: bool = False
     distilled: bool = False
     tasks: list[Task]
@@ -132,6 +136,10 @@ class ModelEntry(BaseModel):
 
     def supports(self, task: str) -> bool:
         return task in self.tasks
+
+    @property
+    def bundled_path(self) -> Path | None:
+        return ASSETS / self.bundled if self.bundled else None
 
     @property
     def task_names(self) -> str:

@@ -127,7 +127,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         print(json.dumps([{**e.model_dump(mode="json", exclude={"components", "vae"}),
                            "parameters": {name: c.params for name, c in e.components.items()},
                            "vram_gb": e.vram_gb, "needs_gb": needs_gb(e), "files": state,
-                           "downloaded": state in ("downloaded", "local folder", "built"),
+                           "downloaded": state in ("downloaded", "local folder", "built", "ships with Shotloom"),
                            "runs_here": why is None, "why_not": why} for e, state, why in rows], indent=2))
         return 0
     gpu = gpu_memory_bytes()
@@ -137,10 +137,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     for e, state, why in rows:
         size = f"{e.download_gb:g} GB" if e.download_gb else "-"
         here = "yes" if why is None else ("no: no PyTorch" if "PyTorch" in why else "no: too little memory")
-        mark = "  [test model: output is noise]" if e.test_model else ""
+        mark = ("  [test model: output is noise]" if e.test_model else
+                "  [small model trained on the shapes world]" if e.micro else "")
         print(f"{e.id:24} {e.family:17} {needs_gb(e):>5g} GB {size:>9}  {state:18} {here}{mark}")
         print(f"{'':24} {', '.join(t.replace('_', ' ') for t in e.tasks)}  ·  "
-              f"{e.repo or e.local_path or 'built here from random weights'}")
+              f"{e.repo or e.local_path or ('in the package' if e.bundled else 'built here from random weights')}")
     return 0
 
 

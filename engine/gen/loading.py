@@ -108,7 +108,7 @@ def local_files(entry: ModelEntry) -> tuple[str, Path | None]:
     """Whether a model's files are here, and their folder, without downloading, building or
     hashing anything. The state is "downloaded", "not downloaded", "incomplete" (hub models),
     "local folder" / "folder missing" (added with `models add`), "built" / "built on first use"
-    (tiny test models)."""
+    (tiny test models), "ships with Shotloom" / "folder missing" (weights in the package)."""
     if entry.test_model:
         folder = tiny.tiny_model_dir(entry.id)
         try:
@@ -116,6 +116,9 @@ def local_files(entry: ModelEntry) -> tuple[str, Path | None]:
         except (OSError, ValueError, AttributeError):
             built = False
         return ("built", folder) if built else ("built on first use", None)
+    if entry.bundled_path is not None:
+        folder = entry.bundled_path
+        return ("ships with Shotloom", folder) if (folder / "model_index.json").is_file() else ("folder missing", None)
     if entry.local_path:
         folder = Path(entry.local_path)
         return ("local folder", folder) if (folder / "model_index.json").is_file() else ("folder missing", None)
@@ -156,6 +159,12 @@ def resolve_model(entry: ModelEntry) -> ResolvedModel:
     if entry.test_model:
         folder = tiny.ensure_tiny_model(entry)
         revision = f"tiny-v{tiny.TINY_VERSION}"
+    elif entry.bundled_path is not None:
+        folder = entry.bundled_path
+        if not (folder / "model_index.json").is_file():
+            raise GenerationError(f"the weights of model '{entry.id}' that ship with Shotloom are missing from "
+                                  f"{folder}; reinstall Shotloom (or restore that folder from its repository)")
+        revision = "bundled"
     elif entry.local_path:
         folder = Path(entry.local_path)
         if not (folder / "model_index.json").is_file():
@@ -209,6 +218,8 @@ def download_model(entry: ModelEntry, *, tqdm_class=None, endpoint: str | None =
     and only what the family loads. ``endpoint``: a hub mirror (default: HF_ENDPOINT or huggingface.co)."""
     if entry.test_model:
         return tiny.ensure_tiny_model(entry)
+    if entry.bundled_path is not None:
+        return resolve_model(entry).path
     if entry.local_path:
         return Path(entry.local_path)
     from huggingface_hub import hf_hub_download, snapshot_download

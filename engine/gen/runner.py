@@ -11,6 +11,7 @@ published (and, by the callers, when the user cancels or the shot's spec changes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import platform
@@ -168,6 +169,25 @@ def _prepare(request, entry: ModelEntry):
     return sw, sh, n, how, notes
 
 
+@contextlib.contextmanager
+def _torch_threads(entry):
+    """The family's torch thread count for one take, restored after (the worker keeps running)."""
+    from engine.gen.families import family_of
+
+    wanted = family_of(entry).torch_threads
+    if wanted is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
                    cancel: CancelToken | None = None, *, preview: Callable[[np.ndarray], None] | None = None,
                    cache=None) -> TakeResult:
@@ -195,8 +215,9 @@ def run_generation(request, out_dir: Path, progress: GenProgress | None = None,
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_partial_dir(out_dir)  # the project's partial name scheme: swept when this process dies
     try:
-        return _run(request, entry, out_dir, tmp, steps_dir(out_dir), width, height, native, how, notes, out_rate,
-                    out_size, progress, cancel, preview, cache, t_start)
+        with _torch_threads(entry):
+            return _run(request, entry, out_dir, tmp, steps_dir(out_dir), width, height, native, how, notes,
+                        out_rate, out_size, progress, cancel, preview, cache, t_start)
     except Canceled:
         from engine.gen.loading import free_memory
 
@@ -279,7 +300,8 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
 
     family = family_of(entry)
     device = memory.pick_device(request.device)
-    dtype = memory.pick_dtype(device, request.dtype)
+    dtype = family.auto_dtype if family.auto_dtype and request.dtype == "auto" else \
+        memory.pick_dtype(device, request.dtype)
     steps = request.steps or (entry.defaults.draft_steps if request.draft else entry.defaults.steps)
     guidance = entry.defaults.guidance if request.guidance is None else request.guidance
     tier, prediction, bound = _plan(request, entry, width, height, native, request.tier, dtype, guidance, device)
@@ -352,6 +374,9 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
     notes.extend(ctx.notes)
     if entry.test_model:
         notes.append(f"{entry.id} is a test model: its output is noise")
+    elif entry.micro:
+        notes.append(f"{entry.id} is a small model trained on the shapes world: it draws coloured discs, "
+                     f"squares and triangles on plain backgrounds")
     message = "; ".join(notes)
     resolved = warm.resolved
     recipe = {
@@ -361,7 +386,7 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "prompt": request.prompt,
         "negative_prompt": request.negative_prompt,
         "model": {"id": entry.id, "repo": entry.repo, "revision": resolved.revision, "files": resolved.files,
-                  "family": entry.family, "test_model": entry.test_model, "variant": entry.variant,
+                  "family": entry.family, "test_model": entry.test_model, "micro": entry.micro, "variant": entry.variant,
                   "pipeline": type(pipe).__name__, **({"timesteps": warm.info["timesteps"]}
                                                        if warm.info.get("timesteps") else {})},
         "seed": request.seed,

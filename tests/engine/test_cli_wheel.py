@@ -8,6 +8,7 @@ appended without processing its own .pth files, so the checkout's editable insta
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -86,16 +87,20 @@ def test_wheel_runs_the_demo_and_the_editor_from_another_folder(wheel_venv, tmp_
     assert demo.returncode == 0, demo.stderr
     project, video = (Path(p) for p in demo.stdout.split())
     assert project == elsewhere / "shotloom-demo" / "demo.shotloom" and video == elsewhere / "shotloom-demo" / "demo.mp4"
+    info = json.loads(subprocess.run([str(bin_dir / "shotloom"), "info", str(project), "--json"], cwd=elsewhere,
+                                     env=env, capture_output=True, text=True, timeout=120, check=True).stdout)
     with FrameReader(video) as reader:
-        assert reader.frame_count == 3 * 72 - 24
+        assert reader.frame_count == info["frames"] > 5 * 24
     models = subprocess.run([str(bin_dir / "shotloom"), "models", "list", "--json"], cwd=elsewhere, env=env,
                             capture_output=True, text=True, timeout=120)
     assert models.returncode == 0 and '"tiny-ltx"' in models.stdout, models.stderr
+    micro = next(e for e in json.loads(models.stdout) if e["id"] == "micro-ltx")
+    assert micro["files"] == "ships with Shotloom"  # the trained weights travel in the wheel
 
     check = subprocess.run([str(bin_dir / "python"), "-c", GUI_CHECK, str(project)], cwd=elsewhere, env=env,
                            capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stderr
-    assert check.stdout.split() == ["shots", "3"]
+    assert check.stdout.split() == ["shots", "5"]
 
     # The editor's own entry point: `shotloom-gui --demo` opens the demo of its projects folder
     # (made on first use: the one made above, put there) and stays up (offscreen) until closed.

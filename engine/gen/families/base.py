@@ -43,6 +43,10 @@ class Family:
     first_block_cache: ClassVar[bool] = True
     """Drafts may skip blocks with the first-block cache (the pipeline opens a cache context)."""
     long_take_mode: ClassVar[str] = "windows"  # "windows": chained windows; "single": one call
+    auto_dtype: ClassVar[str | None] = None
+    """What dtype "auto" means for this family (None: the machine's choice, bfloat16 where fast)."""
+    torch_threads: ClassVar[int | None] = None
+    """torch's intra-op threads while this family generates (None: torch's default)."""
     adain_factor: ClassVar[float] = 0.25  # long takes: pull of each window's latent statistics to the anchor
 
     # -- loading -----------------------------------------------------------------------------
