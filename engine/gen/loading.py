@@ -18,6 +18,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import logging
 import os
 import threading
 import weakref
@@ -264,6 +265,20 @@ def _quiet_loading() -> None:
 
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
+    # LTXConditionPipeline hands the scheduler its own timesteps without sigmas (diffusers 0.42); the
+    # scheduler warns on every call although the engine's schedulers do not shift. Once is noise enough.
+    diffusers.utils.logging.get_logger("diffusers.schedulers.scheduling_flow_match_euler_discrete").setLevel(
+        logging.ERROR)
+    # ModelMixin.to(dtype) warns about "modules that should be kept in float32: []" even when the
+    # list is empty (diffusers 0.42); drop only that empty case.
+    modeling = diffusers.utils.logging.get_logger("diffusers.models.modeling_utils")
+    if not any(isinstance(f, _EmptyFloat32Warning) for f in modeling.filters):
+        modeling.addFilter(_EmptyFloat32Warning())
+
+
+class _EmptyFloat32Warning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "should be kept in float32: []" not in record.getMessage()
 
 
 def load_pipeline(resolved: ResolvedModel, task: str, dtype: str):
