@@ -91,7 +91,9 @@ def window_joins(shot: ShotInfo, fps: Fraction) -> tuple[int, ...]:
             continue
         try:
             count = int(info["windows"])
-            stride = int(info["window_frames"]) - int(info.get("overlap_frames", 0))
+            # Each window after the first starts on the previous one's last `context_frames` (older
+            # takes recorded `overlap_frames`).
+            stride = int(info["window_frames"]) - int(info.get("context_frames", info.get("overlap_frames", 0)))
             native = Fraction(str(recipe.get("native_fps") or fps))
         except (KeyError, TypeError, ValueError, ZeroDivisionError):
             continue

@@ -181,14 +181,19 @@ def test_repairs_refuse_what_they_cannot_do_and_change_nothing(tmp_path):
         repair(single, 0, "color")
 
 
-def test_window_joins_of_a_generated_long_take_are_checked(tmp_path):
+@pytest.mark.parametrize("long_take", [
+    {"windows": 2, "window_frames": 9, "context_frames": 9},  # as the engine writes it: windows start on 9 frames
+    {"windows": 2, "window_frames": 0, "overlap_frames": 0},  # as takes of the first version recorded it
+], ids=["context_frames", "overlap_frames"])
+def test_window_joins_of_a_generated_long_take_are_checked(tmp_path, long_take):
     case = make_case("color", 10)  # one take whose second window came out in another grade
     path = write_clip(tmp_path / "long.mp4", case.frames)
     project = Project.create(tmp_path / "long", fps=Fraction(24), size=(128, 96))
     project.apply(InsertShot(index=0, name="long", media_path=path))
     shot = project.shots()[0]
     project.apply(SetRecipe(shot.id, {"task": "long_take", "native_fps": "24/1",
-                                      "long_take": {"windows": 2, "window_frames": case.seam, "overlap_frames": 0}}))
+                                      "long_take": {**long_take,
+                                                    "window_frames": long_take["window_frames"] + case.seam}}))
     (seam,) = analyze_project(project).seams
     assert seam.window_join and seam.frame == case.seam and seam.shots == [shot.id, shot.id]
     assert seam.cut_index is None
