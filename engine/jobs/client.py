@@ -116,6 +116,9 @@ class EngineClient:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
+        # OpenMP threads that wait by spinning hold a core between torch's parallel sections; on a
+        # machine without a GPU that core is the one the editor's UI and viewer need.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "a", encoding="utf-8") as log:
             try:
