@@ -121,6 +121,10 @@ class SettingsDialog(QDialog):
 
     def _key_edited(self, action_id: str) -> None:
         """A command got new keys: if one is another command's, offer to swap, else undo the change."""
+        if self.conflict_box is not None:
+            # The key editor can report one edit twice (its timer, then the focus the question takes):
+            # the question already asked answers both.
+            return
         keys = self.keys_of(action_id)
         old = self._keys.get(action_id, [])
         for key in keys:
@@ -162,6 +166,12 @@ class SettingsDialog(QDialog):
         box.finished.connect(done)
         self.conflict_box = box
         box.open()
+
+    def done(self, result: int) -> None:
+        """Closing the dialog answers a pending swap question with Cancel, so no box outlives it."""
+        if self.conflict_box is not None:
+            self.conflict_box.reject()
+        super().done(result)
 
     def keymap(self) -> dict[str, list[str]]:
         """Only the keys that differ from the defaults are stored."""
