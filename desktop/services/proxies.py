@@ -23,11 +23,12 @@ class ProxyService(QObject):
 
     def ensure(self, project_path: Path, media: list[tuple[Path, bool]], height: int) -> None:
         """media: (path, is_video) pairs gathered on the UI thread; stills need no proxy."""
+        from engine.gen.runner import scrub_copy
         from engine.render.proxies import proxy_path
 
         todo = []
         for path, is_video in media:
-            if not is_video:
+            if not is_video or scrub_copy(path) is not None:  # a take brings its own all-intra copy
                 continue
             try:
                 target = proxy_path(project_path, path)

@@ -73,6 +73,16 @@ def output_frame_count(native: int, native_fps: Fraction, out_rate: Fraction) ->
     return max(1, round(Fraction(native) * out_rate / native_fps))
 
 
+def scrub_copy(media: Path) -> Path | None:
+    """The all-intra copy written beside a take's master (for random access in the viewer), or None
+    when ``media`` is not a take's master or its copy is missing."""
+    media = Path(media)
+    if media.name != MASTER_NAME:
+        return None
+    scrub = media.with_name(SCRUB_NAME)
+    return scrub if scrub.is_file() and media.with_name(RECIPE_NAME).is_file() else None
+
+
 RETIME = "flow"
 """How a take made at the model's rate reaches the project's (engine.media.retime): frames between
 the model's are interpolated along the optical flow, never repeated (16 → 24 fps would judder)."""

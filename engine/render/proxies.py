@@ -35,13 +35,14 @@ def project_media(project: Project) -> list[Path]:
 def ensure_proxies(project: Project, *, progress: ProgressFn = no_progress,
                    cancel: CancelToken | None = None) -> list[Path]:
     """Build the missing proxies of the project's media (skipping stills and existing ones)."""
+    from engine.gen.runner import scrub_copy
     from engine.media import build_proxy, probe
 
     built = []
     todo = []
     for media in project_media(project):
         target = proxy_path(project.path, media)
-        if target.exists():
+        if target.exists() or scrub_copy(media) is not None:  # a take brings its own all-intra copy
             continue
         info = probe(media)
         if info.is_image:
@@ -66,9 +67,14 @@ def ensure_proxies(project: Project, *, progress: ProgressFn = no_progress,
 
 
 def proxy_source(project_path: Path) -> Callable[[Path], Path]:
-    """A Compositor `source_for` mapping that prefers a media file's proxy when it exists."""
+    """A Compositor `source_for` mapping for previews: a generated take's own all-intra scrub copy,
+    else the media file's proxy when it exists, else the file itself."""
+    from engine.gen.runner import scrub_copy
 
     def source_for(media: Path) -> Path:
+        scrub = scrub_copy(media)
+        if scrub is not None:
+            return scrub
         try:
             proxy = proxy_path(project_path, media)
         except OSError:

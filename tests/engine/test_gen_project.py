@@ -241,3 +241,32 @@ def test_stale_work_and_dead_partials_are_swept_before_generating(project, tiny_
     project.apply(RemoveShot(gone))
     generate_into_project(project, changed)
     assert _leftovers(project) == []
+
+
+def test_a_generated_take_is_previewed_from_its_own_all_intra_copy(project, tiny_models, capsys):
+    """Random frames of a take come from its scrub copy (every frame a keyframe), never from the
+    long-GOP master, and no proxy is built for it: the take already brought one."""
+    from engine.media import FrameReader
+    from engine.project import Project
+    from engine.render import Compositor, build_plan
+    from engine.render.proxies import ensure_proxies, proxy_path, proxy_source
+
+    assert _cli(["shot", "add", str(project.path), "--prompt", "a cat", "--model", "tiny-ltx", "--seconds", "0.5",
+                 "--seed", "1", "--steps", "1"]) == 0
+    shot_id = capsys.readouterr().out.strip()
+    assert _cli(["generate", str(project.path)]) == 0
+    proj = Project.open(project.path)
+    master = proj.shot(shot_id).media_path
+    source_for = proxy_source(proj.path)
+    scrub = source_for(master)
+    assert master.name == "master.mp4" and scrub == master.with_name("scrub.mp4")
+    with FrameReader(scrub) as reader:
+        assert reader.index.keyframes == list(range(reader.frame_count))
+    with FrameReader(master) as reader:
+        assert reader.index.keyframes != list(range(reader.frame_count))  # the master is long-GOP
+    built = ensure_proxies(proj)
+    assert len(built) == 2 and not proxy_path(proj.path, master).exists()  # the two imported clips only
+    plan = build_plan(proj)
+    start = next(t for t in range(plan.frames) if plan.at(t).layers and plan.at(t).layers[0].media_path == master)
+    with Compositor(plan, source_for=source_for) as comp, FrameReader(scrub) as reader:
+        assert np.abs(comp.frame(start + 5).astype(int) - reader.frame(5).astype(int)).max() <= 1
