@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shotloom-gui", description="Open the Shotloom editor.")
     parser.add_argument("project", nargs="?", help="a project folder NAME.shotloom to open")
     parser.add_argument("--demo", action="store_true",
-                        help="open a demo project of synthetic footage (made on first use)")
+                        help="open the demo project and watch micro-ltx, the model that ships with Shotloom, "
+                             "generate its shots")
     args = parser.parse_args(argv)
     demo = args.demo and args.project is None
     if sys.platform.startswith("linux") and not (
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
 
     if demo:
-        # The window first; the demo footage is made behind it, with progress (it takes a while).
+        # The window first; the demo project is set up behind it, then its shots are generated.
         from desktop.theme import projects_folder
 
         QTimer.singleShot(0, lambda: window.flow.open_demo(projects_folder() / "Shotloom demo"))

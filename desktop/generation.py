@@ -80,6 +80,24 @@ class GenerationController(QObject):
             return []
         return self._submit(todo)
 
+    def render_all_when_ready(self, quiet: bool = False) -> None:
+        """Queue every pending or stale shot as soon as the engine is up (the demo opens before it is)."""
+        from engine.jobs.apply import needs_render
+
+        if quiet and not any(needs_render(s) for s in self.model.shots):
+            return
+        if self.engine.ready:
+            self.render_all()
+            return
+
+        def on_state(_state: str, _detail: str) -> None:
+            if self.engine.ready:
+                self.engine.stateChanged.disconnect(on_state)
+                if self.document.project is not None:
+                    self.render_all()
+
+        self.engine.stateChanged.connect(on_state)
+
     def _submit(self, shots: list) -> list:
         from engine.errors import ShotloomError
 
@@ -134,10 +152,10 @@ class GenerationController(QObject):
         shot = self._one_selected()
         if shot is None:
             return None
-        if shot.media_path is None:
+        base = shot_spec(shot) or {}
+        if shot.media_path is None and not base:
             self.window.notify(tr("Generate or import “{name}” before extending it").format(name=shot.name), 8000)
             return None
-        base = shot_spec(shot) or {}
         model = base.get("model") or self.default_model("extend")
         name = tr("{name} ↦") if direction == "forward" else tr("↤ {name}")
         return self.new_shot(base.get("prompt") or shot.name, task="extend", model=model, source_shot=shot.id,
@@ -202,14 +220,16 @@ class GenerationController(QObject):
 
     @staticmethod
     def default_model(task: str) -> str:
-        """The first installed real model that can do the task, else the tiny test model."""
+        """The first installed real model that can do the task, else micro-ltx (ships with Shotloom:
+        real pictures of its shapes world), else the tiny test model."""
         from desktop.services.models import installed
         from engine.gen.catalog import load_catalog
 
         entries = [e for e in load_catalog() if task in e.tasks]
-        for entry in entries:
-            if not entry.test_model and installed(entry):
-                return entry.id
+        for group in ([e for e in entries if not e.test_model and not e.micro], [e for e in entries if e.micro]):
+            for entry in group:
+                if installed(entry):
+                    return entry.id
         return next((e.id for e in entries if e.test_model), entries[0].id if entries else "tiny-ltx")
 
     # -- results ---------------------------------------------------------------------------

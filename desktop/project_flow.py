@@ -217,40 +217,37 @@ class ProjectFlow(QObject):
         return True
 
     # -- the demo --------------------------------------------------------------------------------
-    def open_demo(self, folder: Path, **footage) -> None:
-        """Open the demo project, making its footage first (in the background, with progress in
-        the viewer and the status bar) when it does not exist yet. The window is usable meanwhile.
-        `footage` (size, seconds) goes to engine.demo.make_demo_project."""
+    def open_demo(self, folder: Path) -> None:
+        """Open the demo project and generate its shots with micro-ltx, the model that ships with
+        Shotloom, through the engine worker: the shots are on the storyboard at once (pending) and
+        are made one after the other while the creator watches. The project is set up in the
+        background (engine.demo.make_pending_demo, no ML library); the window is usable meanwhile."""
         from PySide6.QtWidgets import QProgressBar
 
         from desktop.services.background import BackgroundTask
 
         bundle = Path(folder) / "demo.shotloom"
         if (bundle / "project.otio").exists():
-            self.open_project(bundle)
+            if self.open_project(bundle):
+                self.window.generation.render_all_when_ready(quiet=True)
             return
 
         def make(task):
-            from engine.demo import make_demo_project
+            from engine.demo import make_pending_demo
 
-            task.report(0, 3, "footage")
-            return make_demo_project(Path(folder), progress=task.report, **footage)
+            return make_pending_demo(Path(folder), progress=task.report)
 
         win = self.window
         bar = QProgressBar(win)
         bar.setObjectName("demoProgress")
         bar.setMaximumWidth(180)
-        bar.setRange(0, 3)
+        bar.setRange(0, 0)
         win.statusBar().addPermanentWidget(bar)
         task = BackgroundTask(make, "demo", self)
         self.demo_task = task
 
         def show(done: int, total: int, eta: str) -> None:
-            bar.setRange(0, max(total, 1))
-            bar.setValue(done)
-            text = tr("Making the demo footage ({n} of {total})…").format(n=min(done + 1, total), total=total)
-            if eta:
-                text += "  " + tr("about {eta} left").format(eta=eta)
+            text = tr("Setting up the demo project…")
             win.viewer.canvas.empty_text = text
             win.viewer.canvas.update()
             win.notify(text, 0)
@@ -265,7 +262,10 @@ class ProjectFlow(QObject):
         def done(path) -> None:
             finish()
             if win.document.project is None:
-                self.open_project(path)
+                if self.open_project(path):
+                    win.generation.render_all_when_ready()
+                    win.notify(tr("micro-ltx, the small model that ships with Shotloom, generates the demo's "
+                                  "shots now: watch them appear"), 10000)
             else:
                 win.notify(tr("The demo project is ready: {path}").format(path=path), 10000)
 
@@ -276,7 +276,7 @@ class ProjectFlow(QObject):
         task.progress.connect(show)
         task.succeeded.connect(done)
         task.failed.connect(failed)
-        show(0, 3, "")
+        show(0, 0, "")
         task.start()
 
     def fill_recent(self) -> None:

@@ -131,12 +131,33 @@ class StudioUi(QObject):
                                      generate=dialog.generate_now.isChecked())
         self.window.new_shot_widget = None
 
+    def try_model(self, model_id: str) -> None:
+        """Try It Now: a first shot generated at once by the model that ships with Shotloom, in the
+        open project or, with none open, in the demo project (which generates its own shots)."""
+        from engine.demo import GENERATED_SHOTS
+
+        win = self.window
+        if win.document.project is None:
+            from desktop.theme import projects_folder
+
+            win.flow.open_demo(projects_folder() / "Shotloom demo")
+            return
+        prompt = GENERATED_SHOTS[0][2]  # a caption of the shapes world, the only world it knows
+        shot_id = win.generation.new_shot(prompt, model=model_id, seconds=1.0)
+        if shot_id is None:
+            return
+        if win.engine.ready:
+            win.generation.generate([win.model.shot(shot_id)])
+        else:  # the engine is still starting: the shot is queued with the rest once it is up
+            win.generation.render_all_when_ready()
+
     def models_dialog(self, first_run: bool = False):
         from desktop.services.models import available_ram
         from desktop.views.models_dialog import ModelsDialog
 
         free = self.window.engine.free_bytes if self.window.engine.free_bytes is not None else available_ram()
         dialog = ModelsDialog(free, self.window.engine.device, self.window, first_run=first_run)
+        dialog.try_now.connect(self.try_model)
         self.window.models_dialog_widget = dialog
         dialog.open()
         return dialog

@@ -38,9 +38,12 @@ def model_label(entry: Any) -> str:
 
 
 def installed(entry: Any) -> bool:
-    """On disk and loadable without a download (tiny test models are built on first use)."""
+    """On disk and loadable without a download (tiny test models are built on first use; micro-ltx
+    ships with Shotloom)."""
     if entry.test_model:
         return True
+    if entry.bundled_path is not None:
+        return (entry.bundled_path / "model_index.json").is_file()
     if entry.local_path:
         return (Path(entry.local_path) / "model_index.json").is_file()
     from huggingface_hub import snapshot_download
@@ -87,9 +90,10 @@ def catalog_rows(free_bytes: int | None) -> list[ModelRow]:
 
 
 def has_real_model() -> bool:
+    """A model for real work is on disk (the shipped micro-ltx only knows its shapes world)."""
     from engine.gen.catalog import load_catalog
 
-    return any(not e.test_model and installed(e) for e in load_catalog())
+    return any(not e.test_model and not e.micro and installed(e) for e in load_catalog())
 
 
 def hub_cache() -> Path:

@@ -1,13 +1,14 @@
 """The models dialog (shown on first run when no real model is on disk): the catalog with download
 size, memory need and whether it fits this machine; download with progress (resumable, through
 huggingface_hub) or add a local folder. Offline, a download says what to download and where to put
-it. The tiny test models are offered to try the workflow, labelled as noise generators."""
+it. micro-ltx, which ships with Shotloom, is offered first as "try it now" (a shot generated at once);
+the tiny test models are offered to try the workflow, labelled as noise generators."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -46,6 +47,8 @@ def _bytes(n: int) -> str:
 
 
 class ModelsDialog(QDialog):
+    try_now = Signal(str)  # the id of the shipped model to generate a first shot with
+
     def __init__(self, free_bytes: int | None, device: str = "", parent: QWidget | None = None,
                  first_run: bool = False) -> None:
         super().__init__(parent)
@@ -60,8 +63,10 @@ class ModelsDialog(QDialog):
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
         self.intro.setText(
-            (tr("No video model is on this computer yet. Download one to generate shots, add a model folder you "
-                "already have, or try the workflow with a tiny test model (its pictures are noise).") + "\n\n"
+            (tr("No video model for your own shots is on this computer yet. Try It Now generates a first shot "
+                "with micro-ltx, the small model that ships with Shotloom (coloured shapes moving over plain "
+                "backgrounds). Download a model to generate anything else, or add a model folder you already "
+                "have.") + "\n\n"
              if first_run else "")
             + (tr("This computer: {device}.").format(device=device) if device else
                tr("This computer: {device}; {free}.").format(
@@ -90,6 +95,10 @@ class ModelsDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(self)
+        self.try_button = self.buttons.addButton(tr("Try It Now"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.try_button.setObjectName("tryNowButton")
+        self.try_button.setToolTip(tr("Generate a first shot with micro-ltx, which ships with Shotloom: no download"))
+        self.try_button.clicked.connect(self._try_now)
         self.download_button = self.buttons.addButton(tr("Download"), QDialogButtonBox.ButtonRole.ActionRole)
         self.add_button = self.buttons.addButton(tr("Add Local Folder…"), QDialogButtonBox.ButtonRole.ActionRole)
         self.close_button: QPushButton = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
@@ -108,13 +117,15 @@ class ModelsDialog(QDialog):
     def fill(self) -> None:
         self.rows = catalog_rows(self.free_bytes)
         if self.first_run:
-            # Nothing real is on disk yet: the test models, which work at once, come first.
-            self.rows.sort(key=lambda row: not row.entry.test_model)
+            # Nothing real is on disk yet: what works at once comes first, the shipped model on top.
+            self.rows.sort(key=lambda row: (not row.entry.micro, not row.entry.test_model))
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             e = row.entry
             name = model_label(e) + (f"\n{tr('test model: a noise generator to try the workflow')}"
-                                     if e.test_model else "")
+                                     if e.test_model else
+                                     f"\n{tr('try it now: ships with Shotloom, no download (simple moving shapes)')}"
+                                     if e.micro else "")
             tasks = ", ".join(task_label(t).lower() for t in e.tasks)
             if row.fit is None:
                 fits = "?"
@@ -125,6 +136,7 @@ class ModelsDialog(QDialog):
             else:
                 fits = tr("too big")
             state = (tr("built on first use") if e.test_model else
+                     tr("ships with Shotloom") if e.micro and row.installed else
                      tr("ready") if row.installed else tr("not downloaded"))
             cells = [name, tasks, _gb(e.download_gb), _bytes(row.need_bytes), fits, state]
             for c, text in enumerate(cells):
@@ -145,10 +157,22 @@ class ModelsDialog(QDialog):
             if row.entry.id == model_id:
                 self.table.selectRow(r)
 
+    def _micro_row(self) -> ModelRow | None:
+        return next((row for row in self.rows if row.entry.micro and row.installed), None)
+
+    def _try_now(self) -> None:
+        row = self._micro_row()
+        if row is not None:
+            self.accept()
+            self.try_now.emit(row.entry.id)
+
     def _update_buttons(self) -> None:
         row = self.selected()
         busy = self.task is not None and self.task.running
+        self.try_button.setVisible(self._micro_row() is not None)
+        self.try_button.setEnabled(not busy)
         self.download_button.setEnabled(row is not None and not busy and not row.entry.test_model
+                                        and not row.entry.micro
                                         and not row.installed and bool(row.entry.repo))
         self.download_button.setText(tr("Cancel Download") if busy else tr("Download"))
         if busy:

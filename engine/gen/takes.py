@@ -115,8 +115,7 @@ def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", mo
         if not source_shot:
             raise GenerationError("an extension needs --from SHOT (the shot to extend)")
         src = project.shot(source_shot)
-        if src.media_path is None:
-            raise GenerationError(f"shot {source_shot} has no media yet; generate it before extending it")
+        _check_source(src)
         spec["source_shot"] = source_shot
         spec["direction"] = direction
         index = src.index + 1 if direction == "forward" else src.index
@@ -128,8 +127,7 @@ def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", mo
             raise GenerationError(f"shots {a.id} and {b.id} are not next to each other; a bridge goes between "
                                   f"two neighbouring shots")
         for s in (a, b):
-            if s.media_path is None:
-                raise GenerationError(f"shot {s.id} has no media yet; generate it before bridging")
+            _check_source(s)
         spec["between"] = [a.id, b.id]
         index = b.index
     elif task == "long_take" and seconds is None:
@@ -147,6 +145,14 @@ def generated_shot_edit(project, *, prompt: str, task: str = "text_to_video", mo
     shot_id = uuid.uuid4().hex
     return shot_id, InsertShot(index=index, name=name or prompt[:40], media_path=None, frames=frames,
                                recipe={SPEC_KEY: spec}, shot_id=shot_id)
+
+
+def _check_source(shot) -> None:
+    """A shot another is made from: it has media, or it is a pending generated shot (made first:
+    `generate` and the queue order shots so that sources come before what reads them)."""
+    if shot.media_path is None and not (isinstance(shot.recipe, dict) and SPEC_KEY in shot.recipe):
+        raise GenerationError(f"shot {shot.id} has no media and no prompt; import media for it or give it a "
+                              f"prompt first")
 
 
 def _check_image(image: Path) -> None:
@@ -195,8 +201,21 @@ _request_dict = request_dict  # the name engine.jobs imported first
 
 
 def pending_shots(project) -> list[str]:
-    return [s.id for s in project.shots()
-            if s.status == "pending" and isinstance(s.recipe, dict) and SPEC_KEY in s.recipe]
+    """The pending generated shots, each after the pending shots it is made from (a backward
+    extension sits before its source on the timeline, but is generated after it)."""
+    from engine.jobs.apply import sources
+
+    todo = {s.id: s for s in project.shots()
+            if s.status == "pending" and isinstance(s.recipe, dict) and SPEC_KEY in s.recipe}
+    ordered: list[str] = []
+    while todo:
+        ready = [i for i, s in todo.items() if not any(src in todo for src in sources(s.recipe[SPEC_KEY]))]
+        if not ready:  # a circle cannot be made through the commands; keep timeline order then
+            ready = list(todo)
+        ordered += ready
+        for shot_id in ready:
+            del todo[shot_id]
+    return ordered
 
 
 def placement_edit(shot, take_id: str, master, frames: int, take_recipe: dict, made_from=None):

@@ -98,17 +98,38 @@ def test_bridge_goes_between_its_two_shots(project, tiny_models):
     assert project.shot(new_id).start == project.shot(a_id).frames
 
 
-def test_bridge_needs_neighbours_and_extension_needs_media(project, tiny_models):
+def test_bridge_needs_neighbours_and_extension_needs_a_picture_or_a_prompt(project, tiny_models):
     from engine.gen.takes import add_generated_shot
+    from engine.project import InsertShot
 
     a_id, b_id = _ids(project)
     with pytest.raises(GenerationError, match="not next to each other"):
         add_generated_shot(project, prompt="x", task="bridge", model="tiny-ltx", between=(b_id, a_id))
-    pending = add_generated_shot(project, prompt="x", model="tiny-ltx", seconds=0.3)
-    with pytest.raises(GenerationError, match="has no media yet"):
-        add_generated_shot(project, prompt="x", task="extend", model="tiny-ltx", source_shot=pending)
+    project.apply(InsertShot(index=2, name="empty", media_path=None, frames=12))
+    empty = _ids(project)[2]
+    with pytest.raises(GenerationError, match=f"shot {empty} has no media and no prompt"):
+        add_generated_shot(project, prompt="x", task="extend", model="tiny-ltx", source_shot=empty)
     with pytest.raises(GenerationError, match="cannot do image to video"):
         add_generated_shot(project, prompt="x", task="image", model="tiny-cogvideox")
+
+
+def test_a_storyboard_planned_before_generating_is_generated_sources_first(project, tiny_models, capsys):
+    """A creator plans a shot and its backward extension before generating anything: the extension
+    sits before its source on the timeline, and `generate` makes the source first."""
+    from engine.gen.takes import add_generated_shot
+    from engine.project import Project
+
+    source = add_generated_shot(project, prompt="a cat", model="tiny-ltx", seconds=0.3, seed=1, steps=1)
+    ext = add_generated_shot(project, prompt="a cat", task="extend", model="tiny-ltx", source_shot=source,
+                             direction="backward", seconds=0.3, seed=2, steps=1)
+    project.save()
+    assert _ids(project).index(ext) < _ids(project).index(source)
+    project.close()
+    assert _cli(["generate", str(project.path)]) == 0
+    printed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert printed == [source, ext]
+    done = Project.open(project.path)
+    assert done.shot(source).status == "ready" and done.shot(ext).status == "ready"
 
 
 # ---- long takes from `shotloom generate`: killed anywhere, resumed by the next run ------------------

@@ -536,6 +536,10 @@
         <translation>保留我的版本</translation>
     </message>
     <message>
+        <source>Setting up the demo project…</source>
+        <translation>正在准备演示项目…</translation>
+    </message>
+    <message>
         <source>No changes to save</source>
         <translation>没有需要保存的更改</translation>
     </message>
@@ -576,10 +580,6 @@
         <translation>已重新载入 {path}</translation>
     </message>
     <message>
-        <source>Making the demo footage ({n} of {total})…</source>
-        <translation>正在制作演示素材（第 {n} / {total} 段）…</translation>
-    </message>
-    <message>
         <source>Recovery Failed</source>
         <translation>恢复失败</translation>
     </message>
@@ -588,16 +588,16 @@
         <translation>已打开恢复的副本 {path}</translation>
     </message>
     <message>
+        <source>micro-ltx, the small model that ships with Shotloom, generates the demo's shots now: watch them appear</source>
+        <translation>Shotloom 自带的小模型 micro-ltx 正在生成演示镜头：请看它们逐个出现</translation>
+    </message>
+    <message>
         <source>The demo could not be made: {why}</source>
         <translation>无法制作演示：{why}</translation>
     </message>
     <message>
         <source>No recent projects</source>
         <translation>没有最近的项目</translation>
-    </message>
-    <message>
-        <source>about {eta} left</source>
-        <translation>剩余约 {eta}</translation>
     </message>
     <message>
         <source>The demo project is ready: {path}</source>
@@ -926,6 +926,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Writes the timeline ({n} shots) for another editor; the media stays where it is.</source>
         <translation>为其他剪辑软件写出时间线（{n} 个镜头）；素材保留在原处。</translation>
+    </message>
+    <message>
+        <source>about {eta} left</source>
+        <translation>剩余约 {eta}</translation>
     </message>
     <message>
         <source>Render on a Farm</source>
@@ -1336,6 +1340,14 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>模型</translation>
     </message>
     <message>
+        <source>Try It Now</source>
+        <translation>立即试用</translation>
+    </message>
+    <message>
+        <source>Generate a first shot with micro-ltx, which ships with Shotloom: no download</source>
+        <translation>用 Shotloom 自带的 micro-ltx 生成第一个镜头：无需下载</translation>
+    </message>
+    <message>
         <source>Download</source>
         <translation>下载</translation>
     </message>
@@ -1412,12 +1424,8 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>内存足够</translation>
     </message>
     <message>
-        <source>ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message>
-        <source>not downloaded</source>
-        <translation>未下载</translation>
+        <source>ships with Shotloom</source>
+        <translation>随 Shotloom 提供</translation>
     </message>
     <message>
         <source>Downloading {name} (about {size}) into {folder}…</source>
@@ -1432,12 +1440,20 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>已添加 {name}</translation>
     </message>
     <message>
-        <source>No video model is on this computer yet. Download one to generate shots, add a model folder you already have, or try the workflow with a tiny test model (its pictures are noise).</source>
-        <translation>这台电脑上还没有视频模型。下载一个来生成镜头，添加你已有的模型文件夹，或者用微型测试模型试用工作流程（它生成的画面是噪声）。</translation>
+        <source>No video model for your own shots is on this computer yet. Try It Now generates a first shot with micro-ltx, the small model that ships with Shotloom (coloured shapes moving over plain backgrounds). Download a model to generate anything else, or add a model folder you already have.</source>
+        <translation>这台电脑上还没有可用于您自己镜头的视频模型。“立即试用”会用 Shotloom 自带的小模型 micro-ltx 生成第一个镜头（纯色背景上移动的彩色形状）。要生成其他内容，请下载模型，或添加您已有的模型文件夹。</translation>
     </message>
     <message>
         <source>too big</source>
         <translation>太大</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>not downloaded</source>
+        <translation>未下载</translation>
     </message>
     <message>
         <source>This computer: {device}.</source>
@@ -1458,6 +1474,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>free memory unknown</source>
         <translation>可用内存未知</translation>
+    </message>
+    <message>
+        <source>try it now: ships with Shotloom, no download (simple moving shapes)</source>
+        <translation>立即试用：随 Shotloom 提供，无需下载（简单的移动形状）</translation>
     </message>
     <message>
         <source>fits ({tier})</source>
