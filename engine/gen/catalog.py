@@ -62,6 +62,8 @@ class Defaults(BaseModel):
     steps: int
     guidance: float
     draft_steps: int
+    guidance_2: float | None = None
+    """Two-expert models (Wan 2.2 A14B): the guidance of the low-noise expert (``guidance_scale_2``)."""
 
 
 class TransformerFile(BaseModel):

@@ -74,10 +74,13 @@ def predict_peak(entry: ModelEntry, *, width: int, height: int, frames: int, tie
     text_act = family.text_bytes(entry, b) if include_text_encoder else 0
     denoiser = "transformer" if "transformer" in entry.components else "unet"
     den_w = entry.components[denoiser].params * b
+    # Two experts (Wan 2.2 A14B): both stay loaded; the offload tiers hold one at a time.
+    expert_params = entry.components["transformer_2"].params if "transformer_2" in entry.components else 0
     vae_w = entry.components["vae"].params * b
-    all_w = den_w + vae_w + text_w
+    all_w = den_w + expert_params * b + vae_w + text_w
     if tier == "gpu" or device == "cpu":
-        store = den_w if tier != "group_offload" else entry.components[denoiser].params  # fp8 storage
+        store = (den_w + expert_params * b if tier != "group_offload"
+                 else entry.components[denoiser].params + expert_params)  # fp8 storage
         weights = store + vae_w + text_w
         peak = weights + max(act, vae_act, text_act)
         ram = peak + RUNTIME_BYTES if device == "cpu" else RUNTIME_BYTES + all_w // 8  # loading staging
@@ -92,7 +95,7 @@ def predict_peak(entry: ModelEntry, *, width: int, height: int, frames: int, tie
         layers = family.layers(entry)
         weights = 2 * den_w // max(1, layers)
         peak = max(weights + act, vae_w // 4 + vae_act, text_w // max(1, 24) + text_act)
-        ram = entry.components[denoiser].params + vae_w + text_w + RUNTIME_BYTES
+        ram = entry.components[denoiser].params + expert_params + vae_w + text_w + RUNTIME_BYTES
     return MemoryPlan(tier=tier, dtype=dtype, weights_bytes=int(weights), activation_bytes=int(act),
                       vae_bytes=int(vae_act), text_bytes=int(text_act), peak_bytes=int(peak), ram_bytes=int(ram),
                       tokens=tokens)

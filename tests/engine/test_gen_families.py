@@ -10,7 +10,7 @@ import gen_fixtures
 import numpy as np
 import pytest
 import torch
-from gen_fixtures import make_clip
+from gen_fixtures import make_clip, read_all
 
 from engine.gen.catalog import get_model, load_catalog
 from engine.gen.families import family_of
@@ -83,7 +83,7 @@ SIZE_KEYS = {
     "image_dim", "added_kv_proj_dim", "pos_embed_seq_len", "rope_max_seq_len", "rope_axes_dim", "vace_layers",
     "image_proj_dim", "pooled_projection_dim", "max_text_seq_length", "sample_width", "sample_height",
     "sample_frames", "sample_size", "block_out_channels", "decoder_block_out_channels", "layers_per_block",
-    "decoder_layers_per_block", "norm_num_groups", "base_dim", "dim_mult", "num_res_blocks",
+    "decoder_layers_per_block", "norm_num_groups", "base_dim", "decoder_base_dim", "dim_mult", "num_res_blocks",
     "addition_time_embed_dim", "projection_class_embeddings_input_dim", "down_block_types", "up_block_types",
     "d_model", "d_kv", "d_ff", "num_heads", "relative_attention_num_buckets", "relative_attention_max_distance",
     "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_key_value_heads",
@@ -369,3 +369,91 @@ def test_models_list_reports_the_planned_memory(capsys):
     assert 10 <= svd["vram_gb"]["gpu"] <= 18  # measured about 14 GiB at 1024x576x25 on a GPU
     assert set(data["tiny-framepack"]["tasks"]) == {"image_to_video", "long_take"}
     assert Fraction(data["tiny-cogvideox-i2v"]["native_fps"]) == 8
+
+
+# ---- Wan 2.2 -------------------------------------------------------------------------------------
+
+def _hooked(pipe, names, monkeypatch):
+    """Counts the forward calls of the pipeline's denoisers and records the call's keyword arguments."""
+    calls = {name: [] for name in names}
+    hooks = [getattr(pipe, name).register_forward_pre_hook(
+        lambda m, args, kwargs, name=name: calls[name].append(kwargs.get("timestep", args[1] if len(args) > 1 else None)),
+        with_kwargs=True) for name in names]
+    seen = {}
+    original = type(pipe).__call__
+
+    def spy(self, *args, **kwargs):
+        seen.update(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(pipe), "__call__", spy)
+    return calls, seen, hooks
+
+
+def test_wan22_a14b_runs_both_experts_with_their_own_guidance(tmp_path, tiny_models, monkeypatch):
+    pipe = _pipe("tiny-wan22-a14b", "text_to_video")
+    assert pipe.config.boundary_ratio == 0.875 and pipe.transformer_2 is not None
+    calls, seen, hooks = _hooked(pipe, ("transformer", "transformer_2"), monkeypatch)
+    try:
+        run_generation(parse_request({"task": "text_to_video", "model": "tiny-wan22-a14b", "prompt": "x", "steps": 4,
+                                      "frames": 9, "width": 32, "height": 32, "dtype": "float32"}), tmp_path / "t")
+    finally:
+        for h in hooks:
+            h.remove()
+    # The high-noise expert takes the steps above the boundary, the low-noise one the rest (two passes
+    # each: conditional and unconditional, one after the other).
+    assert calls["transformer"] and calls["transformer_2"]
+    assert all(float(t.flatten()[0]) >= 875 for t in calls["transformer"])
+    assert all(float(t.flatten()[0]) < 875 for t in calls["transformer_2"])
+    assert seen["guidance_scale"] == 4.0 and seen["guidance_scale_2"] == 3.0
+
+
+def test_wan22_ti2v_starts_on_the_image_with_per_token_timesteps(tmp_path, tiny_models, still, monkeypatch):
+    pipe = _pipe("tiny-wan22", "image_to_video")
+    assert type(pipe).__name__ == "WanImageToVideoPipeline" and pipe.config.expand_timesteps
+    assert pipe.image_encoder is None and pipe.vae.config.z_dim == 48
+    calls, seen, hooks = _hooked(pipe, ("transformer",), monkeypatch)
+    try:
+        result = run_generation(parse_request({"task": "image_to_video", "model": "tiny-wan22", "prompt": "x",
+                                               "image": str(still), "frames": 9, "width": 64, "height": 32,
+                                               "dtype": "float32"}), tmp_path / "t")
+    finally:
+        for h in hooks:
+            h.remove()
+    # expand_timesteps: one timestep per latent token, the first latent frame (the image) at 0.
+    t = calls["transformer"][0]
+    assert t.ndim == 2 and float(t[0, 0]) == 0.0 and float(t[0, -1]) > 0
+    assert "guidance_scale_2" not in seen and seen["image"].size == (64, 32)
+    assert result.recipe["model"]["pipeline"] == "WanImageToVideoPipeline" and result.frames == 9
+
+
+def test_wan22_extends_forward_from_the_last_frame_and_refuses_backward(tmp_path, tiny_models, monkeypatch):
+    from engine.errors import GenerationError
+
+    clip = make_clip(tmp_path / "src.mp4", 12, rate=Fraction(24), size=(64, 64))
+    pipe = _pipe("tiny-wan22", "extend")
+    _calls, seen, hooks = _hooked(pipe, ("transformer",), monkeypatch)
+    for h in hooks:
+        h.remove()
+    result = run_generation(parse_request({"task": "extend", "model": "tiny-wan22", "prompt": "x",
+                                           "source": {"path": str(clip)}, "frames": 8, "width": 64, "height": 64,
+                                           "dtype": "float32"}), tmp_path / "f")
+    last = read_all(clip)[0][-1]
+    assert np.abs(np.asarray(seen["image"]).astype(int) - last.astype(int)).mean() < 3
+    assert "conditioned on 1 frames" in result.message and result.frames == 8
+    with pytest.raises(GenerationError, match=r"^model 'tiny-wan22' extends forward only"):
+        run_generation(parse_request({"task": "extend", "model": "tiny-wan22", "prompt": "x", "direction": "backward",
+                                      "source": {"path": str(clip)}, "frames": 8, "width": 64, "height": 64,
+                                      "dtype": "float32"}), tmp_path / "b")
+
+
+def test_wan22_a14b_plans_both_experts_on_the_gpu_and_one_at_a_time_when_offloading():
+    from engine.gen.planner import predict_peak
+
+    pair, single = get_model("wan2.2-t2v-a14b"), get_model("wan2.1-t2v-14b")
+    size = {"width": 1280, "height": 720, "frames": 81}
+    expert = pair.components["transformer_2"].params * 2  # bf16
+    gpu = predict_peak(pair, tier="gpu", **size).peak_bytes - predict_peak(single, tier="gpu", **size).peak_bytes
+    assert gpu == pytest.approx(expert, rel=0.01)
+    assert predict_peak(pair, tier="offload", **size).peak_bytes == predict_peak(single, tier="offload", **size).peak_bytes
+    assert predict_peak(pair, tier="offload", **size).ram_bytes > predict_peak(single, tier="offload", **size).ram_bytes

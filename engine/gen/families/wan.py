@@ -1,10 +1,20 @@
 """Wan 2.1: text-to-video 1.3B/14B, image-to-video 14B (480p), first+last frame 14B, VACE 1.3B.
+Wan 2.2: TI2V-5B (text and image to video, the consumer-GPU model) and the A14B pair (T2V, I2V).
 
 Pipelines: ``WanPipeline`` (text), ``WanImageToVideoPipeline`` (image; with ``last_image`` on the
 FLF2V checkpoint: a bridge between two clips), ``WanVACEPipeline`` (a control video and mask: text,
 extend, bridge, long-take windows). VAE: 8x spatial, 4x temporal, 16 channels, causal. The image
 encoder is CLIP ViT-H/14 loaded as ``CLIPVisionModel`` (the pipeline reads its penultimate hidden
 states). Frames 4k+1, size ÷16. Latents are (B, C, F, H, W).
+
+Wan 2.2 runs the same pipeline classes, configured by the checkpoint's own ``model_index.json``:
+TI2V-5B sets ``expand_timesteps`` (the image is the first latent frame, per-token timesteps; no
+image encoder) and has its own VAE (16x spatial through a 2x2 patch, 48 channels), so sizes are
+÷32 at 24 fps; A14B has two experts, ``transformer`` for the high-noise steps and ``transformer_2``
+for the low-noise ones, split at the checkpoint's ``boundary_ratio``, each with its guidance
+(``guidance_scale`` and ``guidance_scale_2``, the catalog's ``guidance_2``). Neither has a control
+video or a last frame: they extend forward from the source's last frame (image to video) and
+refuse backward extensions and bridges.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import GenerationError
 from engine.gen.families import register
 from engine.gen.families.base import (
     Family,
@@ -45,12 +56,24 @@ class Wan(Family):
         return min(frames, 4)  # the causal decoder runs one latent frame (4 frames) at a time
 
     def bundle(self, entry, task: str) -> str:
-        return TINY_BUNDLES.get(task, ".") if entry.test_model else "."
+        if not entry.test_model:
+            return "."
+        if "transformer_2" in entry.components:  # the A14B pair: one folder each, like the real repos
+            return "i2v" if entry.pipelines.get(task) == "WanImageToVideoPipeline" else "."
+        if _is_ti2v(entry):  # TI2V-5B: one folder for every task, like the real repo
+            return "."
+        return TINY_BUNDLES.get(task, ".")
+
+    def context_frames(self, entry, wanted: int, available: int) -> int:
+        # Extending through image to video conditions on the source's last frame only.
+        return min(1, available) if _extends_from_image(entry) else min(wanted, available)
 
     # -- calls ---------------------------------------------------------------------------------
 
     def _args(self, ctx, num_frames: int, *, prompt: str | None = None, output_type: str = "np") -> dict[str, Any]:
+        experts = ctx.pipe.config.get("boundary_ratio") is not None
         return {
+            **({"guidance_scale_2": ctx.entry.defaults.guidance_2 or ctx.guidance} if experts else {}),
             "prompt": prompt if prompt is not None else ctx.request.prompt,
             "negative_prompt": ctx.request.negative_prompt,
             "height": ctx.height, "width": ctx.width, "num_frames": num_frames,
@@ -76,6 +99,11 @@ class Wan(Family):
         return {**self._args(ctx, num_frames), "image": to_pil(image), "last_image": None}
 
     def extend(self, ctx, known: list[np.ndarray], new: int, direction: str) -> dict[str, Any]:
+        if type(ctx.pipe).__name__ == "WanImageToVideoPipeline":
+            if direction != "forward":
+                raise GenerationError(f"model '{ctx.entry.id}' extends forward only (it starts from a first "
+                                      f"frame); extend forward, or use a Wan VACE model to extend backward")
+            return {**self._args(ctx, len(known) + new), "image": to_pil(known[-1]), "last_image": None}
         video, mask = vace_layout(known, new, ctx.width, ctx.height, direction=direction)
         return self._vace(ctx, len(known) + new, video, mask)
 
@@ -120,13 +148,30 @@ class Wan(Family):
 
         c = entry.components
 
-        def shared():
-            # The Wan 2.1 repos' scheduler: UniPC on flow-matching sigmas, shift 3.
+        def shared(flow_shift: float = 3.0):
+            # The Wan repos' scheduler: UniPC on flow-matching sigmas (shift 3; TI2V-5B uses 5).
             scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True,
-                                                flow_shift=3.0, num_train_timesteps=1000)
-            return {"tokenizer": tiny_tokenizer(), "text_encoder": build(c["text_encoder"]), "vae": build(c["vae"]),
+                                                flow_shift=flow_shift, num_train_timesteps=1000)
+            vae = build(c["vae"])
+            z = vae.config.z_dim
+            if z != 16:  # the real checkpoints carry their latent statistics; the tiny one is unit
+                vae.register_to_config(latents_mean=[0.0] * z, latents_std=[1.0] * z)
+            return {"tokenizer": tiny_tokenizer(), "text_encoder": build(c["text_encoder"]), "vae": vae,
                     "scheduler": scheduler}
 
+        if "transformer_2" in c:
+            # The A14B pair as its two repos: text (boundary 0.875) and image (0.9), two experts each.
+            WanPipeline(transformer=build(c["transformer"]), transformer_2=build(c["transformer_2"], seed=1),
+                        boundary_ratio=0.875, **shared()).save_pretrained(dst, safe_serialization=True)
+            WanImageToVideoPipeline(transformer=build(c["transformer_i2v"]),
+                                    transformer_2=build(c["transformer_i2v_2"], seed=1), boundary_ratio=0.9,
+                                    image_encoder=None, image_processor=None, **shared()
+                                    ).save_pretrained(dst / "i2v", safe_serialization=True)
+            return
+        if _is_ti2v(entry):
+            WanPipeline(transformer=build(c["transformer"]), expand_timesteps=True, **shared(5.0)).save_pretrained(
+                dst, safe_serialization=True)
+            return
         WanPipeline(transformer=build(c["transformer"]), **shared()).save_pretrained(dst, safe_serialization=True)
         size = c["image_encoder"].config["image_size"]
         for task, transformer in (("image_to_video", "transformer_i2v"), ("bridge", "transformer_flf2v")):
@@ -136,3 +181,12 @@ class Wan(Family):
             ).save_pretrained(dst / TINY_BUNDLES[task], safe_serialization=True)
         WanVACEPipeline(transformer=build(c["transformer_vace"]), **shared()).save_pretrained(
             dst / TINY_BUNDLES["extend"], safe_serialization=True)
+
+
+def _is_ti2v(entry) -> bool:
+    """Wan 2.2 TI2V-5B's structure: its own 48-channel VAE."""
+    return entry.vae.latent_channels == 48
+
+
+def _extends_from_image(entry) -> bool:
+    return entry.pipelines.get("extend") == "WanImageToVideoPipeline"
