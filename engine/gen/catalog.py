@@ -26,7 +26,7 @@ Task = Literal["text_to_video", "image_to_video", "extend", "bridge", "long_take
 TASKS: tuple[Task, ...] = ("text_to_video", "image_to_video", "extend", "bridge", "long_take")
 Tier = Literal["gpu", "offload", "group_offload"]
 TIERS: tuple[Tier, ...] = ("gpu", "offload", "group_offload")
-Family = Literal["ltx", "wan", "cogvideox", "hunyuan_framepack", "svd", "micro_ltx"]
+Family = Literal["ltx", "wan", "cogvideox", "hunyuan_framepack", "svd", "micro_ltx", "skyreels"]
 
 
 class FrameRule(BaseModel):

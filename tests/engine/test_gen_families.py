@@ -12,6 +12,7 @@ import pytest
 import torch
 from gen_fixtures import make_clip, read_all
 
+from engine.errors import GenerationError
 from engine.gen.catalog import get_model, load_catalog
 from engine.gen.families import family_of
 from engine.gen.families.base import build
@@ -38,7 +39,8 @@ def still(tmp_path):
 def _request(entry, task, tmp_path, still, **extra):
     data = {"task": task, "model": entry.id, "prompt": "a cat walks in the rain", "dtype": "float32", "seed": 1}
     size = {"width": entry.defaults.width, "height": entry.defaults.height}
-    if task in ("image_to_video",) or (task == "long_take" and family_of(entry).long_take_mode == "single"):
+    if task in ("image_to_video",) or (task == "long_take" and family_of(entry).long_take_mode == "single"
+                                       and family_of(entry).long_take_needs_image):
         data["image"] = str(still)
     if task == "extend":
         data["source"] = {"path": str(make_clip(tmp_path / "src.mp4", 12, rate=entry.fps, size=(64, 48)))}
@@ -146,8 +148,10 @@ def test_component_configs_build_the_catalog_parameter_counts(entry):
     d = entry.defaults
     plan = predict_peak(entry, width=d.width, height=d.height, frames=family_of(entry).plan_frames(entry, d.frames),
                         tier="gpu", dtype="bfloat16")
+    # (A second expert, Wan 2.2's transformer_2, stays loaded beside the first; the tiny builds' other
+    # transformer_* are other bundles' and never loaded together.)
     all_weights = sum(c.params for n, c in entry.components.items()
-                      if not n.startswith(("transformer_", "unet_"))) * BYTES["bfloat16"]
+                      if not n.startswith(("transformer_", "unet_")) or n == "transformer_2") * BYTES["bfloat16"]
     assert plan.weights_bytes == all_weights
 
 
@@ -457,3 +461,70 @@ def test_wan22_a14b_plans_both_experts_on_the_gpu_and_one_at_a_time_when_offload
     assert gpu == pytest.approx(expert, rel=0.01)
     assert predict_peak(pair, tier="offload", **size).peak_bytes == predict_peak(single, tier="offload", **size).peak_bytes
     assert predict_peak(pair, tier="offload", **size).ram_bytes > predict_peak(single, tier="offload", **size).ram_bytes
+
+
+# ---- SkyReels V2 diffusion forcing --------------------------------------------------------------
+
+def _spy_call(pipe, monkeypatch):
+    seen = {}
+    original = type(pipe).__call__
+
+    def spy(self, *args, **kwargs):
+        seen.update(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(pipe), "__call__", spy)
+    return seen
+
+
+def test_skyreels_long_take_is_one_call_over_sliding_windows_decoded_in_chunks(tmp_path, tiny_models, monkeypatch):
+    entry = get_model("tiny-skyreels")
+    seen = _spy_call(_pipe("tiny-skyreels", "long_take"), monkeypatch)
+    reports = []
+    result = run_generation(parse_request({"task": "long_take", "model": "tiny-skyreels", "prompt": "x", "frames": 97,
+                                           "width": 32, "height": 32, "dtype": "float32", "steps": 2}),
+                            tmp_path / "t", lambda *r: reports.append(r))
+    # 97 frames = 25 latent frames in windows of 9 that keep 5 of the previous: 1 + ceil(16 / 4) = 5 windows.
+    assert seen["num_frames"] == 97 and seen["base_num_frames"] == entry.defaults.frames == 33
+    assert seen["overlap_history"] == 17 and seen["addnoise_condition"] == 20 and seen["output_type"] == "latent"
+    assert "image" not in seen and result.frames == 97 and probe(result.master).frame_count == 97
+    assert reports[-1][1] >= 5 * 2  # progress counts every window's steps
+    info = result.recipe["long_take"]
+    assert info["chaining"] == "diffusion forcing over sliding windows" and info["windows"] == 1
+    assert info["max_resident_frames"] <= 8 * 4 + 1  # decoded 8 latent frames at a time, whatever the length
+    with pytest.raises(GenerationError, match=r"^model 'tiny-skyreels' makes long takes from text"):
+        run_generation(parse_request({"task": "long_take", "model": "tiny-skyreels", "prompt": "x", "frames": 65,
+                                      "image": str(_still(tmp_path)), "width": 32, "height": 32, "dtype": "float32"}),
+                       tmp_path / "i")
+
+
+def _still(tmp_path):
+    image = np.full((32, 32, 3), 200, np.uint8)
+    save_png(image, tmp_path / "s.png")
+    return tmp_path / "s.png"
+
+
+def test_skyreels_extends_forward_from_a_prefix_of_the_clip_and_bridges_between_two_frames(tmp_path, tiny_models,
+                                                                                           monkeypatch):
+    clip = make_clip(tmp_path / "src.mp4", 24, rate=Fraction(24), size=(64, 48))
+    seen = _spy_call(_pipe("tiny-skyreels", "extend"), monkeypatch)
+    result = run_generation(parse_request({"task": "extend", "model": "tiny-skyreels", "prompt": "x", "frames": 10,
+                                           "source": {"path": str(clip)}, "width": 32, "height": 32,
+                                           "dtype": "float32"}), tmp_path / "f")
+    # The clip's last 17 frames go in (4k+1, as the VAE encodes them); 17 + 10 snaps to a 29-frame window,
+    # so 12 new frames come out (the pipeline makes 13, a 4k+1 count, with a clip prefix shorter than
+    # what it makes: 9).
+    assert len(seen["video"]) == 17 and seen["num_frames"] == 13 and seen["overlap_history"] == 9
+    assert result.frames == 12 and "conditioned on 17 frames" in result.message
+    with pytest.raises(GenerationError, match=r"^model 'tiny-skyreels' extends forward only"):
+        run_generation(parse_request({"task": "extend", "model": "tiny-skyreels", "prompt": "x", "frames": 10,
+                                      "direction": "backward", "source": {"path": str(clip)}, "width": 32,
+                                      "height": 32, "dtype": "float32"}), tmp_path / "b")
+    a = make_clip(tmp_path / "a.mp4", 12, rate=Fraction(24), size=(64, 48), seed=1)
+    b = make_clip(tmp_path / "b.mp4", 12, rate=Fraction(24), size=(64, 48), seed=2)
+    seen = _spy_call(_pipe("tiny-skyreels", "bridge"), monkeypatch)
+    result = run_generation(parse_request({"task": "bridge", "model": "tiny-skyreels", "prompt": "x", "frames": 7,
+                                           "before": {"path": str(a)}, "after": {"path": str(b)}, "width": 32,
+                                           "height": 32, "dtype": "float32"}), tmp_path / "g")
+    assert seen["image"].size == seen["last_image"].size == (32, 32) and seen["num_frames"] == 9
+    assert result.frames == 7

@@ -43,6 +43,8 @@ class Family:
     first_block_cache: ClassVar[bool] = True
     """Drafts may skip blocks with the first-block cache (the pipeline opens a cache context)."""
     long_take_mode: ClassVar[str] = "windows"  # "windows": chained windows; "single": one call
+    long_take_needs_image: ClassVar[bool] = True  # "single": the call starts from a first frame
+    long_take_chaining: ClassVar[str] = ""  # "single": how the call joins its sections, for the recipe
     auto_dtype: ClassVar[str | None] = None
     """What dtype "auto" means for this family (None: the machine's choice, bfloat16 where fast)."""
     torch_threads: ClassVar[int | None] = None

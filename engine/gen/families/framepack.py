@@ -37,6 +37,7 @@ class FramePack(Family):
     pipeline_classes = ("HunyuanVideoFramepackPipeline",)
     compile_blocks = ("HunyuanVideoTransformerBlock", "HunyuanVideoSingleTransformerBlock")
     long_take_mode = "single"
+    long_take_chaining = "FramePack latent history"
     first_block_cache = False  # its pipeline opens no cache context: a draft is fewer steps only
     cfg_batch = False  # guidance-distilled: one pass per step
     joint_text_tokens = MAX_SEQUENCE_LENGTH

@@ -129,16 +129,7 @@ class Wan(Family):
     # -- latents ---------------------------------------------------------------------------------
 
     def decode(self, ctx, latents) -> np.ndarray:
-        import torch
-
-        vae = ctx.pipe.vae
-        latents = latents.to(ctx.execution_device, vae.dtype)
-        z = vae.config.z_dim
-        mean = torch.tensor(vae.config.latents_mean).view(1, z, 1, 1, 1).to(latents.device, latents.dtype)
-        std = torch.tensor(vae.config.latents_std).view(1, z, 1, 1, 1).to(latents.device, latents.dtype)
-        with torch.no_grad():
-            video = vae.decode(latents * std + mean, return_dict=False)[0]
-        return postprocess(ctx.pipe, video)
+        return decode_wan_latents(ctx, latents)
 
     # -- tiny build ------------------------------------------------------------------------------
 
@@ -190,3 +181,17 @@ def _is_ti2v(entry) -> bool:
 
 def _extends_from_image(entry) -> bool:
     return entry.pipelines.get("extend") == "WanImageToVideoPipeline"
+
+
+def decode_wan_latents(ctx, latents) -> np.ndarray:
+    """(B, C, F, h, w) latents of a Wan VAE (normalised by its latents_mean/std) → (F, H, W, 3) uint8."""
+    import torch
+
+    vae = ctx.pipe.vae
+    latents = latents.to(ctx.execution_device, vae.dtype)
+    z = vae.config.z_dim
+    mean = torch.tensor(vae.config.latents_mean).view(1, z, 1, 1, 1).to(latents.device, latents.dtype)
+    std = torch.tensor(vae.config.latents_std).view(1, z, 1, 1, 1).to(latents.device, latents.dtype)
+    with torch.no_grad():
+        video = vae.decode(latents * std + mean, return_dict=False)[0]
+    return postprocess(ctx.pipe, video)

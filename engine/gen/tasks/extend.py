@@ -30,4 +30,5 @@ def generate(ctx: GenContext) -> np.ndarray:
     ctx.notes.append(f"conditioned on {k} frames {'before' if req.direction == 'forward' else 'after'} "
                      f"the new ones; generated {new} new frames in a {total}-frame window")
     out = call_pipeline(ctx, family.extend(ctx, cond, new, req.direction))
-    return out[k:] if req.direction == "forward" else out[:new]
+    # (A pipeline that rounds its frame count up makes one more; only the asked-for frames are kept.)
+    return out[k:k + new] if req.direction == "forward" else out[:new]

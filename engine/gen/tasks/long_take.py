@@ -247,9 +247,10 @@ def _window_latents(ctx: GenContext, work: _Work, i: int, prompt: str, plan: Win
 
 
 def _single_call(ctx: GenContext, work: _Work) -> dict:
-    """FramePack: one call makes every section; its latents are saved, then decoded in chunks."""
+    """A family whose pipeline makes a take of any length in one call (FramePack's sections,
+    SkyReels' diffusion forcing): its latents are saved, then decoded in chunks."""
     req, family = ctx.request, ctx.family
-    if req.image is None:
+    if req.image is None and family.long_take_needs_image:
         raise GenerationError(f"{ctx.entry.name} makes long takes from a first frame; give an image")
     work.start(_request_key(ctx, None), {"windows": 1, "total": ctx.frames})
     finished = work.finished()
@@ -258,7 +259,7 @@ def _single_call(ctx: GenContext, work: _Work) -> dict:
         saved = work.load_tensors("latents.safetensors")
         resumed = saved is not None
         if saved is None:
-            image = load_conformed_image(ctx, req.image)
+            image = load_conformed_image(ctx, req.image) if req.image is not None else None
             ctx.monitor.start("sections", 0)
             out = call_pipeline(ctx, family.long_take_call(ctx, image))
             latents = family.latents_of(out).float().cpu()
@@ -278,11 +279,11 @@ def _single_call(ctx: GenContext, work: _Work) -> dict:
                 written += chunk.shape[0]
         work.finish(parts, written, resident)
         finished = work.finished()
-    ctx.notes.append("long take made by FramePack's own sectioned sampling in one call"
+    ctx.notes.append(f"long take made by {ctx.entry.name}'s own {family.long_take_chaining} in one call"
                      + ("; resumed from its saved latents" if resumed else ""))
     return {"windows": 1, "window_frames": ctx.frames, "context_frames": 0, "resumed_from_window": 0,
             "max_resident_frames": finished["resident"], "frames": finished["frames"],
-            "chaining": "FramePack latent history", "colour_anchor": "none"}
+            "chaining": family.long_take_chaining, "colour_anchor": "none"}
 
 
 def iter_frames(work_dir: Path) -> Iterator[np.ndarray]:
