@@ -29,6 +29,9 @@ def register(subparsers) -> None:
     add.add_argument("--between", nargs=2, metavar="SHOT")
     add.add_argument("--steps", type=int)
     add.add_argument("--guidance", type=float)
+    add.add_argument("--draft", action="store_true", help="a quick draft (fewer steps, a step cache)")
+    add.add_argument("--cache", choices=["auto", "none", "first_block", "mag", "taylorseer"],
+                     help="step cache (auto: first_block on drafts; mag calibrates once per model)")
     add.add_argument("--name")
     add.set_defaults(func=cmd_shot_add)
 
@@ -71,7 +74,7 @@ def cmd_shot_add(args: argparse.Namespace) -> int:
         project, prompt=args.prompt, task=args.task, model=args.model, seconds=args.seconds, seed=args.seed,
         image=args.image, source_shot=source, direction=args.direction or "forward",
         between=between, steps=args.steps, guidance=args.guidance,
-        name=args.name)
+        name=args.name, extra={k: v for k, v in (("draft", args.draft or None), ("cache", args.cache)) if v})
     project.save()
     print(shot_id)
     return 0

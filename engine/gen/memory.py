@@ -10,6 +10,7 @@ VAE can do both (LTX's tiling is spatial only; its framewise decoding bounds tim
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from engine.gen.catalog import TIERS, Tier
 # skipping to pay (a 4-step distilled draft has none to spare).
 CACHE_THRESHOLD = 0.05
 CACHE_MIN_STEPS = 10
+MAG_THRESHOLD = 0.06  # MagCache's own default accumulated error
+TAYLOR_INTERVAL = 4  # TaylorSeer: a full step, then predicted ones, every this many steps
+TAYLOR_MODULES = (r"(?:single_|temporal_)?(?:transformer_)?blocks\.\d+\.attn\d*",)
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,9 +150,53 @@ def apply_tier(pipe, tier: Tier, device: str, dtype: str) -> list[str]:
     return applied
 
 
+def cache_kind(cache: str, draft: bool) -> str:
+    """The step cache a request asks for ("auto": the first-block cache on drafts)."""
+    if cache == "auto":
+        return "first_block" if draft else "none"
+    return cache
+
+
+def mag_ratios_path(entry, steps: int) -> Path:
+    """Where MagCache's calibration of a model is kept (its magnitude ratios per step; they depend
+    on the weights and the scheduler, so on the model's revision and files)."""
+    from engine import paths
+
+    key = f"{entry.id}-{entry.revision}".replace("/", "_")
+    return paths.user_cache_dir() / "magcache" / f"{key}.json"
+
+
+def _cache_config(kind: str, entry, steps: int):
+    """(diffusers cache config, what the recipe says), or (None, reason) when it does not apply."""
+    import json
+
+    import diffusers
+
+    if kind == "first_block":
+        return diffusers.FirstBlockCacheConfig(threshold=CACHE_THRESHOLD), f"first block cache {CACHE_THRESHOLD:g}"
+    if kind == "taylorseer":
+        # The library's default patterns must match a module name whole and end in "attn", which
+        # Wan's and LTX's attn1/attn2 never do (no hook, no speed-up): name them.
+        config = diffusers.TaylorSeerCacheConfig(cache_interval=TAYLOR_INTERVAL,
+                                                 disable_cache_before_step=max(3, steps // 10), max_order=1,
+                                                 cache_identifiers=list(TAYLOR_MODULES))
+        return config, f"taylorseer cache every {TAYLOR_INTERVAL} steps"
+    path = mag_ratios_path(entry, steps)
+    try:
+        ratios = json.loads(path.read_text())["ratios"]
+    except (OSError, ValueError, KeyError):
+        ratios = None
+    if not ratios:
+        config = diffusers.MagCacheConfig(calibrate=True, num_inference_steps=steps)
+        return config, "mag cache calibrating (this take is full quality)"
+    config = diffusers.MagCacheConfig(threshold=MAG_THRESHOLD, mag_ratios=ratios, num_inference_steps=steps)
+    return config, f"mag cache {MAG_THRESHOLD:g} (calibrated)"
+
+
 def apply_speed(pipe, family, *, draft: bool, steps: int, attention_backend: str | None, device: str,
-                compile_blocks: bool = False, compile_backend: str = "inductor") -> list[str]:
-    """Draft (first-block cache), attention backend and regional compilation; returns what applies."""
+                compile_blocks: bool = False, compile_backend: str = "inductor", cache: str = "auto",
+                entry=None) -> list[str]:
+    """Step cache, attention backend and regional compilation; returns what applies."""
     applied: list[str] = []
     denoiser = family.denoiser(pipe)
     if denoiser is None:
@@ -163,23 +211,59 @@ def apply_speed(pipe, family, *, draft: bool, steps: int, attention_backend: str
             denoiser._shotloom_backend = None
         if attention_backend:
             applied.append(f"attention {attention_backend}")
-    use_cache = draft and steps >= CACHE_MIN_STEPS and family.first_block_cache and hasattr(denoiser, "enable_cache")
-    if use_cache:
-        from diffusers import FirstBlockCacheConfig
-
-        if not getattr(denoiser, "_shotloom_cache", False):
-            denoiser.enable_cache(FirstBlockCacheConfig(threshold=CACHE_THRESHOLD))
-            denoiser._shotloom_cache = True
-        applied.append(f"first block cache {CACHE_THRESHOLD:g}")
-    elif getattr(denoiser, "_shotloom_cache", False):
+    kind = cache_kind(cache, draft)
+    if kind == "first_block" and (steps < CACHE_MIN_STEPS or not family.first_block_cache):
+        kind = "none"  # too few steps to skip any, or a pipeline that opens no cache context
+    if kind == "mag" and entry is None:
+        kind = "none"  # its calibration is kept per model
+    wanted = config = None
+    if kind != "none" and hasattr(denoiser, "enable_cache"):
+        config, note = _cache_config(kind, entry, steps)
+        wanted = (kind, note)
+    state = getattr(denoiser, "_shotloom_cache", None)
+    if state is not None and state != wanted:  # another cache (or MagCache now calibrated)
         denoiser.disable_cache()
-        denoiser._shotloom_cache = False
+        denoiser._shotloom_cache = state = None
+    if wanted is not None:
+        if state is None:
+            denoiser.enable_cache(config)
+            denoiser._shotloom_cache = wanted
+        applied.append(wanted[1])
     if compile_blocks:
         if device != "cuda" and compile_backend == "inductor":
             applied.append("compile skipped (CPU)")
         else:
             applied.append(compile_denoiser(denoiser, family.compile_blocks, backend=compile_backend))
     return applied
+
+
+@contextlib.contextmanager
+def mag_calibration(pipe, family, entry, steps: int):
+    """Around a generation whose MagCache is calibrating: the library prints the ratios when the run
+    ends; they are kept (atomically) for the next runs of this model, and the calibrating cache is
+    removed so that the next run skips steps with them. The print never reaches a worker's stdout."""
+    import io
+    import json
+    import re
+
+    denoiser = family.denoiser(pipe)
+    state = getattr(denoiser, "_shotloom_cache", None) if denoiser is not None else None
+    if not state or "calibrating" not in state[1]:
+        yield
+        return
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        yield
+    found = re.findall(r"\[MagCache\] Calibration Complete.*?\n(\[[^\]]*\])", out.getvalue(), re.S)
+    if found:
+        from engine.fsutil import write_json_atomic
+
+        ratios = json.loads(found[0])  # the conditional pass's (each guidance pass calibrates alike)
+        path = mag_ratios_path(entry, steps)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, {"model": entry.id, "revision": entry.revision, "steps": steps, "ratios": ratios})
+    denoiser.disable_cache()
+    denoiser._shotloom_cache = None
 
 
 # ---- can this machine run a model at all? -------------------------------------------------------------

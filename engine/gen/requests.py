@@ -65,6 +65,9 @@ class _Base(BaseModel):
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     draft: bool = False
+    cache: Literal["auto", "none", "first_block", "mag", "taylorseer"] = "auto"
+    """A step cache reusing the denoiser's work between steps ("auto": the first-block cache on
+    drafts, none otherwise; "mag" calibrates once per model, on a full-quality run)."""
     attention_backend: str | None = None
     compile: bool = False  # torch.compile the repeated transformer blocks (CUDA; pays off on long work)
     output_rate: str | None = None

@@ -326,7 +326,7 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
             pipe, warm = cache.pipeline(entry, request.task, tier=tier, dtype=dtype, device=device)
             speed = memory.apply_speed(pipe, family, draft=request.draft, steps=steps,
                                        attention_backend=request.attention_backend, device=device,
-                                       compile_blocks=request.compile)
+                                       compile_blocks=request.compile, cache=request.cache, entry=entry)
             if warm.tier == "gpu":  # the lower tiers always bound the decode
                 speed += memory.bound_vae(pipe, bound)
             load_s = time.perf_counter() - t_load
@@ -337,12 +337,15 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
             monitor.grand_total = family.call_steps(entry, native, steps)
             t_gen = time.perf_counter()
             long_info = None
+            with memory.mag_calibration(pipe, family, entry, steps):
+                if request.task == "long_take":
+                    long_info = task.generate(ctx, work_dir)
+                else:
+                    frames = task.generate(ctx)
             if request.task == "long_take":
-                long_info = task.generate(ctx, work_dir)
                 frames_iter: Iterable[np.ndarray] = long_take_mod.iter_frames(work_dir)
                 native_count = long_info["frames"]
             else:
-                frames = task.generate(ctx)
                 native_count = int(frames.shape[0])
                 frames_iter = frames
             if warm.tier == "offload" and pipe is not warm.base:
@@ -409,6 +412,7 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "steps": steps,
         "guidance": guidance,
         "draft": request.draft,
+        "cache": memory.cache_kind(request.cache, request.draft),
         "tier": tier,
         "tier_applied": warm.applied + speed,
         "oom_attempts": attempts,
