@@ -56,6 +56,12 @@ class FrameSeries:
     flow_turn: np.ndarray  # (n,) cosine between the motion of step t and of step t-1 (1 same, -1 reversed)
     flow_scale2: np.ndarray  # (n,) same against step t-2 (across step t-1: a join's step is left out)
     flow_turn2: np.ndarray  # (n,) cosine against step t-2
+    # The camera's motion: the median flow vector of the step (most of the picture is background,
+    # so what moves by itself does not pull it), in pixels of a 256-wide frame.
+    flow_med: np.ndarray  # (n, 2)
+    # mean |normalised grey_t - grey_t-2|: small where frame t shows again what frame t-2 showed
+    # (the picture goes back the way it came: a reversal), NaN for t < 2.
+    back2: np.ndarray  # (n,)
 
     def __len__(self) -> int:
         return int(self.lab_mean.shape[0])
@@ -95,9 +101,10 @@ class FrameSeries:
 
 
 PAIR_FIELDS = ("diff", "ndiff", "flow_mean", "flow_mag", "flow_grid", "flow_hi", "changed", "warp_err",
-               "aligned_dlab")
+               "aligned_dlab", "flow_med")
 # Fields that need the steps before: (name, how many frames before the step's own pair they use).
-TRAJECTORY_FIELDS = (("flow_scale", 1), ("flow_turn", 1), ("flow_scale2", 2), ("flow_turn2", 2))
+TRAJECTORY_FIELDS = (("flow_scale", 1), ("flow_turn", 1), ("flow_scale2", 2), ("flow_turn2", 2), ("back2", 1))
+CAMERA_CELLS = (32, 24)  # the camera's motion is the median of the flow averaged over this grid
 MOVING_PX = 0.5  # a point moves when it moves this far (pixels of the flow frame) in either step
 MIN_MOVING = 0.002  # ... and a comparison needs at least this share of the picture moving
 
@@ -188,11 +195,12 @@ class FrameAnalyzer:
         self._dis = cv2.DISOpticalFlow_create(_PRESETS[self.config.flow_preset])
         self._prev_grey: np.ndarray | None = None
         self._prev_norm: np.ndarray | None = None
+        self._prev2_norm: np.ndarray | None = None
         self._flow_size: tuple[int, int] | None = None
         self._grid_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._rows: dict[str, list] = {k: [] for k in (
             "lab_mean", "lab_std", "lab_median", "sharpness", "black", "diff", "ndiff", "flow_mean", "flow_mag",
-            "flow_grid", "flow_hi", "changed", "hist", "warp_err", "structure", "aligned_dlab",
+            "flow_grid", "flow_hi", "changed", "hist", "warp_err", "structure", "aligned_dlab", "flow_med",
             *(name for name, _ in TRAJECTORY_FIELDS))}
         self._motion: tuple[np.ndarray, np.ndarray | None] | None = None  # the last two steps' motion, on the last frame
         self._prev_lab: np.ndarray | None = None
@@ -240,6 +248,7 @@ class FrameAnalyzer:
             r["changed"].append(np.nan)
             r["warp_err"].append(np.nan)
             r["aligned_dlab"].append(np.full(3, np.nan))
+            r["flow_med"].append(np.full(2, np.nan))
             for name, _ in TRAJECTORY_FIELDS:
                 r[name].append(np.nan)
         else:
@@ -255,6 +264,8 @@ class FrameAnalyzer:
             r["flow_hi"].append(float(np.partition(flat, k)[k]) * scale)
             grid = cv2.resize(flow, (FLOW_GRID, FLOW_GRID), interpolation=cv2.INTER_AREA)
             r["flow_grid"].append(grid * scale)
+            cells = cv2.resize(flow, CAMERA_CELLS, interpolation=cv2.INTER_AREA).reshape(-1, 2)
+            r["flow_med"].append(np.median(cells, axis=0) * scale)
             # Warp the current frame back onto the previous one along the flow: what the flow
             # cannot explain (new content, a cut, a flash) is left as error.
             if self._grid_cache is None:
@@ -279,7 +290,10 @@ class FrameAnalyzer:
                                  borderMode=cv2.BORDER_REPLICATE)
             r["aligned_dlab"].append(_channel_median(lab_back - self._prev_lab))
             self._trajectory(flow, gx, gy)
+            r["back2"].append(cv2.mean(cv2.absdiff(norm, self._prev2_norm))[0] if self._prev2_norm is not None
+                              else np.nan)
         self._prev_grey = grey
+        self._prev2_norm = self._prev_norm
         self._prev_norm = norm
         self._prev_lab = lab
 
@@ -321,6 +335,7 @@ class FrameAnalyzer:
             warp_err=np.asarray(r["warp_err"], np.float64),
             structure=np.asarray(r["structure"], np.float64).reshape(n, -1),
             aligned_dlab=np.asarray(r["aligned_dlab"], np.float64).reshape(n, 3),
+            flow_med=np.asarray(r["flow_med"], np.float64).reshape(n, 2),
             **{name: np.asarray(r[name], np.float64) for name, _ in TRAJECTORY_FIELDS},
         )
 

@@ -319,23 +319,44 @@ def _grid(series: FrameSeries, steps: list[int]) -> np.ndarray:
     return _nanmedian(series.flow_grid[steps], axis=0).reshape(-1)
 
 
-def motion_change(series: FrameSeries, pre: list[int], post: list[int], th: Thresholds) -> tuple[float, float]:
-    """How much the motion after the seam differs from the motion before it: 1 - the cosine of
-    the two flow fields (4x4 grid medians; 0 the same motion, 1 a right-angle turn, 2 a reversal),
-    or a stall (one side moving under a quarter of the other's speed) scored as 1 + the drop.
-    Returns (change, speed of the faster side)."""
-    g_pre, g_post = _grid(series, pre), _grid(series, post)
-    if not (np.all(np.isfinite(g_pre)) and np.all(np.isfinite(g_post))):
-        return 0.0, 0.0
-    n_pre, n_post = float(np.linalg.norm(g_pre)), float(np.linalg.norm(g_post))
-    speed = max(n_pre, n_post) / np.sqrt(len(g_pre) / 2)
-    if min(n_pre, n_post) < 1e-6:
-        return (2.0 if speed >= th.motion_min_speed else 0.0), speed
-    change = 1.0 - float(g_pre @ g_post) / (n_pre * n_post)
-    slow = min(n_pre, n_post) / max(n_pre, n_post)
-    if slow < th.motion_stall:
-        change = max(change, 1.0 + (th.motion_stall - slow) / th.motion_stall)
-    return change, speed
+def reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> tuple[float, float, float]:
+    """(back2 ratio, step ratio, two-step ratio) at the join into frame f: how much frame f differs
+    from frame f-2 against how much frames two apart usually differ around the join (near 0: frame
+    f shows again what f-2 showed, the picture goes back the way it came); the join's own step
+    against the usual step (near 0 the join repeats a frame instead: a duplicate, not a reversal);
+    and how much more frames two apart differ than neighbours (about 1: the differences are noise
+    and say nothing about time; 1.5-2: they measure motion, so a join that differs by more than
+    frames two apart skipped frames)."""
+    n = len(series)
+    if not (1 < f < n) or not np.isfinite(series.back2[f]):
+        return np.nan, np.nan, np.nan
+    near = [t for t in range(max(lo + 2, f - NEAR), min(hi, f + NEAR + 1))
+            if t not in (f, f + 1) and ok[t] and ok[t - 1]]
+    if len(near) < 3:
+        return np.nan, np.nan
+    ref = max(float(_nanmedian(series.back2[near])), REVERSAL_FLOOR)
+    step = max(float(_nanmedian(series.ndiff[near])), REVERSAL_FLOOR)
+    return float(series.back2[f] / ref), float(series.ndiff[f] / step), ref / step
+
+
+REVERSAL_FLOOR = 0.3  # normalised grey levels: below this two frames are the same picture (noise)
+CAMERA_SIDE = 4  # steps each side whose camera motion is compared
+
+
+def camera_change(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> tuple[float, float]:
+    """(change, usual change) of the camera's motion at the join into frame f: the distance between
+    the median camera motion (``flow_med``) of the steps just before and just after it (the join's
+    own step left out: a skip or a repeat is not a change of motion), and the median change from
+    one step to the next within the sides (a handheld camera's own shake). A turn, a reversal or a
+    stall of the camera changes it at once by far more than it changes from step to step."""
+    v = series.flow_med
+    pre = [t for t in range(max(lo + 1, f - CAMERA_SIDE), f) if ok[t]]
+    post = [t for t in range(f + 1, min(hi, f + 1 + CAMERA_SIDE)) if ok[t]]
+    if len(pre) < 2 or len(post) < 2:
+        return np.nan, np.nan
+    change = float(np.linalg.norm(np.median(v[post], axis=0) - np.median(v[pre], axis=0)))
+    steps = [float(np.linalg.norm(v[t] - v[t - 1])) for side in (pre, post) for t in side if t - 1 in side]
+    return change, float(np.median(steps)) if steps else np.nan
 
 
 @dataclass
@@ -420,6 +441,36 @@ def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores:
             kinds.add("motion")
         else:
             kinds.discard("motion")
+
+
+def _camera_and_reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray, th: Thresholds,
+                         kinds: set[str], scores: dict[str, float], raw: dict[str, float]) -> None:
+    """Motion at a continuous join from the camera's motion (``camera_change``: a change far beyond
+    the camera's own step-to-step change) and from a reversal (``reversal``: the join shows again
+    the frame before last)."""
+    change, usual = camera_change(series, f, lo, hi, ok)
+    if np.isfinite(change) and np.isfinite(usual):
+        raw["camera"] = change
+        raw["camera_usual"] = usual
+        score = change / (th.camera_ratio * max(usual, th.camera_floor)) if change >= th.camera_min else 0.0
+        scores["motion"] = max(scores.get("motion", 0.0), score)
+        if score >= 1.0:
+            kinds.add("motion")
+    back, step, moving = reversal(series, f, lo, hi, ok)
+    if np.isfinite(back) and moving >= th.skip_moving and scores.get("color", 0.0) < 0.5:
+        # More change in the join's one step than frames two apart usually show: frames are missing
+        # (a grade that changes at the join changes every pixel: then the difference says nothing).
+        raw["skip_diff"] = step / moving
+        score = step / moving / th.skip_diff
+        scores["dropped"] = max(scores.get("dropped", 0.0), score)
+        if score >= 1.0:
+            kinds.add("dropped")
+    if np.isfinite(back) and step >= th.reverse_step:
+        raw["back2"] = back
+        score = min(10.0, th.reverse_back2 / max(back, 1e-3))
+        scores["motion"] = max(scores.get("motion", 0.0), score)
+        if score >= 1.0:
+            kinds.add("motion")
 
 
 def _step_ok(series: FrameSeries, ctx: Context, event_frames: np.ndarray) -> np.ndarray:
@@ -561,13 +612,7 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
                     defect_frames.add(f)
             pre_steps = [t for t in range(max(lo + 1, f - TREND + 1), f) if step_ok[t]]
             post_steps = [t for t in range(f + 1, min(hi, f + TREND)) if step_ok[t]]
-            if len(pre_steps) >= 2 and len(post_steps) >= 2:
-                change, speed = motion_change(series, pre_steps, post_steps, th)
-                raw["motion"] = change
-                scores["motion"] = change / th.motion_change if speed >= th.motion_min_speed else 0.0
-                if change >= th.motion_change and speed >= th.motion_min_speed:
-                    kinds.add("motion")
-                    defect_frames.add(f)
+            _camera_and_reversal(series, f, lo, hi, step_ok, th, kinds, scores, raw)
             moving = [t for t in pre_steps + post_steps if np.isfinite(series.flow_hi[t])]
             if moving and float(np.median(series.flow_hi[moving])) >= th.trajectory_min_speed:
                 traj = trajectory(series, f, lo, hi, step_ok)
@@ -589,6 +634,10 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
                         and e.end > win_lo and e.start < win_hi]
                 if dup and not skip:
                     kinds.discard("dropped")
+            if {"flash", "black"} & kinds:
+                # A flash or black frame at the join: the steps across it say nothing about motion.
+                kinds.discard("motion")
+                kinds.discard("dropped")
             if "frozen" in kinds:
                 # The step out of a hold and the stop of the motion are the hold.
                 if scores.get("dropped", 0) < 1.5:

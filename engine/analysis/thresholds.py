@@ -43,12 +43,6 @@ class Thresholds(BaseModel):
     dropped_diff_ratio: float = 1.5
     dropped_floor: float = 0.3
     duplicate_diff_ratio: float = 0.4
-    # motion: 1 - cosine between the flow fields (4x4 grid medians over up to 7 steps) before
-    # and after the seam: 0 the same motion, 1 a right-angle turn, 2 a reversal; or a stall (one
-    # side under motion_stall x the other's speed). Only where something moves >= motion_min_speed.
-    motion_change: float = 0.9
-    motion_min_speed: float = 0.15
-    motion_stall: float = 0.25
     # trajectories (seams.Trajectory: every moving point's motion compared with its own motion the
     # steps before, so people walking at different speeds all count), at continuous joins where
     # the picture moves (95th percentile of the flow >= trajectory_min_speed around the join):
@@ -59,6 +53,25 @@ class Thresholds(BaseModel):
     # after the join turns from the motion before it to cosine <= turn_cosine (reversals -0.5 to
     # -0.96, 90-178 degree pan turns -0.8 to 0.22, calibration clean joins >= 0.41) where the
     # motion around keeps its way (median cosine >= turn_steady).
+    # camera (seams.camera_change): the camera's motion (median flow) after a continuous join
+    # differs from before it by >= camera_ratio x its own usual step-to-step change (floor
+    # camera_floor px at 256 wide) and by >= camera_min px: a turn, reversal or stall of the camera.
+    # Calibration (8 rounds): pan turns 12-51 x their usual change (>= 1.7 px), clean joins <= 3.7 x.
+    camera_ratio: float = 6.0
+    camera_floor: float = 0.1
+    camera_min: float = 0.5
+    # reversal (seams.reversal): frame f differs from frame f-2 by <= reverse_back2 x what frames two
+    # apart usually differ (the picture goes back the way it came), while the join's own step is
+    # >= reverse_step x the usual step (not a repeated frame). Calibration: reversals 0.00, clean
+    # joins >= 0.66.
+    reverse_back2: float = 0.3
+    reverse_step: float = 0.5
+    # dropped by difference: the join's step changes the picture >= skip_diff x what frames two
+    # apart usually differ around it, where frames two apart differ >= skip_moving x neighbours (the
+    # differences measure motion, not noise). Calibration: clean joins <= 1.04 (vtest's own uneven
+    # steps), 2-3 frame skips 0.98-1.98 (18 of 22 above 1.15).
+    skip_diff: float = 1.15
+    skip_moving: float = 1.2
     trajectory_min_speed: float = 0.6
     skip_speed: float = 1.85
     hold_step: float = 0.15
@@ -102,10 +115,11 @@ class Thresholds(BaseModel):
             (f"dropped: a step moving >= {self.dropped_flow_ratio} x the most of the steps around it and "
              f"changing >= {self.dropped_diff_ratio} x their median, or 1-2 steps without motion (a duplicated "
              f"frame)"),
-            (f"motion: 1 - cosine of the flow before and after the seam >= {self.motion_change} "
-             f"(a turn or reversal), or a stall under {self.motion_stall} x the speed; where the motion keeps "
-             f"its way (median cosine >= {self.turn_steady}) the moving points' own motion decides: cosine "
-             f"across the seam <= {self.turn_cosine}"),
+            (f"motion: the camera's motion changes across the seam by >= {self.camera_ratio} x its usual "
+             f"step-to-step change (and >= {self.camera_min} px at 256 px), or the seam shows again the frame "
+             f"before last (difference <= {self.reverse_back2} x the usual), or, where the motion keeps its way "
+             f"(median cosine >= {self.turn_steady}), the moving points' own motion turns: cosine across the "
+             f"seam <= {self.turn_cosine}"),
             (f"dropped (trajectories): the seam's step carries the moving points >= {self.skip_speed} x their "
              f"usual step, or under {self.hold_step} x, the same way on both sides"),
             (f"jump (continuous joins): warp error across the seam >= {self.jump_warp_ratio} x the steps "
