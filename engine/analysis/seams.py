@@ -330,13 +330,18 @@ def reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> t
     n = len(series)
     if not (1 < f < n) or not np.isfinite(series.back2[f]):
         return np.nan, np.nan, np.nan
-    near = [t for t in range(max(lo + 2, f - NEAR), min(hi, f + NEAR + 1))
-            if t not in (f, f + 1) and ok[t] and ok[t - 1]]
+    near = _reversal_near(f, lo, hi, ok)
     if len(near) < 3:
         return np.nan, np.nan
     ref = max(float(_nanmedian(series.back2[near])), REVERSAL_FLOOR)
     step = max(float(_nanmedian(series.ndiff[near])), REVERSAL_FLOOR)
     return float(series.back2[f] / ref), float(series.ndiff[f] / step), ref / step
+
+
+def _reversal_near(f: int, lo: int, hi: int, ok: np.ndarray) -> list[int]:
+    """The steps around the join into frame f whose two-frame differences stay inside one side."""
+    return [t for t in range(max(lo + 2, f - NEAR), min(hi, f + NEAR + 1))
+            if t not in (f, f + 1) and ok[t] and ok[t - 1]]
 
 
 REVERSAL_FLOOR = 0.3  # normalised grey levels: below this two frames are the same picture (noise)
@@ -457,11 +462,17 @@ def _camera_and_reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.n
         if score >= 1.0:
             kinds.add("motion")
     back, step, moving = reversal(series, f, lo, hi, ok)
-    if np.isfinite(back) and moving >= th.skip_moving and scores.get("color", 0.0) < 0.5:
-        # More change in the join's one step than frames two apart usually show: frames are missing
-        # (a grade that changes at the join changes every pixel: then the difference says nothing).
+    near = _reversal_near(f, lo, hi, ok)
+    flow = _ratio(series.flow_mag, f, np.array(near, int), th.dropped_floor) if near else 0.0
+    if np.isfinite(back) and moving >= th.skip_moving and flow >= th.skip_diff:
+        # More change in the join's one step than frames two apart usually show, and more motion
+        # than usual: frames are missing (a grade that changes at the join changes the picture, not
+        # the motion).
+        # ... and more than any step around it (a recording's own uneven steps are not skips).
+        most = max(float(np.nanmax(series.ndiff[near])), REVERSAL_FLOOR) if near else np.nan
         raw["skip_diff"] = step / moving
-        score = step / moving / th.skip_diff
+        raw["skip_most"] = float(series.ndiff[f]) / most
+        score = min(step / moving / th.skip_diff, raw["skip_most"] / th.skip_diff)
         scores["dropped"] = max(scores.get("dropped", 0.0), score)
         if score >= 1.0:
             kinds.add("dropped")
