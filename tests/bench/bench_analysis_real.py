@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/bench/bench_analysis_real.py            # 4 rounds per set (a few minutes)
     .venv/bin/python tests/bench/bench_analysis_real.py --rounds 2 --no-speed
+    .venv/bin/python tests/bench/bench_analysis_real.py --seed0 1000 --no-speed   # other cases of the same footage
 
 Sets (engine.analysis.footage, engine.analysis.synthetic):
   calibration  real footage the thresholds were chosen on (vtest 0-399, box; still and panning cameras)
@@ -97,11 +98,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seed0", type=int, default=0,
+                        help="first seed of the real cases (another value draws cases never looked at)")
     args = parser.parse_args()
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (shared machine; wall clock), "
           f"OpenCV {cv2.__version__}")
-    held = quality(make_real_cases("held_out", args.rounds), "HELD-OUT real footage (thresholds never tuned on it)")
-    quality(make_real_cases("calibration", args.rounds), "calibration real footage (thresholds chosen on it)")
+    held = quality(make_real_cases("held_out", args.rounds, seed0=args.seed0),
+                   f"HELD-OUT real footage (thresholds never tuned on it), seeds from {args.seed0}")
+    quality(make_real_cases("calibration", args.rounds, seed0=args.seed0),
+            f"calibration real footage (thresholds chosen on it), seeds from {args.seed0}")
     generated = make_cases(args.rounds * 2) + [make_long_take(s, drifting=d) for s in range(args.rounds * 2)
                                               for d in (False, True)]
     quality(generated, "generated set")

@@ -17,6 +17,7 @@ from test_analysis_repair import write_clip
 from engine.analysis import analyze_project, check_frames
 from engine.analysis.evaluation import check_case
 from engine.analysis.footage import Source, clip_frames, footage_path, make_real_case
+from engine.analysis.thresholds import DEFAULT_THRESHOLDS
 from engine.media import VideoWriter
 from engine.media.conform import retimed_source_frames
 from engine.project import AddTake, InsertShot, Project, SetTransition, SplitShot, TrimShot
@@ -211,3 +212,57 @@ def test_a_cached_analysis_sees_the_same_trajectories_across_a_join(tmp_path):
     for name, _depth in TRAJECTORY_FIELDS:
         for t in (seam.frame, seam.frame + 1, seam.frame + 2):
             assert getattr(series, name)[t] == pytest.approx(getattr(whole, name)[t], rel=1e-4, abs=1e-6), (name, t)
+
+
+def _continuous_pair(a: list[np.ndarray], b: list[np.ndarray]):
+    from engine.analysis import ShotSpan
+    from engine.analysis.seams import SeamSpec
+
+    shots = [ShotSpan("A", 0, len(a)), ShotSpan("B", len(a), len(b))]
+    return check_frames(a + b, shots, [SeamSpec(len(a), ("A", "B"), expected="continuous")]).seams[0]
+
+
+@pytest.mark.parametrize("clip", ["box", "vtest"])
+def test_a_camera_that_turns_or_a_take_that_plays_backwards_at_a_join_is_motion(clip):
+    # A real recording through a panning camera, cut at frame 124 and joined three ways: as it was
+    # (clean), with the camera going on at a right angle (a turn), and with the recording playing
+    # backwards from the join (a reversal: the join shows again the frame before last).
+    import cv2
+
+    from engine.analysis.footage import CROP
+
+    src = Source(clip, 0, 400, (30.0, 20.0, 1.6, 0.6))
+    a = [np.array(src.frame(t)) for t in range(100, 124)]
+    on = [np.array(src.frame(t)) for t in range(124, 148)]
+    back = [np.array(src.frame(t)) for t in range(122, 98, -1)]
+    x0, y0 = src.position(123.5)
+    vx, vy = np.subtract(src.position(124), src.position(123))
+    turned = []
+    for i, t in enumerate(range(124, 148)):  # the camera's velocity turned by 90 degrees
+        m = np.array([[1, 0, -(x0 - vy * (i + 0.5))], [0, 1, -(y0 + vx * (i + 0.5))]], np.float32)
+        turned.append(cv2.warpAffine(clip_frames(clip)[t], m, CROP, flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_REFLECT))
+    clean = _continuous_pair(a, on)
+    assert not clean.defect, clean
+    turn = _continuous_pair(a, turned)
+    assert turn.kinds == ["motion"], turn
+    assert turn.raw["camera"] >= DEFAULT_THRESHOLDS.camera_ratio * max(turn.raw["camera_usual"],
+                                                                      DEFAULT_THRESHOLDS.camera_floor)
+    reverse = _continuous_pair(a, back)
+    assert reverse.kinds == ["motion"], reverse
+    assert reverse.raw["back2"] <= DEFAULT_THRESHOLDS.reverse_back2 < clean.raw["back2"]
+
+
+@pytest.mark.parametrize(("clip", "source_in", "removed"), [("box", 200, 3), ("vtest", 250, 2), ("cup", 60, 2)])
+def test_a_few_frames_removed_from_a_split_are_dropped_frames_and_the_split_alone_is_clean(
+        tmp_path, clip, source_in, removed):
+    project = clip_project(tmp_path, clip)
+    project.apply(InsertShot(index=0, name="take", media_path=footage_path(clip), source_in=source_in, frames=60))
+    right = uuid.uuid4().hex
+    project.apply(SplitShot(project.shots()[0].id, 30, new_shot_id=right))
+    (seam,) = analyze_project(project).seams
+    assert not seam.defect, seam
+    project.apply(TrimShot(right, "in", removed))
+    (seam,) = analyze_project(project).seams
+    assert seam.reason == f"same source, {removed} frames removed"
+    assert seam.kinds == ["dropped"] and seam.frame == 30, seam
