@@ -332,7 +332,7 @@ def reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> t
         return np.nan, np.nan, np.nan
     near = _reversal_near(f, lo, hi, ok)
     if len(near) < 3:
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     ref = max(float(_nanmedian(series.back2[near])), REVERSAL_FLOOR)
     step = max(float(_nanmedian(series.ndiff[near])), REVERSAL_FLOOR)
     return float(series.back2[f] / ref), float(series.ndiff[f] / step), ref / step
