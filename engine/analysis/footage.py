@@ -10,7 +10,8 @@ re-encoded small (320x240 H.264) under ``tests/data/footage`` (see the README th
 
 A *region* is a frame range of one clip; a *source* is a region seen through a still camera or a
 virtual camera panning over it (a crop window moving at constant speed), so the sets hold static
-and moving cameras. Thresholds are tuned on the calibration regions only (vtest's first half,
+and moving cameras; half the calibration pans are handheld (a wobble of 0.5-2.5 px on top of the
+pan: the held-out cup clip is handheld by itself, and no calibration clip is). Thresholds are tuned on the calibration regions only (vtest's first half,
 box); the held-out regions (vtest's second half, cup, tree) are never looked at while tuning.
 
 A case is a seam made the way people make them: two pieces of one recording joined exactly
@@ -80,6 +81,7 @@ class Source:
     lo: int
     hi: int
     pan: tuple[float, float, float, float] | None = None  # (x0, y0, vx, vy) in pixels, per frame
+    shake: tuple[int, float] | None = None  # (seed, px): a handheld camera's wobble on top of the pan
 
     @property
     def length(self) -> int:
@@ -90,10 +92,26 @@ class Source:
         return CLIP_RATES[self.clip]
 
     def position(self, t: float) -> tuple[float, float]:
+        x, y = self._travel(t)
+        dx, dy = self.wobble(t)
+        return x + dx, y + dy
+
+    def _travel(self, t: float) -> tuple[float, float]:
         x0, y0, vx, vy = self.pan
         w, h = clip_frames(self.clip)[0].shape[1::-1]
         span_x, span_y = w - CROP[0], h - CROP[1]
         return _triangle(x0 + vx * t, span_x), _triangle(y0 + vy * t, span_y)
+
+    def wobble(self, t: float) -> np.ndarray:
+        """The hand's offset at time t: three slow sines per axis (0.03-0.25 cycles a frame),
+        ``shake`` pixels all together at most; none without ``shake``."""
+        if self.shake is None:
+            return np.zeros(2)
+        seed, px = self.shake
+        rng = np.random.default_rng(seed)
+        freq, phase = rng.uniform(0.03, 0.25, (3, 2)), rng.uniform(0, 2 * np.pi, (3, 2))
+        amp = rng.dirichlet(np.ones(3), 2).T * px
+        return np.sum(amp * np.sin(2 * np.pi * freq * t + phase), axis=0)
 
     def frame(self, t: int, *, pan_t: float | None = None) -> np.ndarray:
         """Frame t of the region; ``pan_t`` places the camera at another time (a camera that turns)."""
@@ -109,7 +127,7 @@ class Source:
         if self.pan is None:
             return True
         ts = np.linspace(t0, t1, 16)
-        pos = np.array([self.position(t) for t in ts])
+        pos = np.array([self._travel(t) for t in ts])
         steps = np.diff(pos, axis=0)
         return bool(np.all(steps[:, 0] * np.sign(self.pan[2]) >= -1e-6)
                     and np.all(steps[:, 1] * np.sign(self.pan[3]) >= -1e-6))
@@ -174,7 +192,12 @@ class _Builder:
         first = np.where(v >= 0, self.rng.uniform(0, 1, 2) * (span - travel),
                          travel + self.rng.uniform(0, 1, 2) * (span - travel))
         x0, y0 = first - v * start  # the position at region frame 0 that puts the camera at `first`
-        return Source(region.clip, region.lo, region.hi, (float(x0), float(y0), float(v[0]), float(v[1]))), start
+        shake = None
+        if self.split == "calibration" and self.rng.random() < 0.5:
+            # Half the calibration pans are handheld: the sets tune on a hand's wobble too.
+            shake = (int(self.rng.integers(1 << 31)), float(self.rng.uniform(0.5, 2.5)))
+        return Source(region.clip, region.lo, region.hi, (float(x0), float(y0), float(v[0]), float(v[1])),
+                      shake), start
 
     def frames(self, src: Source, times: list[int], pan_times: list[float] | None = None) -> list[np.ndarray]:
         if pan_times is None:
@@ -306,7 +329,7 @@ def _try_case(b: _Builder, rng, kind: str, base: str, pan: bool, n: int, seed: i
             times = list(range(s0, s0 + 2 * n))
             frames = b.frames(src, times[:n])
             for t in times[n:]:
-                x, y = pa + turned * (t - at)
+                x, y = pa + turned * (t - at) + src.wobble(t) - src.wobble(at)
                 if not (0 <= x <= w - CROP[0] and 0 <= y <= h - CROP[1]):
                     return None
                 m = np.array([[1, 0, -x], [0, 1, -y]], np.float32)

@@ -346,22 +346,34 @@ def _reversal_near(f: int, lo: int, hi: int, ok: np.ndarray) -> list[int]:
 
 REVERSAL_FLOOR = 0.3  # normalised grey levels: below this two frames are the same picture (noise)
 CAMERA_SIDE = 4  # steps each side whose camera motion is compared
+CAMERA_REACH = 12  # steps each side in which the camera's own changes are measured
 
 
 def camera_change(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> tuple[float, float]:
     """(change, usual change) of the camera's motion at the join into frame f: the distance between
-    the median camera motion (``flow_med``) of the steps just before and just after it (the join's
-    own step left out: a skip or a repeat is not a change of motion), and the median change from
-    one step to the next within the sides (a handheld camera's own shake). A turn, a reversal or a
-    stall of the camera changes it at once by far more than it changes from step to step."""
+    the mean camera motion (``flow_med``) of the CAMERA_SIDE steps just before and just after it
+    (the join's own step left out: a skip or a repeat is not a change of motion), and the most the
+    same measure changes between two such windows next to each other inside one side, up to
+    CAMERA_REACH steps away (what the camera does by itself: a hand's wobble moves the windows'
+    means too). A turn, a reversal or a stall of the camera changes it at once by far more."""
     v = series.flow_med
-    pre = [t for t in range(max(lo + 1, f - CAMERA_SIDE), f) if ok[t]]
-    post = [t for t in range(f + 1, min(hi, f + 1 + CAMERA_SIDE)) if ok[t]]
-    if len(pre) < 2 or len(post) < 2:
+    k = CAMERA_SIDE
+
+    def window(start: int) -> np.ndarray | None:
+        steps = range(start, start + k)
+        if start < lo + 1 or start + k > hi or not all(ok[t] for t in steps):
+            return None
+        return v[start:start + k].mean(axis=0)
+
+    pre, post = window(f - k), window(f + 1)
+    if pre is None or post is None:
         return np.nan, np.nan
-    change = float(np.linalg.norm(np.median(v[post], axis=0) - np.median(v[pre], axis=0)))
-    steps = [float(np.linalg.norm(v[t] - v[t - 1])) for side in (pre, post) for t in side if t - 1 in side]
-    return change, float(np.median(steps)) if steps else np.nan
+    nulls = []
+    for start in [*range(f - k - CAMERA_REACH, f - 2 * k + 1), *range(f + 1, f + 1 + CAMERA_REACH - k)]:
+        first, second = window(start), window(start + k)
+        if first is not None and second is not None:
+            nulls.append(float(np.linalg.norm(second - first)))
+    return float(np.linalg.norm(post - pre)), max(nulls) if nulls else np.nan
 
 
 @dataclass
@@ -435,17 +447,14 @@ def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores:
         if score >= 1.0:
             kinds.add("dropped")
     if np.isfinite(traj.turn) and np.isfinite(traj.steady) and traj.steady >= th.turn_steady:
-        # Where the motion keeps its way around the join the points' own motion decides (the
-        # grid of mean flows before and after it mixes things that move differently): 1 - cosine,
-        # against the threshold's.
+        # Where the motion keeps its way around the join, the points' own motion turning is a
+        # motion defect (1 - cosine, against the threshold's).
         raw["turn"] = traj.turn
         raw["steady"] = traj.steady
         score = (1.0 - traj.turn) / (1.0 - th.turn_cosine)
-        scores["motion"] = score
+        scores["motion"] = max(scores.get("motion", 0.0), score)
         if score >= 1.0:
             kinds.add("motion")
-        else:
-            kinds.discard("motion")
 
 
 def _camera_and_reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray, th: Thresholds,
