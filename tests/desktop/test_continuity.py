@@ -10,7 +10,9 @@ from fractions import Fraction
 
 import pytest
 from editor_helpers import wait_for
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 from studio_helpers import click_row, engine_window
 
 from desktop.views.timeline import RULER_H, SEAM_H
@@ -62,9 +64,15 @@ def test_markers_from_a_real_analysis_select_the_seam_and_show_both_sides(qtbot,
     panel = win.continuity.panel
     assert panel.tree.topLevelItemCount() == 2 and "jump" in panel.tree.topLevelItem(0).text(0)
 
-    # Click the jump's marker on the timeline: the seam is selected, the viewer shows A and B.
+    # Hover the jump's marker: the tooltip Qt asks for names the kind and the score.
     canvas.set_zoom(4.0)
     x = round(canvas.x_of(30))
+    at = QPoint(x, RULER_H - SEAM_H // 2)
+    QApplication.sendEvent(canvas, QHelpEvent(QEvent.Type.ToolTip, at, canvas.mapToGlobal(at)))
+    assert QToolTip.isVisible() and "jump" in QToolTip.text() and "score" in QToolTip.text(), QToolTip.text()
+    QToolTip.hideText()
+
+    # Click the jump's marker on the timeline: the seam is selected, the viewer shows A and B.
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(x, RULER_H - SEAM_H // 2))
     assert win.continuity.selected == 0 and panel.tree.currentIndex().row() == 0
     assert win.transport.frame == 30
