@@ -5,7 +5,7 @@
     .venv/bin/python tests/bench/bench_analysis_real.py --seed0 1000 --no-speed   # other cases of the same footage
 
 Sets (engine.analysis.footage, engine.analysis.synthetic):
-  calibration  real footage the thresholds were chosen on (vtest 0-399, box; still and panning cameras)
+  calibration  real footage the thresholds were chosen on (vtest 0-399, box; still, panning and handheld cameras)
   held-out     real footage never used to choose them (vtest 400-794, cup, tree)
   generated    the synthetic set of the tests (textured pans with shapes and grain)
 Per kind: cases with it, recall (found / cases with it) and false-alarm rate (cases without it said
