@@ -411,3 +411,26 @@ def make_real_cases(split: str, rounds: int = 4, *, seed0: int = 0) -> list[Case
             for c in range(count):
                 cases.append(make_real_case(kind, split, seed0 + r * 10 + c))
     return cases
+
+
+# The calibration scan: every calibration clip through a still, a panning and a handheld camera,
+# each frame of it a continuous split (a clean join), so false alarms are counted over thousands of
+# joins rather than a few dozen cases. (clip, pan, shake)
+SCAN_CAMERAS = (
+    ("vtest", None, None), ("box", None, None),
+    ("vtest", (10.0, 5.0, 0.9, 0.4), None), ("box", (100.0, 80.0, -0.25, -0.2), None),
+    ("vtest", (10.0, 5.0, 0.9, 0.4), (1, 1.5)), ("box", (100.0, 80.0, -0.25, -0.2), (2, 2.5)),
+    ("vtest", (60.0, 40.0, 0.0, 0.0), (3, 2.5)), ("box", (60.0, 40.0, 0.0, 0.0), (4, 1.0)),
+)
+
+
+def scan_sources() -> list[Source]:
+    """The calibration regions through the cameras of SCAN_CAMERAS."""
+    by_clip = {r.clip: r for r in regions("calibration")}
+    return [Source(clip, by_clip[clip].lo, by_clip[clip].hi, pan, shake) for clip, pan, shake in SCAN_CAMERAS]
+
+
+def scan_joins(src: Source, step: int = 2) -> list[int]:
+    """Frames of ``src`` that can be split as a clean join: SIDE frames either side, and no bounce
+    of the camera at an edge near it (that is a turn)."""
+    return [f for f in range(SIDE, src.length - SIDE, step) if src.monotonic(f - SIDE, f + SIDE)]
