@@ -654,6 +654,10 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
                         and e.end > win_lo and e.start < win_hi]
                 if dup and not skip:
                     kinds.discard("dropped")
+            if "color" in kinds and scores.get("dropped", 0.0) < 1.5:
+                # A grade that changes at the join changes the picture and moves the flow: the step
+                # that changes more than those around it is the colour jump's.
+                kinds.discard("dropped")
             if {"flash", "black"} & kinds:
                 # A flash or black frame at the join: the steps across it say nothing about motion.
                 kinds.discard("motion")

@@ -266,3 +266,12 @@ def test_a_few_frames_removed_from_a_split_are_dropped_frames_and_the_split_alon
     (seam,) = analyze_project(project).seams
     assert seam.reason == f"same source, {removed} frames removed"
     assert seam.kinds == ["dropped"] and seam.frame == 30, seam
+
+
+@pytest.mark.parametrize("seed", [3011, 3020])
+def test_a_colour_jump_at_a_join_of_real_footage_is_colour_not_dropped_frames(seed):
+    # The grade changes at the join: that step changes the picture and moves the flow more than the
+    # steps around it, which is the colour jump's doing, not frames missing.
+    case = make_real_case("color", "calibration", seed)
+    seam = check_case(case).seams[0]
+    assert seam.kinds == ["color"], (case.name, seam.scores, seam.raw)
