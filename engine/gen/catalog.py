@@ -4,10 +4,17 @@ Torch-free, so the editor can list models. Every entry names its components with
 the config it is built from and its parameter count (tests instantiate each real-size config on
 the meta device and check the count; the planner works from these figures). User-added local
 folders live in ``user_config_dir()/models.json`` and are validated by the same pydantic model.
+
+A user catalog written by an older Shotloom (schema 1: a template copy per local folder, with the
+planner's figures written into it) is migrated when it is first read (``migrate_user_catalog``):
+each entry keeps its id, name, folder or hub repo and licence, and takes today's components and
+tasks from its folder (or, when the folder is not there now, from the built-in entry it was copied
+from); the old file is kept beside the new one as ``models.schema-1.json``.
 """
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -161,9 +168,12 @@ class ModelEntry(BaseModel):
         return self.components.get("transformer") or self.components["unet"]
 
 
+SCHEMA_VERSION = 2
+
+
 class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    schema_version: int = 2
+    schema_version: int = SCHEMA_VERSION
     models: list[ModelEntry]
 
 
@@ -179,13 +189,83 @@ def _read(path: Path) -> Catalog:
                               f"restore it or delete it to start over") from exc
 
 
+def builtin_catalog() -> list[ModelEntry]:
+    """The entries that ship with Shotloom (templates for local folders)."""
+    return list(_read(CATALOG_PATH).models)
+
+
+def _read_user(path: Path) -> Catalog:
+    """The user's catalog, migrated first if an older Shotloom wrote it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise GenerationError(f"model catalog {path} has schema {version}, from a newer Shotloom; update Shotloom "
+                              f"or move that file away to start over")
+    if isinstance(version, int) and version < SCHEMA_VERSION:
+        return migrate_user_catalog(path, data)
+    return _read(path)
+
+
 def load_catalog() -> list[ModelEntry]:
     """Built-in entries followed by the user's custom entries."""
-    entries = list(_read(CATALOG_PATH).models)
+    entries = builtin_catalog()
     user = _user_catalog_path()
     if user.is_file():
-        entries.extend(_read(user).models)
+        entries.extend(_read_user(user).models)
     return entries
+
+
+# ---- older user catalogs ----------------------------------------------------------------------------
+
+_KEPT_V1 = ("id", "name", "repo", "revision", "local_path", "transformer_file", "extra_repos", "license",
+            "license_note", "custom", "distilled", "multilingual", "download_gb")
+"""Schema-1 fields that are the user's (the rest were copied from a template and are re-derived)."""
+
+
+def _migrate_v1_entry(old: dict, builtin: list[ModelEntry]) -> ModelEntry:
+    family = old.get("family")
+    local = old.get("local_path")
+    if local and (Path(local) / "model_index.json").is_file():
+        from engine.gen.families import entry_for_folder
+
+        # What the folder can do, from the folder (schema 1 registered every folder as its
+        # family's text-to-video template).
+        entry = entry_for_folder(Path(local), old["id"])
+        return entry.model_copy(update={k: old[k] for k in ("name", "license", "license_note") if k in old})
+    # The folder is not there now (an unplugged drive) or it is a hub entry: keep it as the built-in
+    # entry it was copied from (same repo, or the family's first), with the user's fields.
+    base = next((e for e in builtin if e.repo and e.repo == old.get("repo") and not e.test_model), None) or next(
+        (e for e in builtin if e.family == family and not e.test_model), None)
+    if base is None:
+        raise ValueError(f"model '{old.get('id')}' is of family '{family}', which this Shotloom cannot run")
+    kept = {k: old[k] for k in _KEPT_V1 if k in old}
+    if "transformer_file" in kept and kept["transformer_file"] is not None:
+        kept["transformer_file"] = TransformerFile(**kept["transformer_file"])
+    tasks = [t for t in old.get("tasks", []) if t in base.pipelines] or list(base.tasks)
+    return base.model_copy(update={**kept, "tasks": tasks, "pipelines": {t: base.pipelines[t] for t in tasks}})
+
+
+def migrate_user_catalog(path: Path, data: dict) -> Catalog:
+    """Rewrite an older user catalog in today's schema (one atomic write; the old file is kept,
+    atomically too, as ``models.schema-N.json`` beside it). Nothing the user added is dropped: an
+    entry that cannot be migrated stops the migration with a one-line error and changes nothing."""
+    version = data["schema_version"]
+    if version != 1:
+        raise GenerationError(f"model catalog {path} has schema {version}, which this Shotloom cannot read; "
+                              f"restore it or delete it to start over")
+    builtin = builtin_catalog()
+    try:
+        models = [_migrate_v1_entry(old, builtin) for old in data.get("models", [])]
+        catalog = Catalog(models=models)
+    except (ValidationError, ValueError, TypeError, KeyError, GenerationError) as exc:
+        raise GenerationError(f"model catalog {path} is from an older Shotloom and could not be migrated "
+                              f"({exc}); fix or delete that entry and try again") from exc
+    write_text_atomic(path, catalog.model_dump_json(indent=1, by_alias=True),
+                      backup=path.with_name(f"{path.stem}.schema-{version}{path.suffix}"))
+    return catalog
 
 
 def get_model(model_id: str) -> ModelEntry:
@@ -199,7 +279,7 @@ def get_model(model_id: str) -> ModelEntry:
 def save_user_entry(entry: ModelEntry) -> None:
     """Append a custom entry to the user's catalog (one atomic write)."""
     user = _user_catalog_path()
-    existing = _read(user).models if user.is_file() else []
+    existing = _read_user(user).models if user.is_file() else []
     catalog = Catalog(models=[*existing, entry])
     write_text_atomic(user, catalog.model_dump_json(indent=1, by_alias=True))
 

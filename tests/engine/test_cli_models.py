@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import gen_fixtures
 
@@ -68,3 +69,61 @@ def test_doctor_checks_the_models_that_are_here(tiny_models, tmp_path, capsys):
     assert main(["doctor"]) == 0
     text = capsys.readouterr().out
     assert "[ - ] model mine" in text and "damaged" in text
+
+
+def test_a_user_catalog_from_an_older_shotloom_is_migrated_with_a_backup(tiny_models, tmp_path, capsys):
+    """A schema-1 ``models.json`` as the older Shotloom's ``models add`` wrote it (one local
+    image-to-video folder that it registered as text-to-video, one folder on a drive that is not
+    plugged in now) is rewritten in today's schema; the old file is kept beside it."""
+    from engine import paths
+
+    folder = tmp_path / "my-cog-i2v"
+    shutil.copytree(tiny_models / "tiny-cogvideox-i2v", folder)
+    old_text = (Path(__file__).parent / "data" / "user-models-schema1.json").read_text(encoding="utf-8") \
+        .replace("@LOCAL_I2V@", str(folder)).replace("@UNPLUGGED_SVD@", str(tmp_path / "usb" / "svd"))
+    user = paths.user_config_dir() / "models.json"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(old_text, encoding="utf-8")
+    old = json.loads(old_text)
+    assert old["schema_version"] == 1 and old["models"][0]["tasks"] == ["text_to_video"]
+
+    assert main(["models", "list"]) == 0
+    rows = capsys.readouterr().out
+    assert "my-cog-i2v" in rows and "svd-on-usb" in rows
+    backup = user.with_name("models.schema-1.json")
+    assert backup.read_text(encoding="utf-8") == old_text  # the user's file, byte for byte
+    new = json.loads(user.read_text(encoding="utf-8"))
+    assert new["schema_version"] == 2
+    assert [m["id"] for m in new["models"]] == ["my-cog-i2v", "svd-on-usb"]
+    assert not [p for p in user.parent.iterdir() if ".partial" in p.name]
+    cog, svd = get_model("my-cog-i2v"), get_model("svd-on-usb")
+    # The folder that is here is read again: an image-to-video pipeline, its own (tiny) components.
+    assert cog.local_path == str(folder) and cog.custom and cog.tasks == ["image_to_video"]
+    assert cog.pipelines == {"image_to_video": "CogVideoXImageToVideoPipeline"}
+    tiny = get_model("tiny-cogvideox-i2v").components["transformer"]
+    assert cog.components["transformer"].config["num_layers"] == tiny.config["num_layers"]
+    assert cog.components["transformer"].params < 100_000 and cog.fixed_size is not None
+    # The folder that is not here keeps everything the user had, on the built-in entry's components.
+    assert svd.local_path == str(tmp_path / "usb" / "svd") and svd.custom and svd.repo is None
+    assert svd.name == "svd-on-usb (local folder)" and svd.tasks == ["image_to_video"]
+    assert svd.components == get_model("svd-xt").components
+    # Read again: nothing more to migrate, the backup is left alone.
+    assert main(["models", "list"]) == 0
+    capsys.readouterr()
+    assert backup.read_text(encoding="utf-8") == old_text and json.loads(user.read_text())["schema_version"] == 2
+    # A model added now goes beside the migrated ones.
+    shutil.copytree(tiny_models / "tiny-ltx", tmp_path / "ltx")
+    assert main(["models", "add", str(tmp_path / "ltx"), "--id", "mine"]) == 0
+    assert [m["id"] for m in json.loads(user.read_text())["models"]] == ["my-cog-i2v", "svd-on-usb", "mine"]
+
+
+def test_an_unreadable_schema_is_refused_in_one_line_and_the_file_kept(shotloom_home, capsys):
+    from engine import paths
+
+    user = paths.user_config_dir() / "models.json"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text('{"schema_version": 7, "models": []}', encoding="utf-8")
+    assert main(["models", "list"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(user) in err[0] and "schema 7" in err[0]
+    assert user.read_text(encoding="utf-8") == '{"schema_version": 7, "models": []}'

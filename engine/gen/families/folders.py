@@ -14,7 +14,7 @@ import struct
 from pathlib import Path
 
 from engine.errors import GenerationError
-from engine.gen.catalog import Component, Latent, ModelEntry, load_catalog
+from engine.gen.catalog import Component, Latent, ModelEntry, builtin_catalog
 from engine.gen.families import FAMILIES, family_for_pipeline, read_index
 
 _CONFIG_FILES = ("config.json",)
@@ -42,9 +42,14 @@ def _component(folder: Path, library: str, cls: str) -> Component:
                                                                                      "torch_dtype", "dtype")}
     config_class = None
     if library == "transformers":
-        from transformers import AutoConfig
+        # The catalog knows the config class of every encoder class it ships (no transformers
+        # import: the editor migrates old user catalogs torch-free); a new class asks transformers.
+        config_class = next((c.config_class for e in builtin_catalog() for c in e.components.values()
+                             if c.library == "transformers" and c.cls == cls), None)
+        if config_class is None:
+            from transformers import AutoConfig
 
-        config_class = type(AutoConfig.for_model(config["model_type"])).__name__
+            config_class = type(AutoConfig.for_model(config["model_type"])).__name__
     return Component(library=library, cls=cls, config_class=config_class, config=config, params=_params(folder))
 
 
@@ -97,9 +102,9 @@ def entry_for_folder(path: Path, model_id: str) -> ModelEntry:
         raise GenerationError(f"{path} has no denoiser or no VAE with a config.json; point to a complete "
                               f"diffusers model folder")
     pipelines = _tasks(class_name, components)
-    template = next((e for e in load_catalog() if e.family == family.name and not e.test_model
+    template = next((e for e in builtin_catalog() if e.family == family.name and not e.test_model
                      and class_name in e.pipelines.values()), None) or next(
-        e for e in load_catalog() if e.family == family.name and not e.test_model)
+        e for e in builtin_catalog() if e.family == family.name and not e.test_model)
     denoiser = components.get("transformer") or components["unet"]
     fixed_size, frame_rule = None, template.frame_rule
     if denoiser.config.get("use_learned_positional_embeddings"):
