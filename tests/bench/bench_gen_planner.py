@@ -36,6 +36,10 @@ STEPS = [("ltx-video-2b", 512, 352, 25), ("wan2.1-t2v-1.3b", 416, 240, 17), ("co
          ("svd-xt", 512, 320, 8)]
 DECODES = [("ltx-video-2b", 384, 256, 25), ("wan2.1-t2v-1.3b", 256, 160, 9), ("cogvideox-2b", 256, 160, 9),
            ("hunyuanvideo-framepack", 256, 160, 9), ("svd-xt", 256, 160, 8)]
+# A second size and length per family, unlike the first (the families' decode counts were read
+# from the first: these rows check that the figure scales with size, length and chunking).
+DECODES_CHECK = [("ltx-video-2b", 256, 192, 17), ("wan2.1-t2v-1.3b", 320, 192, 5), ("cogvideox-2b", 320, 192, 5),
+                 ("hunyuanvideo-framepack", 320, 192, 5), ("svd-xt", 320, 192, 4)]
 GIB = 2**30
 
 
@@ -216,7 +220,7 @@ def main() -> int:
     if args.only in (None, "decodes"):
         print("real-size VAE decode, bf16, untiled (the decode's working set):")
         print(f"{'model':24} {'size':>12} {'seconds':>8} {'measured GiB':>13} {'planned GiB':>12} {'error':>7}")
-        for model_id, w, h, f, r in _measured("decode", DECODES, 24):
+        for model_id, w, h, f, r in _measured("decode", DECODES + DECODES_CHECK, 24):
             print(f"{model_id:24} {f'{w}x{h}x{f}':>12} {r['seconds']:8.1f} {r['measured'] / GIB:13.2f} "
                   f"{r['predicted'] / GIB:12.2f} {_err(r['predicted'], r['measured']):>7}")
     return 0

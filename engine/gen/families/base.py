@@ -147,9 +147,19 @@ class Family:
     """Classifier-free guidance runs as a batch of two (Wan runs the two passes one after the other;
     FramePack is guidance-distilled)."""
     joint_text_tokens: ClassVar[int] = 0  # text tokens that join the video tokens in attention
-    decode_channels: ClassVar[int] = 128  # the decoder's working set per output pixel, in values
     vae_tile: ClassVar[int] = 512  # pixels per side of a spatial decode tile
     tiled_decode_frames: ClassVar[int] = 17  # frames decoded at once when decoding is bounded in time
+    # The VAE decode's peak, in units of one activation of the decoder's last (widest-resolution)
+    # level over the frames it decodes at once (``decode_grid``, ``decode_frames``): the decode's
+    # memory is set there, where the resnets run at full size next to the upsampler's wider output.
+    decode_live: ClassVar[float] = 8.0
+    """Tensors alive at the peak, counted from a trace of the real decoder (norms in float32 count
+    twice, conv outputs, residuals, the upsampler's output of twice the width counts twice, causal
+    frame caches)."""
+    decode_workspace: ClassVar[float] = 2.0
+    """What the device adds at that moment, same units: the convolution's input reordered for
+    oneDNN on a CPU (cuDNN's workspace on a GPU) and the allocator's slack; measured on the
+    real-size decoder (``tests/bench/bench_gen_planner.py --only decodes``)."""
 
     def patch(self, entry: ModelEntry) -> tuple[int, int, int]:
         cfg = entry.denoiser.config
@@ -178,9 +188,26 @@ class Family:
         """Frames the VAE decoder holds at once."""
         return min(frames, self.tiled_decode_frames) if tiled else frames
 
+    def decode_grid(self, entry: ModelEntry) -> tuple[int, int]:
+        """(channels of the decoder's last level, output pixels per side of one of its positions)."""
+        return int(entry.components["vae"].config["block_out_channels"][0]), 1
+
+    def decode_unit(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *, tiled: bool) -> int:
+        """Bytes of one activation of the decoder's last level over the frames decoded at once."""
+        channels, p = self.decode_grid(entry)
+        w, h = (min(width, self.vae_tile), min(height, self.vae_tile)) if tiled else (width, height)
+        return max(1, w // p) * max(1, h // p) * self.decode_frames(entry, frames, tiled) * channels * b
+
+    def decode_live_bytes(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *,
+                          tiled: bool) -> int:
+        """Tensors alive at the decode's peak (device-independent)."""
+        return int(self.decode_live * self.decode_unit(entry, width, height, frames, b, tiled=tiled))
+
     def decode_bytes(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *, tiled: bool) -> int:
-        px = min(width, self.vae_tile) * min(height, self.vae_tile) if tiled else width * height
-        return px * self.decode_frames(entry, frames, tiled) * self.decode_channels * b + width * height * frames * 3 * b
+        """The decode's working set: the live tensors, the device's workspace and the decoded video
+        (the chunks and their concatenation)."""
+        unit = self.decode_unit(entry, width, height, frames, b, tiled=tiled)
+        return int((self.decode_live + self.decode_workspace) * unit) + 2 * width * height * frames * 3 * b
 
     def text_bytes(self, entry: ModelEntry, b: int) -> int:
         """The text encoder's working set for one prompt (small beside its weights)."""

@@ -25,11 +25,23 @@ class CogVideoX(Family):
     pipeline_classes = ("CogVideoXPipeline", "CogVideoXImageToVideoPipeline")
     compile_blocks = ("CogVideoXBlock",)
     joint_text_tokens = 226
-    decode_channels = 128
     vae_tile = 480
+    # Two latent frames (8 frames; 9 for the first batch) at full size: the upsampler's 2D conv
+    # output at twice the width (2 units), the resnet's spatial norm (group norm, the two convs of
+    # the latent's scale and shift, their product and sum), the residual and conv outputs, and the
+    # causal convs' 2-frame caches.
+    decode_live = 14.9
+    decode_workspace = 1.0
 
     def decode_frames(self, entry, frames: int, tiled: bool) -> int:
-        return min(frames, 9)  # the decoder always works two latent frames at a time
+        """The decoder works on two latent frames at a time, the first batch taking the odd one
+        out (3); its time upsampling keeps the first frame of an odd batch and doubles the rest
+        twice: 3 latents make 9 frames, 2 make 8."""
+        latents = (frames - 1) // entry.vae.temporal + 1
+        if latents == 1:
+            return 1
+        first = 2 + latents % 2
+        return 1 + 4 * (first - 1) if first % 2 else 4 * first
 
     def patch(self, entry):
         p = entry.denoiser.config["patch_size"]

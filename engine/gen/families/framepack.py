@@ -41,8 +41,12 @@ class FramePack(Family):
     first_block_cache = False  # its pipeline opens no cache context: a draft is fewer steps only
     cfg_batch = False  # guidance-distilled: one pass per step
     joint_text_tokens = MAX_SEQUENCE_LENGTH
-    decode_channels = 128
     vae_tile = 256
+    # HunyuanVideo's VAE, every frame at once when untiled: at the upsampler into full size, the
+    # upsampled input of twice the width (2 units), its replicate-padded copy (2.5), the first-frame
+    # concatenation (2) and the conv output (2); no causal caches (padding instead).
+    decode_live = 9.3
+    decode_workspace = 3.6
 
     # -- loading -----------------------------------------------------------------------------
 

@@ -35,8 +35,16 @@ class LTX(Family):
     name = "ltx"
     pipeline_classes = ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline")
     compile_blocks = ("LTXVideoTransformerBlock",)
-    decode_channels = 96
     tiled_decode_frames = 17  # framewise decoding: 3 latents (17 frames) per temporal tile
+    # The last level: 128 channels at a quarter of the size (the output is unpatchified 4x4), every
+    # frame at once; its RMS norm upcasts to float32 (two float32 copies = 4 units) beside the
+    # residual and the conv output.
+    decode_live = 6.1
+    decode_workspace = 2.9
+
+    def decode_grid(self, entry):
+        cfg = entry.components["vae"].config
+        return cfg["decoder_block_out_channels"][0] // cfg["upsample_factor"][0], cfg["patch_size"]
 
     # -- loading -----------------------------------------------------------------------------
 

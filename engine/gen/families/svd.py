@@ -29,7 +29,10 @@ class SVD(Family):
     name = "svd"
     pipeline_classes = ("StableVideoDiffusionPipeline",)
     first_block_cache = False  # a UNet: a draft is fewer steps only
-    decode_channels = 128
+    # 2D per frame over the decode chunk, then a temporal conv: the upsampler's output at twice the
+    # width (2 units), the group norm, SiLU, conv, residual and the time mixer's blend (6 units).
+    decode_live = 8.0
+    decode_workspace = 1.9
 
     # The UNet's working set per latent pixel of the first (widest-resolution) level: about a dozen
     # tensors of its 320 channels live at once in the resnet/attention blocks.

@@ -49,8 +49,17 @@ class Wan(Family):
     pipeline_classes = ("WanPipeline", "WanImageToVideoPipeline", "WanVACEPipeline")
     compile_blocks = ("WanTransformerBlock", "WanVACETransformerBlock")
     cfg_batch = False  # the conditional and unconditional passes run one after the other
-    decode_channels = 96
     vae_tile = 256
+    # One latent frame (4 frames) at a time at full size and base_dim (96) channels: RMS norm in
+    # float32 (4 units), the upsampler's output, residual and conv output (3), and every causal
+    # conv's cache of its input's last 2 frames at each level (7 at full size: 3.5 units, and the
+    # half- and quarter-size levels' ~2.7 more).
+    decode_live = 13.2
+    decode_workspace = 7.6
+
+    def decode_grid(self, entry):
+        cfg = entry.components["vae"].config
+        return cfg["base_dim"] * cfg["dim_mult"][0], 1
 
     def decode_frames(self, entry, frames: int, tiled: bool) -> int:
         return min(frames, 4)  # the causal decoder runs one latent frame (4 frames) at a time
