@@ -132,7 +132,7 @@ def _model_checks(add) -> None:
     from engine.errors import ShotloomError
     from engine.gen.catalog import load_catalog
     from engine.gen.loading import check_model_files, local_files
-    from engine.gen.memory import cannot_run_here, needs_gb
+    from engine.gen.memory import cannot_run_here, needs_bytes, size_text
 
     try:
         entries = load_catalog()
@@ -148,7 +148,7 @@ def _model_checks(add) -> None:
         ok, fix = True, ""
         try:
             files, _tensors = check_model_files(folder)
-            detail = f"{state} ({files} weight files readable), needs {needs_gb(entry):g} GB"
+            detail = f"{state} ({files} weight files readable), needs {size_text(needs_bytes(entry))}"
         except ImportError:
             detail = f"{state} (its files are checked with the full install)"
         except ShotloomError as exc:

@@ -500,6 +500,7 @@ class InspectorPanel(QWidget):
 
     def _show_fit(self) -> None:
         from desktop.services.models import available_ram, fitting_tier, predicted_peaks
+        from engine.gen.memory import size_text
 
         entry = self._entry()
         if entry is None:
@@ -508,19 +509,19 @@ class InspectorPanel(QWidget):
         peaks = predicted_peaks(entry)
         free = self.free_bytes if self.free_bytes is not None else available_ram()
         tier = fitting_tier(peaks, free)
-        need = min(peaks.values()) / 2**30
+        need = size_text(min(peaks.values()), binary=True)
         if entry.test_model:
             self.fit.setText(tr("Test model: its output is noise; use it to try the workflow"))
         elif tier is None:
-            self.fit.setText(tr("Needs at least {need:.1f} GiB").format(need=need))
+            self.fit.setText(tr("Needs at least {need}").format(need=need))
         elif tier and not self.on_gpu:
-            self.fit.setText(tr("Fits this computer's memory (needs {need:.1f} GiB)").format(need=need))
+            self.fit.setText(tr("Fits this computer's memory (needs {need})").format(need=need))
         elif tier:
-            self.fit.setText(tr("Fits this machine ({tier}; needs {need:.1f} GiB)").format(
-                tier=tier_label(tier), need=peaks[tier] / 2**30))
+            self.fit.setText(tr("Fits this machine ({tier}; needs {need})").format(
+                tier=tier_label(tier), need=size_text(peaks[tier], binary=True)))
         else:
-            self.fit.setText(tr("Too big for this machine: needs {need:.1f} GiB, {free:.1f} GiB free").format(
-                need=need, free=(free or 0) / 2**30))
+            self.fit.setText(tr("Too big for this machine: needs {need}, {free} free").format(
+                need=need, free=size_text(free or 0, binary=True)))
 
     # -- editing -------------------------------------------------------------------------------
     def _refuse(self, reason: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import tr
 from desktop.services.models import DownloadTask, ModelRow, add_local_folder, catalog_rows, hub_cache, model_label
 from desktop.views.inspector import task_label
+from engine.gen.memory import size_text
 
 IdRole = Qt.ItemDataRole.UserRole + 30
 
@@ -43,7 +44,7 @@ def _gb(n: float) -> str:
 
 
 def _bytes(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+    return size_text(n, binary=True)
 
 
 class ModelsDialog(QDialog):

@@ -122,7 +122,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_models_list(args: argparse.Namespace) -> int:
     from engine.gen.catalog import load_catalog
     from engine.gen.loading import download_state
-    from engine.gen.memory import GB, cannot_run_here, gpu_memory_bytes, needs_gb, ram_bytes
+    from engine.gen.memory import GB, cannot_run_here, gpu_memory_bytes, needs_bytes, needs_gb, ram_bytes, size_text
 
     entries = load_catalog()
     rows = [(e, download_state(e), cannot_run_here(e)) for e in entries]
@@ -138,11 +138,11 @@ def cmd_models_list(args: argparse.Namespace) -> int:
           else f"this machine: {ram_bytes() / GB:.0f} GB of memory, no NVIDIA GPU (needs: memory to run on the CPU)")
     print(f"{'ID':24} {'FAMILY':17} {'NEEDS':>8} {'DOWNLOAD':>9}  {'FILES':18} RUNS HERE")
     for e, state, why in rows:
-        size = f"{e.download_gb:g} GB" if e.download_gb else "-"
+        size = size_text(e.download_gb * GB) if e.download_gb else "-"
         here = "yes" if why is None else ("no: no PyTorch" if "PyTorch" in why else "no: too little memory")
         mark = ("  [test model: output is noise]" if e.test_model else
                 "  [small model trained on the shapes world]" if e.micro else "")
-        print(f"{e.id:24} {e.family:17} {needs_gb(e):>5g} GB {size:>9}  {state:18} {here}{mark}")
+        print(f"{e.id:24} {e.family:17} {size_text(needs_bytes(e)):>8} {size:>9}  {state:18} {here}{mark}")
         print(f"{'':24} {', '.join(t.replace('_', ' ') for t in e.tasks)}  ·  "
               f"{e.repo or e.local_path or ('in the package' if e.bundled else 'built here from random weights')}")
     return 0

@@ -301,10 +301,27 @@ def ram_bytes() -> int:
     return int(psutil.virtual_memory().total)
 
 
-def needs_gb(entry) -> float:
+def size_text(n: float, *, binary: bool = False) -> str:
+    """A memory or file size as people read it: "25.3 GB", "850 MB", "12 MB" ("GiB"/"MiB" with
+    ``binary``); a small model is never "0 GB"."""
+    k = 1024 if binary else 1000
+    gb, mb = ("GiB", "MiB") if binary else ("GB", "MB")
+    if n >= k**3:
+        return f"{n / k**3:.1f} {gb}"
+    return f"{max(1, round(n / k**2))} {mb}"
+
+
+def needs_bytes(entry) -> int:
     """Memory a model needs on this machine at its most frugal tier: GPU memory with an NVIDIA GPU
     (group offload), otherwise system memory (a CPU holds every weight: the `gpu` tier's need)."""
-    return entry.vram_gb["group_offload"] if gpu_memory_bytes() is not None else entry.vram_gb["gpu"]
+    from engine.gen.planner import default_peaks
+
+    return default_peaks(entry)["group_offload" if gpu_memory_bytes() is not None else "gpu"]
+
+
+def needs_gb(entry) -> float:
+    """``needs_bytes`` in GB (10^9 bytes), one decimal."""
+    return round(needs_bytes(entry) / GB, 1)
 
 
 def cannot_run_here(entry) -> str | None:
@@ -317,15 +334,15 @@ def cannot_run_here(entry) -> str | None:
                 "(without --light) to add it")
     if entry.test_model:
         return None
-    need = needs_gb(entry)
+    need = needs_bytes(entry)
     gpu = gpu_memory_bytes()
     if gpu is not None:
         have, where = gpu, f"of GPU memory and the GPU here has {gpu / GB:.0f} GB"
     else:
         have = ram_bytes()
         where = f"of memory and this machine has {have / GB:.0f} GB (no NVIDIA GPU: the CPU holds the whole model)"
-    if need * GB > have:
-        return (f"model '{entry.id}' needs about {need:g} GB {where}; pick a smaller model "
+    if need > have:
+        return (f"model '{entry.id}' needs about {size_text(need)} {where}; pick a smaller model "
                 "(shotloom models list shows what runs here)")
     return None
 

@@ -95,6 +95,11 @@ def test_models_dialog_offline_message_and_local_folder(qtbot, window, tmp_path_
     assert "noise" in dialog.table.item(rows["tiny-ltx"], 0).text()
     assert dialog.table.item(rows["ltx-video-2b"], 5).text() == "not downloaded"
     assert "GB" in dialog.table.item(rows["ltx-video-2b"], 2).text()
+    # Small models' memory need reads in MiB, never "0 GB" / "0.0 GiB".
+    for small in ("tiny-ltx", "micro-ltx"):
+        need = dialog.table.item(rows[small], 3).text()
+        assert need.endswith(" MiB") and int(need.split()[0]) >= 1, need
+    assert dialog.table.item(rows["ltx-video-2b"], 3).text().endswith(" GiB")
 
     # Offline: the download says what to download and where to put it, in one message.
     dialog.table.selectRow(rows["ltx-video-2b"])

@@ -11,7 +11,7 @@ import gen_fixtures
 
 from engine.cli import main
 from engine.gen.catalog import get_model, load_catalog
-from engine.gen.memory import cannot_run_here, needs_gb
+from engine.gen.memory import cannot_run_here, needs_bytes, size_text
 
 tiny_models = gen_fixtures.tiny_models
 tiny_models_dir = gen_fixtures.tiny_models_dir
@@ -35,9 +35,13 @@ def test_models_list_shows_needs_files_and_fit(tiny_models, tmp_path, capsys, mo
     rows = {line.split()[0]: line for line in lines[2:] if not line.startswith(" ")}
     for entry in load_catalog():
         row = rows[entry.id]
-        assert f"{needs_gb(entry):g} GB" in row
+        assert f" {size_text(needs_bytes(entry))} " in row
+        assert " 0 GB" not in row and " 0 MB" not in row
         assert row.split("  [")[0].rstrip().endswith("yes" if cannot_run_here(entry) is None else "too little memory")
     assert "built " in rows["tiny-ltx"] and "[test model: output is noise]" in rows["tiny-ltx"]
+    # A small model's need reads in MB (it was "0 GB").
+    assert rows["tiny-ltx"].split()[2:4] == [str(round(needs_bytes(get_model("tiny-ltx")) / 1e6)), "MB"]
+    assert rows["ltx-video-2b"].split()[3] == "GB"
     assert "local folder" in rows["mine"] and "not downloaded" in rows["ltx-video-2b"]
 
     assert main(["models", "list", "--json"]) == 0

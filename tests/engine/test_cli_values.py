@@ -93,15 +93,16 @@ def test_shot_add_refuses_what_is_not_an_image(capsys, project, tmp_path, clip):
 def test_shot_add_refuses_a_model_this_machine_cannot_run(capsys, project, monkeypatch):
     from engine.gen import memory
     from engine.gen.catalog import get_model
+    from engine.gen.planner import default_peaks
 
-    need = get_model("ltx-video-2b").vram_gb  # the planner's figures (the CPU holds the gpu tier's)
+    need = {t: memory.size_text(b) for t, b in default_peaks(get_model("ltx-video-2b")).items()}  # the CPU holds the gpu tier's
     monkeypatch.setattr(memory, "gpu_memory_bytes", lambda: None)
     monkeypatch.setattr(memory, "ram_bytes", lambda: 8 * 10**9)
     run_refused(capsys, project, [*ADD, project, "--prompt", "x", "--model", "ltx-video-2b"],
-                f"model 'ltx-video-2b' needs about {need['gpu']:g} GB", "has 8 GB", "no NVIDIA GPU", "models list")
+                f"model 'ltx-video-2b' needs about {need['gpu']}", "has 8 GB", "no NVIDIA GPU", "models list")
     monkeypatch.setattr(memory, "gpu_memory_bytes", lambda: 1 * 1024**3)
     run_refused(capsys, project, [*ADD, project, "--prompt", "x", "--model", "ltx-video-2b"],
-                f"needs about {need['group_offload']:g} GB of GPU memory", "the GPU here has 1 GB")
+                f"needs about {need['group_offload']} of GPU memory", "the GPU here has 1 GB")
     assert main([*map(str, ADD), str(project), "--prompt", "x", "--model", "tiny-ltx"]) == 0  # test models run
     capsys.readouterr()
     monkeypatch.setitem(__import__("sys").modules, "torch", None)  # a light install

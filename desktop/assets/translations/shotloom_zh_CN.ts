@@ -1180,24 +1180,24 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>“{a}”的结尾和“{b}”的开头</translation>
     </message>
     <message>
-        <source>Needs at least {need:.1f} GiB</source>
-        <translation>至少需要 {need:.1f} GiB</translation>
+        <source>Needs at least {need}</source>
+        <translation>至少需要 {need}</translation>
     </message>
     <message>
-        <source>Fits this computer's memory (needs {need:.1f} GiB)</source>
-        <translation>本机内存足够（需要 {need:.1f} GiB）</translation>
+        <source>Fits this computer's memory (needs {need})</source>
+        <translation>本机内存足够（需要 {need}）</translation>
     </message>
     <message>
         <source>“{text}” is not a time in seconds</source>
         <translation>“{text}”不是以秒为单位的时间</translation>
     </message>
     <message>
-        <source>Fits this machine ({tier}; needs {need:.1f} GiB)</source>
-        <translation>本机可以运行（{tier}；需要 {need:.1f} GiB）</translation>
+        <source>Fits this machine ({tier}; needs {need})</source>
+        <translation>本机可以运行（{tier}；需要 {need}）</translation>
     </message>
     <message>
-        <source>Too big for this machine: needs {need:.1f} GiB, {free:.1f} GiB free</source>
-        <translation>本机内存不足：需要 {need:.1f} GiB，可用 {free:.1f} GiB</translation>
+        <source>Too big for this machine: needs {need}, {free} free</source>
+        <translation>本机内存不足：需要 {need}，可用 {free}</translation>
     </message>
     <message>
         <source>Red</source>
