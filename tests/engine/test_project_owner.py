@@ -215,3 +215,113 @@ def test_a_take_whose_shot_was_deleted_is_kept(film, tiny_models):  # noqa: F811
     assert Path(info["loose_takes"][0]["path"]).is_file()
     text = shotloom("info", path).stdout
     assert "loose take" in text and "from deleted shot" in text
+
+
+# Loaded by every Python process of a render (PYTHONPATH reaches the worker): in the worker, kills
+# the render's whole process group at one exact point of the first generation, as a closed
+# terminal would. Polling from outside cannot hit the short moments (the take's writing, the
+# rename that publishes it).
+KILL_AT = '''
+import os, signal, sys
+
+POINT = os.environ.get("SHOTLOOM_TEST_KILL_AT")
+
+
+def _die():
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _patch(runner):
+    if POINT == "published":  # the take folder renamed into place, nothing recorded yet
+        publish = runner.publish_dir
+
+        def publish_then_die(tmp, final):
+            publish(tmp, final)
+            _die()
+
+        runner.publish_dir = publish_then_die
+        return
+    if POINT.startswith("writ"):  # "writing N": N frames in the master and scrub; "written": all
+        write = runner.write_take_videos
+
+        def frames_then_die(frames, n):
+            for i, frame in enumerate(frames):
+                if i == n:
+                    _die()
+                yield frame
+
+        def write_then_die(frames, *args, **kwargs):
+            if POINT == "written":
+                result = write(frames, *args, **kwargs)
+                _die()
+            return write(frames_then_die(frames, int(POINT.split()[1])), *args, **kwargs)
+
+        runner.write_take_videos = write_then_die
+        return
+    original = runner.run_generation
+
+    def run_generation(request, out_dir, progress=None, *args, **kwargs):
+        def watch(done, total, message):
+            if progress is not None:
+                progress(done, total, message)
+            if message.startswith(POINT):
+                _die()
+
+        return original(request, out_dir, watch, *args, **kwargs)
+
+    runner.run_generation = run_generation
+
+
+if POINT and "engine.worker" in sys.orig_argv:
+    import importlib.abc
+    import importlib.util
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "engine.gen.runner":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                _patch(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _Finder())
+'''
+
+
+@pytest.mark.parametrize("point", ["denoising: step 2/2", "writing 1", "written", "published"])
+def test_a_render_killed_at_an_exact_point_is_finished_by_the_next(film, tiny_models, tmp_path, point):  # noqa: F811
+    """The issue's hang: three pending shots, the render and its worker SIGKILLed at the last step,
+    while the take is written or right after the rename that publishes it; the next render
+    finishes every job (resumed, redone or adopted) and exits."""
+    path, _ = film
+    ids = _pending(path, 3)
+    key = project_key(path)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(KILL_AT, encoding="utf-8")
+    env = {**os.environ, "SHOTLOOM_TEST_KILL_AT": point,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))}
+    killed = subprocess.run([sys.executable, "-m", "engine.cli", "render", path], capture_output=True, text=True,
+                            cwd=REPO, env=env, timeout=400, start_new_session=True)
+    assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr[-2000:])
+    with JobQueue() as q:
+        assert [j.status for j in q.list(project=key) if j.status != "succeeded"]  # it stopped part-way
+
+    res = shotloom("render", path, timeout=400)
+    assert res.returncode == 0, res.stderr
+    info = json.loads(shotloom("info", path, "--json").stdout)
+    shots = {s["id"]: s for s in info["shots"]}
+    assert [shots[i]["status"] for i in ids] == ["ready"] * 3
+    assert [len(shots[i]["takes"]) for i in ids] == [1, 1, 1]
+    generated = path / "media" / "generated"
+    assert sorted(p.name for p in generated.iterdir()) == sorted(t["id"] for i in ids for t in shots[i]["takes"])
+    with JobQueue() as q:
+        assert {j.status for j in q.list(project=key)} == {"succeeded"}
+    assert not is_locked(path)

@@ -160,6 +160,10 @@ class Family:
     """What the device adds at that moment, same units: the convolution's input reordered for
     oneDNN on a CPU (cuDNN's workspace on a GPU) and the allocator's slack; measured on the
     real-size decoder (``tests/bench/bench_gen_planner.py --only decodes``)."""
+    decode_weight_copies: ClassVar[float] = 4.25
+    """Copies of the widest convolution's weights made while it runs (oneDNN reorders bf16 weights
+    into its blocked layout on every eager call): a floor under the decode's working set that does
+    not shrink with the clip (LTX's 1024-channel mid block: ~230 MiB at any small size)."""
 
     def patch(self, entry: ModelEntry) -> tuple[int, int, int]:
         cfg = entry.denoiser.config
@@ -192,6 +196,10 @@ class Family:
         """(channels of the decoder's last level, output pixels per side of one of its positions)."""
         return int(entry.components["vae"].config["block_out_channels"][0]), 1
 
+    def decode_widest_conv(self, entry: ModelEntry) -> int:
+        """Values in the decoder's widest convolution's weights (3x3x3 over its widest level)."""
+        return max(entry.components["vae"].config["block_out_channels"]) ** 2 * 27
+
     def decode_unit(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *, tiled: bool) -> int:
         """Bytes of one activation of the decoder's last level over the frames decoded at once."""
         channels, p = self.decode_grid(entry)
@@ -207,7 +215,11 @@ class Family:
         """The decode's working set: the live tensors, the device's workspace and the decoded video
         (the chunks and their concatenation)."""
         unit = self.decode_unit(entry, width, height, frames, b, tiled=tiled)
-        return int((self.decode_live + self.decode_workspace) * unit) + 2 * width * height * frames * 3 * b
+        # The widest level runs first on a small activation, the last level later on a large one:
+        # the peak is whichever is higher.
+        working = max((self.decode_live + self.decode_workspace) * unit,
+                      self.decode_weight_copies * self.decode_widest_conv(entry) * b)
+        return int(working) + 2 * width * height * frames * 3 * b
 
     def text_bytes(self, entry: ModelEntry, b: int) -> int:
         """The text encoder's working set for one prompt (small beside its weights)."""

@@ -40,11 +40,14 @@ class LTX(Family):
     # frame at once; its RMS norm upcasts to float32 (two float32 copies = 4 units) beside the
     # residual and the conv output.
     decode_live = 6.1
-    decode_workspace = 2.9
+    decode_workspace = 2.4
 
     def decode_grid(self, entry):
         cfg = entry.components["vae"].config
         return cfg["decoder_block_out_channels"][0] // cfg["upsample_factor"][0], cfg["patch_size"]
+
+    def decode_widest_conv(self, entry):
+        return max(entry.components["vae"].config["decoder_block_out_channels"]) ** 2 * 27
 
     # -- loading -----------------------------------------------------------------------------
 

@@ -61,6 +61,10 @@ class Wan(Family):
         cfg = entry.components["vae"].config
         return cfg["base_dim"] * cfg["dim_mult"][0], 1
 
+    def decode_widest_conv(self, entry):
+        cfg = entry.components["vae"].config
+        return (cfg["base_dim"] * max(cfg["dim_mult"])) ** 2 * 27
+
     def decode_frames(self, entry, frames: int, tiled: bool) -> int:
         return min(frames, 4)  # the causal decoder runs one latent frame (4 frames) at a time
 
