@@ -263,8 +263,10 @@ def migrate_user_catalog(path: Path, data: dict) -> Catalog:
     except (ValidationError, ValueError, TypeError, KeyError, GenerationError) as exc:
         raise GenerationError(f"model catalog {path} is from an older Shotloom and could not be migrated "
                               f"({exc}); fix or delete that entry and try again") from exc
+    backup = path.with_name(f"{path.stem}.schema-{version}{path.suffix}")
+    # A backup already there is the user's older file (another process migrated it first): kept.
     write_text_atomic(path, catalog.model_dump_json(indent=1, by_alias=True),
-                      backup=path.with_name(f"{path.stem}.schema-{version}{path.suffix}"))
+                      backup=None if backup.exists() else backup)
     return catalog
 
 
