@@ -10,7 +10,11 @@ Adding a family:
 2. Add its entries to ``engine/assets/models.json``: the real hub repos with their component classes,
    configs and parameter counts, and one tiny test entry per structure (same classes, compression
    factors, latent channels, image encoder and positional embedding kind; narrower and shallower).
-3. Add the family name to ``catalog.Family``. ``tests/engine/test_gen_families.py`` then runs every
+3. Give the planner the family's VAE decode: ``decode_grid`` (the decoder's last level),
+   ``decode_frames`` (what it decodes at once) and ``decode_live`` / ``decode_workspace`` (tensors
+   alive at the peak, from a trace; the device's extra, from ``tests/bench/bench_gen_planner.py
+   --only decodes``), and add a narrowed config to ``tests/engine/test_gen_decode_memory.py``.
+4. Add the family name to ``catalog.Family``. ``tests/engine/test_gen_families.py`` then runs every
    task of the tiny entry on CPU, checks the tiny structure against the real entries and builds
    every real-size config on the meta device against the catalog's figures.
 
