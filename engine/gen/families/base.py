@@ -212,14 +212,13 @@ class Family:
         return int(self.decode_live * self.decode_unit(entry, width, height, frames, b, tiled=tiled))
 
     def decode_bytes(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *, tiled: bool) -> int:
-        """The decode's working set: the live tensors, the device's workspace and the decoded video
-        (the chunks and their concatenation)."""
+        """The decode's working set: the live tensors, the device's workspace and the decoded video."""
         unit = self.decode_unit(entry, width, height, frames, b, tiled=tiled)
         # The widest level runs first on a small activation, the last level later on a large one:
         # the peak is whichever is higher.
         working = max((self.decode_live + self.decode_workspace) * unit,
                       self.decode_weight_copies * self.decode_widest_conv(entry) * b)
-        return int(working) + 2 * width * height * frames * 3 * b
+        return int(working) + width * height * frames * 3 * b
 
     def text_bytes(self, entry: ModelEntry, b: int) -> int:
         """The text encoder's working set for one prompt (small beside its weights)."""

@@ -40,7 +40,7 @@ class LTX(Family):
     # frame at once; its RMS norm upcasts to float32 (two float32 copies = 4 units) beside the
     # residual and the conv output.
     decode_live = 6.1
-    decode_workspace = 2.4
+    decode_workspace = 1.2
 
     def decode_grid(self, entry):
         cfg = entry.components["vae"].config
