@@ -24,6 +24,7 @@ import numpy as np
 from engine.errors import GenerationError
 from engine.gen.families import register
 from engine.gen.families.base import Family, build, step_callbacks, tiny_tokenizer, to_pil
+from engine.gen.families.wan import Wan
 
 MAX_SEQUENCE_LENGTH = 512
 TINY_MAX_SEQUENCE_LENGTH = 16
@@ -42,7 +43,9 @@ class SkyReels(Family):
     long_take_needs_image = False
     long_take_chaining = "diffusion forcing over sliding windows"
     cfg_batch = False  # the conditional and unconditional passes run one after the other
-    decode_channels = 96
+    # Wan 2.1's VAE: Wan's decode figures (the VAE itself still runs one latent frame at a time).
+    decode_live, decode_workspace = Wan.decode_live, Wan.decode_workspace
+    decode_grid, decode_widest_conv, decode_frames = Wan.decode_grid, Wan.decode_widest_conv, Wan.decode_frames
     vae_tile = 256
 
     # -- requests ------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ class Wan(Family):
 
     def decode_grid(self, entry):
         cfg = entry.components["vae"].config
-        return cfg["base_dim"] * cfg["dim_mult"][0], 1
+        # Wan 2.2's VAE unpatchifies 2x2 at the end: its last level runs at half the size.
+        return cfg["base_dim"] * cfg["dim_mult"][0], cfg.get("patch_size") or 1
 
     def decode_widest_conv(self, entry):
         cfg = entry.components["vae"].config
