@@ -40,10 +40,13 @@ encode the transformer's next batches meanwhile. On a shared two-core machine on
 process is several times faster than two threads in one: OpenMP's barriers spin while another
 program holds the other core (measured: 7 s against 0.9 s a VAE step).
 
-The shipped weights were made by the command recorded in their ``training.json``: 2000
-autoencoder steps, 2000 transformer steps and DECODER_STEPS decoder steps, about WALL_MIN minutes of a
-busy two-core machine. Its autoencoder is the weak part (about 19.5 dB on held-out clips: shapes
-come out blurred and sometimes in the wrong colour); see ``components.VAE_CONFIG``.
+The shipped weights were made by the defaults (``training.json`` records the command): 2000
+autoencoder steps (resumed at step 1000 from an earlier run of the same autoencoder plan), no
+decoder stage, 2000 transformer steps; about 1610 s of CPU and 73 minutes of a two-core machine
+shared with four other jobs. Its autoencoder is the weak part (19.6 dB on held-out clips, against
+17.5 dB at step 1000: shapes come out blurred and sometimes in another colour), and the captions
+steer the background only (38 % of held-out prompts); ``tests/bench/bench_micro.py`` prints the
+scores.
 
 The result is written to ``OUT/micro-ltx`` (an ``LTXPipeline`` folder, safetensors only) and a
 ``training.json`` beside the weights records the plan, losses and CPU/wall seconds per stage.
