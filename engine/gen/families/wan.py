@@ -47,6 +47,7 @@ TINY_BUNDLES = {"image_to_video": "i2v", "bridge": "flf2v", "extend": "vace", "l
 class Wan(Family):
     name = "wan"
     pipeline_classes = ("WanPipeline", "WanImageToVideoPipeline", "WanVACEPipeline")
+    lora_pipeline = "WanPipeline"
     compile_blocks = ("WanTransformerBlock", "WanVACETransformerBlock")
     cfg_batch = False  # the conditional and unconditional passes run one after the other
     decode_channels = 96
