@@ -180,7 +180,7 @@ def test_finish_actions_run_as_jobs_cancel_and_undo(qtbot, studio, tmp_path, foo
     assert job.status == "succeeded" and job.params["factor"] == 2
     focus_window(win)
     qtbot.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert win.model.shot(shot_id).take_id == original
+    assert win.model.shot(shot_id).take_id == original and len(win.model.shot(shot_id).takes) == 1
 
     # Queued while the queue is paused, then canceled from the queue panel: nothing changes.
     win.docks["queue"].raise_()
@@ -199,7 +199,8 @@ def test_finish_actions_run_as_jobs_cancel_and_undo(qtbot, studio, tmp_path, foo
     wait_for(qtbot, lambda: win.engine.job(job_id).status == "canceled", timeout=30)
     qtbot.mouseClick(win.queue_panel.pause_button, Qt.MouseButton.LeftButton)
     wait_for(qtbot, lambda: not win.engine.paused, timeout=10)
-    assert len(win.model.shot(shot_id).takes) == 2 and win.model.shot(shot_id).take_id == original
+    assert len(win.model.shot(shot_id).takes) == 1 and win.model.shot(shot_id).take_id == original
+    assert not (tmp_path / "finish.shotloom" / "media" / "generated" / win.engine.job(job_id).params["take_id"]).exists()
 
     # Upscale ×2 from the Finish menu with no upscaler weights here: the job fails with the one line
     # saying what to download and where; the shot keeps its take.
