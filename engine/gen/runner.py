@@ -429,8 +429,8 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "message": message,
         "library_versions": library_versions(),
         "timings": {"load_s": round(load_s, 4), "generate_s": round(gen_s, 4), "encode_s": round(enc_s, 4),
-                    "total_s": round(time.perf_counter() - t_start, 4),
-                    **({"lora_s": round(lora_s, 4), "loras_loaded": loras[0]["loaded"]} if loras else {})},
+                    "total_s": round(time.perf_counter() - t_start, 4), "lora_s": round(lora_s, 4),
+                    **({"loras_loaded": loras[0]["loaded"]} if loras else {})},
     }
     write_json_atomic(tmp / RECIPE_NAME, recipe, indent=2)
     cancel.raise_if_canceled()
