@@ -5,7 +5,6 @@ with the pipelines' own ``save_lora_weights``; added, detected, listed, put on s
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import gen_fixtures
@@ -23,32 +22,12 @@ LORA_TINY = ("tiny-ltx", "tiny-wan")
 @pytest.fixture(scope="session")
 def lora_models_dir(tmp_path_factory) -> Path:
     """tiny-ltx and tiny-wan built once (the only builds these tests need)."""
-    import torch
-
-    from engine.gen import tiny
-
-    torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp("lora_models_home")
-    old = os.environ.get("SHOTLOOM_HOME")
-    os.environ["SHOTLOOM_HOME"] = str(root)
-    try:
-        for model_id in LORA_TINY:
-            tiny.ensure_tiny_model(model_id)
-    finally:
-        if old is None:
-            os.environ.pop("SHOTLOOM_HOME", None)
-        else:
-            os.environ["SHOTLOOM_HOME"] = old
-    return root / "cache" / "models"
+    return gen_fixtures.build_tiny_models(tmp_path_factory, LORA_TINY)
 
 
 @pytest.fixture
 def models(lora_models_dir, shotloom_home) -> Path:
-    dst = shotloom_home / "cache" / "models"
-    dst.mkdir(parents=True, exist_ok=True)
-    for model_id in LORA_TINY:
-        (dst / model_id).symlink_to(lora_models_dir / model_id, target_is_directory=True)
-    return dst
+    return gen_fixtures.link_models(lora_models_dir, shotloom_home)
 
 
 def make_lora(models: Path, model_id: str, out: Path, *, seed: int, rank: int = 4,
