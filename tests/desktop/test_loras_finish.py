@@ -159,7 +159,17 @@ def context_menu(qtbot, win, row: int):
     return win._context_menu
 
 
-def test_finish_actions_run_as_jobs_cancel_and_undo(qtbot, studio, tmp_path, footage):
+MAKE_UPSCALER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, "tests/engine")
+    from test_finish import _tiny_esrgan
+    from engine.finish.weights import MODELS, local_dir
+    model = MODELS["realesrgan-x2plus"]
+    _tiny_esrgan(local_dir(model), model.filename)
+""")
+
+
+def test_finish_actions_run_as_jobs_cancel_and_undo(qtbot, studio, tmp_path, footage, shotloom_home):
     from engine.media import probe
 
     win = studio
@@ -211,5 +221,25 @@ def test_finish_actions_run_as_jobs_cancel_and_undo(qtbot, studio, tmp_path, foo
     wait_for(qtbot, lambda: card_status(win, shot_id) == "failed" or (
         win.model.jobs.get(shot_id) is not None and win.model.jobs[shot_id].status == "failed"), timeout=120)
     assert "realesrgan-x2plus' is not downloaded" in win.model.jobs[shot_id].message
+    assert win.model.shot(shot_id).take_id == original
+
+    # With the upscaler's weights where the message said (a tiny Real-ESRGAN made by a child
+    # process): Upscale ×4 from the context menu, with progress, is one undoable take 4× the size.
+    subprocess.run([sys.executable, "-c", MAKE_UPSCALER], check=True, cwd=ROOT, timeout=300,
+                   env=dict(os.environ, SHOTLOOM_HOME=str(shotloom_home)))
+    events = []
+    win.engine.event.connect(lambda e: events.append((getattr(e, "type", ""), getattr(e, "job", None))))
+    click_card(qtbot, win, 0)
+    menu_path(qtbot, context_menu(qtbot, win, 0), ["Finish", "Upscale ×4"])
+    wait_for(qtbot, lambda: len(win.model.shot(shot_id).takes) == 2, timeout=300)
+    job = max((j for j in win.engine.jobs(win.document.project) if j.kind == "upscale"), key=lambda j: j.created)
+    assert job.status == "succeeded" and job.params["factor"] == 4
+    assert ("progress", job.id) in events
+    big = next(t for t in win.model.shot(shot_id).takes if t.active)
+    info = probe(big.path)
+    assert (info.width, info.height, info.frame_count) == (4 * 160, 4 * 96, 24)
+    assert win.document.undo_stack.undoText() == "Upscaled Take for “clip0”"
+    focus_window(win)
+    qtbot.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert win.model.shot(shot_id).take_id == original
     assert "torch" not in sys.modules
