@@ -245,8 +245,27 @@ def check_fits(entry: LoraEntry, model: str) -> None:
                           f"(fits {', '.join(entry.models)}); choose one of those models or another LoRA")
 
 
+def with_library_paths(refs: list[dict]) -> list[dict]:
+    """A shot's LoRA entries with the path of each one's file in this machine's library (where the
+    library has it): what a request carries, so a farm job uploads the files it loads."""
+    try:
+        files = {e.sha256: e.path for e in list_loras()}
+    except GenerationError:
+        files = {}
+    out = []
+    for ref in refs:
+        ref = {k: v for k, v in dict(ref).items() if k != "path"}
+        if ref.get("sha256") in files and files[ref["sha256"]].is_file():
+            ref["path"] = str(files[ref["sha256"]])
+        out.append(ref)
+    return out
+
+
 def file_for(ref) -> Path:
-    """The library file of a request's LoRA, by its sha256 (GenerationError when it is gone)."""
+    """The file of a request's LoRA: the one it names (a farm job's uploaded input) or the library's
+    file of its sha256 (GenerationError when it is gone). The caller checks the file's sha256."""
+    if getattr(ref, "path", None) is not None and Path(ref.path).is_file():
+        return Path(ref.path)
     for entry in list_loras():
         if entry.sha256 == ref.sha256 and entry.path.is_file():
             return entry.path

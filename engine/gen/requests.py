@@ -66,6 +66,16 @@ class LoraRef(BaseModel):
     id: str = Field(min_length=1, max_length=120)
     strength: float = Field(default=1.0, ge=-4, le=4)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    path: Path | None = None
+    """The file in this machine's library (filled when the request is made from a shot, so a farm
+    job uploads it with its other inputs); whichever file is loaded must have ``sha256``."""
+
+    @model_serializer(mode="wrap")
+    def _without_no_path(self, handler):
+        data = handler(self)
+        if isinstance(data, dict) and data.get("path") is None:
+            data.pop("path", None)
+        return data
 
 
 class _Base(BaseModel):

@@ -210,6 +210,10 @@ def request_dict(project, spec: dict, *, check_sources: bool = True) -> dict:
     data = {k: v for k, v in spec.items() if k not in ("source_shot", "between")}
     data["output_rate"] = f"{fps.numerator}/{fps.denominator}"
     data["output_size"] = list(project.size)
+    if spec.get("loras"):
+        from engine.gen.loras import with_library_paths
+
+        data["loras"] = with_library_paths(spec["loras"])
     placeholder = ClipRange(path=Path("."), start=0).model_dump(mode="json")
     if spec["task"] == "extend":
         data["source"] = _clip_of(project, spec["source_shot"]).model_dump(mode="json") if check_sources \
