@@ -255,3 +255,48 @@ def test_lora_add_from_the_hub_and_offline(models, tmp_path, capsys, monkeypatch
     # In the cache now: offline again, a second id for the same file needs no hub.
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     assert main(["lora", "add", "shotloom-test/ltx-look", "--id", "again"]) == 0
+
+
+def _original_wan(state: dict) -> dict:
+    """A diffusers-layout Wan LoRA in Wan's original layout, as trainers save it: diffusion_model.
+    prefix, self_attn/cross_attn q/k/v/o names, lora_down/lora_up and an alpha per layer (alpha =
+    rank: scale 1)."""
+    import torch
+
+    names = {"to_q": "q", "to_k": "k", "to_v": "v", "to_out.0": "o"}
+    attns = {"attn1": "self_attn", "attn2": "cross_attn"}
+    out = {}
+    for key, tensor in state.items():
+        module, _, kind = key.removeprefix("transformer.").rpartition(".lora_")
+        blocks, n, attn, proj = module.split(".", 3)
+        base = f"diffusion_model.{blocks}.{n}.{attns[attn]}.{names[proj]}"
+        out[f"{base}.{'lora_down' if kind == 'A.weight' else 'lora_up'}.weight"] = tensor
+        if kind == "A.weight":
+            out[f"{base}.alpha"] = torch.tensor(float(tensor.shape[0]))
+    return out
+
+
+def test_trainer_formats_are_read_by_the_familys_own_loader(models, tmp_path, capsys):
+    """Hub LoRAs mostly come in the original checkpoints' layouts: LTX's `diffusion_model.` keys
+    and Wan's original layer names with lora_down/lora_up/alpha. Each is detected for its family,
+    and the Wan one makes exactly the take its diffusers form makes."""
+    from safetensors.torch import load_file, save_file
+
+    from engine.gen.loras import add_lora
+
+    ltx = load_file(make_lora(models, "tiny-ltx", tmp_path / "ltx", seed=1))
+    save_file({k.replace("transformer.", "diffusion_model.", 1): v for k, v in ltx.items()},
+              tmp_path / "ltx-original.safetensors")
+    assert add_lora(tmp_path / "ltx-original.safetensors").models == ["tiny-ltx", "tiny-ltx-distilled"]
+
+    wan_file = make_lora(models, "tiny-wan", tmp_path / "wan", seed=2)
+    save_file(_original_wan(load_file(wan_file)), tmp_path / "wan-original.safetensors")
+    original = add_lora(tmp_path / "wan-original.safetensors")
+    assert original.families == ["wan"] and original.models == ["tiny-wan"]
+    add_lora(wan_file, "wan-diffusers")
+    cache = PipelineCache()
+    a, _ = _gen(tmp_path, "original", cache, [_ref("wan-original")], model="tiny-wan")
+    b, _ = _gen(tmp_path, "diffusers", cache, [_ref("wan-diffusers")], model="tiny-wan")
+    plain, _ = _gen(tmp_path, "plain", cache, model="tiny-wan")
+    assert a.recipe["output"]["frames_sha256"] == b.recipe["output"]["frames_sha256"]
+    assert a.recipe["output"]["frames_sha256"] != plain.recipe["output"]["frames_sha256"]
