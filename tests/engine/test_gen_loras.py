@@ -162,6 +162,8 @@ def test_shot_add_with_a_lora_for_another_family_is_refused(models, tmp_path, ca
 
     first = spec()
     assert first["loras"] == [_ref("look", 0.5)]
+    assert main(["info", str(project)]) == 0
+    assert 'to generate: text to video · tiny-ltx · seed 1 · LoRA look 0.5 · "a boat"' in capsys.readouterr().out
     # The equivalent edit of an existing shot: one undoable recipe edit; the recipe hash follows.
     assert main(["shot", "loras", str(project), shot_id[:8], "look:0.75"]) == 0
     capsys.readouterr()
