@@ -90,6 +90,7 @@ class LoraPicker(QWidget):
     commits when it is let go (or at each key press), not while it is dragged."""
 
     changed = Signal(list, str)
+    refused = Signal(str)  # a LoRA file the library would not take: the reason, one line
     SCALE = 100  # slider units per 1.0 of strength
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -110,13 +111,50 @@ class LoraPicker(QWidget):
         self.add = QToolButton(self)
         self.add.setObjectName("loraAdd")
         self.add.setText("+")
+        self.add_file = QToolButton(self)
+        self.add_file.setObjectName("loraAddFile")
         add_row.addWidget(self.pick, 1)
         add_row.addWidget(self.add)
+        add_row.addWidget(self.add_file)
         self.layout_.addLayout(add_row)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.layout_.addWidget(self.note)
         self.add.clicked.connect(self._add)
+        self.add_file.clicked.connect(self._add_file)
+        self.task = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.add.setToolTip(tr("Add the chosen LoRA to this shot"))
+        self.add_file.setText(tr("File…"))
+        self.add_file.setToolTip(tr("Add a LoRA .safetensors file to the library and to this shot"))
+
+    def _add_file(self) -> None:
+        from desktop.services.loras import AddLoraTask
+
+        path, _ = QFileDialog.getOpenFileName(self, tr("Add a LoRA"), "", tr("LoRA (*.safetensors)"))
+        if not path or self.task is not None:
+            return
+        self.task = AddLoraTask(Path(path), self)
+        self.add_file.setEnabled(False)
+        self.note.setText(tr("Reading {file}…").format(file=Path(path).name))
+        self.note.show()
+        self.task.succeeded.connect(self._file_added)
+        self.task.failed.connect(self.refused.emit)
+        self.task.ended.connect(self._task_ended)
+        self.task.start()
+
+    def _task_ended(self) -> None:
+        self.task = None
+        self.add_file.setEnabled(True)
+        self.note.hide()
+
+    def _file_added(self, lora_id: str) -> None:
+        from engine.gen.loras import get_lora
+
+        entry = get_lora(lora_id)
+        self.changed.emit([*self.refs, {"id": entry.id, "strength": 1.0, "sha256": entry.sha256}], "loras")
 
     def fill(self, model: str, refs: list[dict]) -> None:
         from engine.errors import GenerationError
@@ -279,6 +317,7 @@ class InspectorPanel(QWidget):
         self.draft.addItem("", True)
         self.loras = LoraPicker(self)
         self.loras.changed.connect(self._loras_edited)
+        self.loras.refused.connect(self._refuse)
         self.reason = QLabel(self)
         self.reason.setObjectName("refusal")
         self.reason.setWordWrap(True)
@@ -444,6 +483,7 @@ class InspectorPanel(QWidget):
         self.guidance.setSpecialValueText(tr("model default"))
         self.context.setSpecialValueText(tr("automatic"))
         self.spans.setHorizontalHeaderLabels([tr("From (s)"), tr("Prompt")])
+        self.loras.retranslate()
         self.show_shot()
 
     # -- showing -------------------------------------------------------------------------------

@@ -94,20 +94,23 @@ def add_lora(source: str | Path, lora_id: str | None = None, *, endpoint: str | 
     """Add a LoRA from a .safetensors file or a hub id (``owner/repo`` holding one .safetensors
     file, or ``owner/repo/path/file.safetensors``); GenerationError with one line when it cannot be
     read, fits no model in the catalog, or the id is taken."""
+    from engine.gen.loading import file_sha256
+
     path, origin = _source_file(source, endpoint)
+    sha = file_sha256(path)
+    entries = list_loras()
+    same = next((e for e in entries if e.sha256 == sha and lora_id in (None, e.id)), None)
+    if same is not None and same.path.is_file():
+        return same  # the same file again: already in the library under that id
     hub_repo = origin.split("/")[1] if origin != str(path) and origin.count("/") == 1 else None
     lora_id = lora_id or _default_id(hub_repo or path.stem)
     if not re.match(ID_PATTERN, lora_id):
         raise GenerationError(f"LoRA id '{lora_id}' is not valid; use letters, digits, '.', '-' and '_' "
                               f"(at most 80, starting with a letter or digit)")
-    entries = list_loras()
     if any(e.id == lora_id for e in entries):
         raise GenerationError(f"a LoRA with id '{lora_id}' is already in the library; choose another --id")
     state = read_lora_file(path)
     fit = detect_fit(state, path)
-    from engine.gen.loading import file_sha256
-
-    sha = file_sha256(path)
     entry = LoraEntry(id=lora_id, sha256=sha, source=origin, families=fit["families"], models=fit["models"],
                       rank=fit["rank"], layers=fit["layers"], size_bytes=path.stat().st_size,
                       added=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))

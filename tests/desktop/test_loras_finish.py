@@ -15,7 +15,7 @@ import pytest
 from editor_helpers import import_and_wait, make_project, wait_for
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionSlider
+from PySide6.QtWidgets import QApplication, QFileDialog, QStyle, QStyleOptionSlider
 from studio_helpers import ROOT, build_tiny_model, card_status, click_card, click_row, engine_window, focus_window
 from test_farm_ui import choose
 from test_studio_panels import pending_shot
@@ -31,12 +31,15 @@ MAKE_LORAS = textwrap.dedent("""
     out = Path({out!r})
     for lora_id, model, pipe, seed in (("film-look", "tiny-ltx", diffusers.LTXPipeline, 1),
                                        ("grain", "tiny-ltx", diffusers.LTXPipeline, 2),
-                                       ("wan-look", "tiny-wan", diffusers.WanPipeline, 3)):
+                                       ("wan-look", "tiny-wan", diffusers.WanPipeline, 3),
+                                       ("extra-look", "tiny-ltx", diffusers.LTXPipeline, 4),
+                                       ("wan-extra", "tiny-wan", diffusers.WanPipeline, 5)):
         t = build(get_model(model).components["transformer"], seed=seed)
         t.add_adapter(LoraConfig(r=2, lora_alpha=2, target_modules=["to_q", "to_v"], init_lora_weights=False))
         pipe.save_lora_weights(out / lora_id, transformer_lora_layers=get_peft_model_state_dict(t),
                                weight_name=lora_id + ".safetensors")
-        add_lora(out / lora_id / (lora_id + ".safetensors"), lora_id)
+        if "extra" not in lora_id:  # the extra ones are files a person adds from the editor
+            add_lora(out / lora_id / (lora_id + ".safetensors"), lora_id)
 """)
 
 
@@ -57,7 +60,8 @@ def handle_center(slider) -> QPoint:
     return rect.center()
 
 
-def test_lora_picker_sets_strengths_as_undoable_recipe_edits(qtbot, window, tmp_path, lora_library, shotloom_home):
+def test_lora_picker_sets_strengths_as_undoable_recipe_edits(qtbot, window, tmp_path, lora_library, shotloom_home,
+                                                             monkeypatch):
     from editor_helpers import mouse
     from PySide6.QtCore import QEvent
 
@@ -116,6 +120,22 @@ def test_lora_picker_sets_strengths_as_undoable_recipe_edits(qtbot, window, tmp_
     # Remove one.
     qtbot.mouseClick(picker.findChild(type(picker.add), "loraRemove0"), Qt.MouseButton.LeftButton)
     assert [r["id"] for r in spec()["loras"]] == ["film-look"]
+
+    # A LoRA file added from the inspector: into the library (by `shotloom lora add` in a child
+    # process) and onto the shot, one step; a file for another model goes into the library only.
+    files = lora_library.parents[1] / "files"
+    for name in ("extra-look", "wan-extra"):
+        monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                            lambda *a, n=name, **k: (str(files / n / f"{n}.safetensors"), ""))
+        qtbot.mouseClick(picker.add_file, Qt.MouseButton.LeftButton)
+        wait_for(qtbot, lambda: picker.task is None, timeout=120)
+    assert [r["id"] for r in spec()["loras"]] == ["film-look", "extra-look"]
+    assert stack.undoText() == "Change LoRAs"
+    assert win.inspector.reason.isVisible()
+    assert "LoRA 'wan-extra' does not fit model 'tiny-ltx' (ltx)" in win.inspector.reason.text()
+    from engine.gen.loras import list_loras
+
+    assert {e.id for e in list_loras()} == {"film-look", "grain", "wan-look", "extra-look", "wan-extra"}
     for name in ("torch", "peft", "diffusers"):
         assert name not in sys.modules
 

@@ -94,6 +94,10 @@ def test_lora_add_detects_the_family_and_lists_it(models, tmp_path, capsys):
     assert lines[0].split() == ["ID", "FAMILY", "RANK", "SIZE", "FITS"]
     assert lines[1].split()[:3] == ["style", "ltx", "4"] and lines[1].endswith("tiny-ltx, tiny-ltx-distilled")
 
+    # The same file again: it is in the library already, under its id.
+    assert main(["lora", "add", str(wan)]) == 0
+    assert capsys.readouterr().out == "wan-style\n"
+
     # Refusals, one line each, exit 1.
     assert main(["lora", "add", str(wan), "--id", "style"]) == 1
     assert capsys.readouterr().err == ("shotloom: a LoRA with id 'style' is already in the library; "

@@ -1000,6 +1000,26 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>请输入农场网址，例如 http://127.0.0.1:8765</translation>
     </message>
     <message>
+        <source>Add the chosen LoRA to this shot</source>
+        <translation>把选中的 LoRA 加到此镜头</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>Add a LoRA .safetensors file to the library and to this shot</source>
+        <translation>把一个 LoRA .safetensors 文件加入库和此镜头</translation>
+    </message>
+    <message>
+        <source>Add a LoRA</source>
+        <translation>添加 LoRA</translation>
+    </message>
+    <message>
+        <source>LoRA (*.safetensors)</source>
+        <translation>LoRA (*.safetensors)</translation>
+    </message>
+    <message>
         <source>Forward (after the source)</source>
         <translation>向后（接在源镜头之后）</translation>
     </message>
@@ -1170,6 +1190,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Test model: its output is noise; use it to try the workflow</source>
         <translation>测试模型：输出是噪声，用来试用工作流程</translation>
+    </message>
+    <message>
+        <source>Reading {file}…</source>
+        <translation>正在读取 {file}…</translation>
     </message>
     <message>
         <source>No LoRA in the library fits this model; add one with “shotloom lora add FILE”</source>
