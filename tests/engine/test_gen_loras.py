@@ -55,10 +55,10 @@ def make_lora(models: Path, model_id: str, out: Path, *, seed: int, rank: int = 
     return out / f"{out.name}.safetensors"
 
 
-def _gen(tmp_path, name, cache, loras=(), model="tiny-ltx"):
+def _gen(tmp_path, name, cache, loras=(), model="tiny-ltx", **fields):
     request = parse_request({"task": "text_to_video", "model": model, "prompt": "a cat walks in the rain",
                              "frames": 9, "width": 64, "height": 64, "steps": 2, "seed": 3, "dtype": "float32",
-                             "loras": list(loras)})
+                             "loras": list(loras), **fields})
     result = run_generation(request, tmp_path / "takes" / name, cache=cache)
     return result, gen_fixtures.read_all(result.master)[0]
 
@@ -217,6 +217,21 @@ def test_a_lora_changes_the_output_strength_zero_is_bit_exact_and_sets_stay_warm
     warm = next(iter(cache._models.values()))
     assert warm.loras == {} and cache.loads == 1
     assert not any("lora" in n for n, _ in warm.base.transformer.named_parameters())
+
+    # Another task of the same warm model (the image pipeline, made from the same modules with
+    # from_pipe) carries the LoRA too, and keeps it for the next task that uses the same set.
+    from engine.media import save_png
+
+    image = save_png(np.tile(np.arange(64, dtype=np.uint8)[:, None, None] * 4, (1, 64, 3)), tmp_path / "start.png")
+    i2v = {"task": "image_to_video", "image": str(image)}
+    i2v_plain, _ = _gen(tmp_path, "i2v-plain", cache, **i2v)
+    i2v_a, _ = _gen(tmp_path, "i2v-a", cache, [_ref("a")], **i2v)
+    text_a, _ = _gen(tmp_path, "text-a", cache, [_ref("a")])
+    assert i2v_a.recipe["model"]["pipeline"] == "LTXImageToVideoPipeline" and i2v_a.recipe["timings"]["loras_loaded"]
+    assert i2v_a.recipe["output"]["frames_sha256"] != i2v_plain.recipe["output"]["frames_sha256"]
+    assert text_a.recipe["timings"]["loras_loaded"] is False
+    assert text_a.recipe["output"]["frames_sha256"] == with_a.recipe["output"]["frames_sha256"]
+    assert cache.loads == 1
 
 
 def test_generation_refuses_a_lora_of_another_family_and_a_changed_library(models, tmp_path, capsys):
