@@ -308,7 +308,7 @@ def apply_loras(pipe, warm, refs, entry) -> list[dict]:
             try:
                 with warnings.catch_warnings():  # peft's note that a second adapter joins the first: meant
                     warnings.filterwarnings("ignore", message="Already found a `peft_config`")
-                    pipe.load_lora_weights(converted, adapter_name=name)
+                    family.load_lora(pipe, converted, name)
             except Exception as exc:
                 pipe.unload_lora_weights()
                 loaded.clear()

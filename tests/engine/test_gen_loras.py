@@ -16,7 +16,8 @@ from engine.gen.loading import PipelineCache
 from engine.gen.requests import parse_request
 from engine.gen.runner import run_generation
 
-LORA_TINY = ("tiny-ltx", "tiny-wan")
+LORA_TINY = ("tiny-ltx", "tiny-wan", "tiny-wan22-a14b")
+WAN_FITS = ["tiny-skyreels", "tiny-wan", "tiny-wan22", "tiny-wan22-a14b"]
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +83,9 @@ def test_lora_add_detects_the_family_and_lists_it(models, tmp_path, capsys):
     data = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
     # Only the tiny builds fit: the real 2B/14B transformers are wider.
     assert data["style"]["families"] == ["ltx"] and data["style"]["models"] == ["tiny-ltx", "tiny-ltx-distilled"]
-    assert data["wan-style"]["families"] == ["wan"] and data["wan-style"]["models"] == ["tiny-wan"]
+    # SkyReels V2 is the Wan architecture: at the tiny builds' widths, a Wan LoRA fits its tiny build too.
+    assert data["wan-style"]["families"] == ["skyreels", "wan"]
+    assert data["wan-style"]["models"] == WAN_FITS
     assert data["style"]["layers"] > 0 and data["style"]["rank"] == 4
     # The library holds a copy under its hash: the original can go.
     copy = Path(data["style"]["path"])
@@ -144,8 +147,8 @@ def test_shot_add_with_a_lora_for_another_family_is_refused(models, tmp_path, ca
     assert main(["shot", "add", str(project), "--prompt", "a boat", "--model", "tiny-ltx",
                  "--lora", "wan-style:0.8"]) == 1
     assert capsys.readouterr().err == (
-        "shotloom: LoRA 'wan-style' does not fit model 'tiny-ltx' (ltx): it is a LoRA for wan (fits tiny-wan); "
-        "choose one of those models or another LoRA\n")
+        "shotloom: LoRA 'wan-style' does not fit model 'tiny-ltx' (ltx): it is a LoRA for skyreels and wan (fits "
+        f"{', '.join(WAN_FITS)}); choose one of those models or another LoRA\n")
     assert shots() == []
     assert main(["shot", "add", str(project), "--prompt", "a boat", "--model", "tiny-ltx", "--lora", "look:x"]) == 1
     assert capsys.readouterr().err == ("shotloom: --lora look:x: strength 'x' is not a number; give ID or "
@@ -313,7 +316,7 @@ def test_trainer_formats_are_read_by_the_familys_own_loader(models, tmp_path, ca
     wan_file = make_lora(models, "tiny-wan", tmp_path / "wan", seed=2)
     save_file(_original_wan(load_file(wan_file)), tmp_path / "wan-original.safetensors")
     original = add_lora(tmp_path / "wan-original.safetensors")
-    assert original.families == ["wan"] and original.models == ["tiny-wan"]
+    assert original.families == ["skyreels", "wan"] and original.models == WAN_FITS
     add_lora(wan_file, "wan-diffusers")
     cache = PipelineCache()
     a, _ = _gen(tmp_path, "original", cache, [_ref("wan-original")], model="tiny-wan")
@@ -321,3 +324,24 @@ def test_trainer_formats_are_read_by_the_familys_own_loader(models, tmp_path, ca
     plain, _ = _gen(tmp_path, "plain", cache, model="tiny-wan")
     assert a.recipe["output"]["frames_sha256"] == b.recipe["output"]["frames_sha256"]
     assert a.recipe["output"]["frames_sha256"] != plain.recipe["output"]["frames_sha256"]
+
+
+def test_both_experts_of_a_wan22_pair_carry_the_lora(models, tmp_path):
+    """Wan 2.2 A14B denoises with two experts (high and low noise): the LoRA is loaded into both,
+    weighted in both, and unloaded from both."""
+    from engine.gen.loras import add_lora
+
+    add_lora(make_lora(models, "tiny-wan", tmp_path / "w", seed=2), "w")
+    cache = PipelineCache()
+    plain, _ = _gen(tmp_path, "plain", cache, model="tiny-wan22-a14b")
+    styled, _ = _gen(tmp_path, "styled", cache, [_ref("w")], model="tiny-wan22-a14b")
+    warm = next(iter(cache._models.values()))
+    for expert in (warm.base.transformer, warm.base.transformer_2):
+        assert any("lora_A" in n for n, _ in expert.named_parameters())
+    zero, _ = _gen(tmp_path, "zero", cache, [_ref("w", 0.0)], model="tiny-wan22-a14b")
+    again, _ = _gen(tmp_path, "plain-again", cache, model="tiny-wan22-a14b")
+    assert styled.recipe["output"]["frames_sha256"] != plain.recipe["output"]["frames_sha256"]
+    assert zero.recipe["output"]["frames_sha256"] == plain.recipe["output"]["frames_sha256"]
+    assert again.recipe["output"]["frames_sha256"] == plain.recipe["output"]["frames_sha256"]
+    for expert in (warm.base.transformer, warm.base.transformer_2):
+        assert not any("lora" in n for n, _ in expert.named_parameters())

@@ -210,6 +210,10 @@ class Family:
         except Exception as exc:  # noqa: BLE001 — each trainer format fails its own way in the converters
             raise GenerationError(f"not a {self.name} LoRA ({type(exc).__name__})") from exc
 
+    def load_lora(self, pipe, state: dict, adapter: str) -> None:
+        """Load a converted LoRA into the pipeline's denoiser as ``adapter`` (peft)."""
+        pipe.load_lora_weights(dict(state), adapter_name=adapter)
+
     def lora_misfit(self, entry: ModelEntry, state: dict) -> str | None:
         """Why a converted LoRA (``lora_state``) does not fit ``entry``'s denoiser, or None when
         every layer it adapts is a layer of that denoiser with the same input and output widths."""
