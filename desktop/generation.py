@@ -252,6 +252,10 @@ class GenerationController(QObject):
         shot = self.model.shot(job.shot) if job.shot else None
         if shot is None:
             text = Label("Keep a Generated Take (its shot was deleted)")
+        elif job.kind == "upscale":
+            text = Label("Upscaled Take for “{name}”", name=shot.name)
+        elif job.kind == "interpolate":
+            text = Label("Interpolated Take for “{name}”", name=shot.name)
         else:
             text = Label("Generated Take for “{name}”", name=shot.name)
         if not self.document.apply(edit, text):
@@ -296,7 +300,7 @@ class GenerationController(QObject):
 
     def sync(self) -> None:
         """Per-shot state from the queue (the durable truth): each shot's latest generation job."""
-        from engine.jobs.models import GENERATION_KINDS as generation_kinds
+        from engine.jobs.models import TAKE_KINDS as generation_kinds  # generations and finishing
 
         project = self.document.project
         if project is None or not self.engine.ready:
@@ -325,7 +329,7 @@ class GenerationController(QObject):
             eta = eta_text(job.progress, 1.0, time.time() - started) if job.progress else ""
             preview = old.preview if old is not None and old.job_id == job.id else job.preview
             return JobState("rendering", job.id, job.progress, job.message or "", eta, preview)
-        if job.status == "failed" and shot.status in ("pending", "stale"):
+        if job.status == "failed" and (shot.status in ("pending", "stale") or job.kind in ("upscale", "interpolate")):
             return JobState("failed", job.id, job.progress, job.error or job.message or tr("failed"))
         return None
 

@@ -28,6 +28,7 @@ from desktop.actions import ActionRegistry
 from desktop.commands import ShotCommands
 from desktop.continuity import install as install_continuity
 from desktop.editor.model import EditorModel
+from desktop.finishing import INTERPOLATE_RATES, FinishController
 from desktop.generation import GenerationController
 from desktop.i18n import Label, install_language, tr
 from desktop.importing import ImportController, dropped_paths
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.bin.setModel(self.bin_model)
         self.imports = ImportController(self)
         self.generation = GenerationController(self, self.engine)
+        self.finishing = FinishController(self, self.generation)
         self.studio = StudioUi(self)
         self.inspector = InspectorPanel(self.model, self.document, self)
         self.takes = TakesPanel(self.model, self.document, self.thumbnails, self)
@@ -271,6 +273,7 @@ class MainWindow(QMainWindow):
                 gen.addSeparator()
             else:
                 gen.addAction(a[k])
+        self.finish_menu(menu("finish"))
         view = menu("view")
         for k in ("fullscreen", "safe_area", "onion_skin"):
             view.addAction(a[k])
@@ -427,6 +430,11 @@ class MainWindow(QMainWindow):
         a["long_take"].triggered.connect(lambda: g.long_take_from_here())
         a["new_seed"].triggered.connect(g.regenerate_new_seed)
         a["models"].triggered.connect(lambda: st.models_dialog())
+        f = self.finishing
+        a["upscale_2"].triggered.connect(lambda: f.upscale(2))
+        a["upscale_4"].triggered.connect(lambda: f.upscale(4))
+        a["slow_motion_2"].triggered.connect(lambda: f.slow_motion(2))
+        a["slow_motion_4"].triggered.connect(lambda: f.slow_motion(4))
         self.engine.stateChanged.connect(st.show_engine_state)
         self.engine.deviceChanged.connect(st.show_device)
         self.engine.workerDied.connect(lambda msg: self.notify(msg, 15000))
@@ -479,11 +487,12 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.registry.retranslate()
         titles = {"file": tr("&File"), "recent": tr("Open &Recent"), "edit": tr("&Edit"),
-                  "generate": tr("&Generate"), "view": tr("&View"),
+                  "generate": tr("&Generate"), "finish": tr("F&inish"), "view": tr("&View"),
                   "compare": tr("&Compare A/B"), "panels": tr("&Panels"), "playback": tr("&Playback"),
                   "help": tr("&Help")}
         for key, m in self.menus.items():
             m.setTitle(titles[key])
+        self.finish_menu(self.menus["finish"])
         for key, title in (("media", tr("Media")), ("storyboard", tr("Storyboard")), ("timeline", tr("Timeline")),
                            ("inspector", tr("Shot")), ("takes", tr("Takes")), ("queue", tr("Queue")),
                            ("markers", tr("Markers"))):
@@ -843,6 +852,33 @@ class MainWindow(QMainWindow):
             self.model.selection.set([shot_id])
         self._storyboard_menu(pos)
 
+    def finish_menu(self, menu: QMenu) -> QMenu:
+        """Upscale and interpolate the selected shot's take (the Finish menu and the shot's context menu)."""
+        if not menu.objectName():
+            menu.setObjectName("finishMenu")
+            menu.setTitle(tr("F&inish"))
+        if not menu.property("finishEnabling"):
+            menu.setProperty("finishEnabling", True)
+            menu.aboutToShow.connect(lambda m=menu: self._enable_finish(m))
+        menu.clear()
+        for k in ("upscale_2", "upscale_4"):
+            menu.addAction(self.registry[k])
+        menu.addSeparator()
+        rates = menu.addMenu(tr("&Interpolate to"))
+        rates.setObjectName("interpolateMenu")
+        for fps in INTERPOLATE_RATES:
+            rates.addAction(tr("{fps} fps").format(fps=fps)).triggered.connect(
+                lambda _=False, r=fps: self.finishing.interpolate(r))
+        for k in ("slow_motion_2", "slow_motion_4"):
+            menu.addAction(self.registry[k])
+        return menu
+
+    def _enable_finish(self, menu: QMenu) -> None:
+        shots = self.selected_shots()
+        ok = len(shots) == 1 and shots[0].media_path is not None
+        for action in menu.actions():
+            action.setEnabled(ok)
+
     def _storyboard_menu(self, pos) -> None:
         menu = QMenu(self)
         for k in ("generate", "new_seed", None, "extend_forward", "extend_backward", "bridge", "long_take", None,
@@ -851,6 +887,8 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
             else:
                 menu.addAction(self.registry[k])
+        self.finish_menu(menu.addMenu(""))
+        menu.addSeparator()
         sub = menu.addMenu(tr("Set Transition"))
         for kind, label in (("crossfade", tr("Crossfade")), ("dip_black", tr("Dip to black")),
                             ("dip_white", tr("Dip to white")), ("cut", tr("Cut (no transition)"))):

@@ -115,7 +115,10 @@ def recipe_summary(recipe: object) -> dict:
     model = source.get("model")
     if isinstance(model, dict):
         model = model.get("id")
-    out = {"task": source.get("task"), "model": model, "seed": source.get("seed"), "prompt": source.get("prompt")}
+    loras = source.get("loras") or (source.get("request") or {}).get("loras")
+    out = {"task": source.get("task"), "model": model, "seed": source.get("seed"), "prompt": source.get("prompt"),
+           "loras": [{"id": r.get("id"), "strength": r.get("strength")} for r in loras
+                     if isinstance(r, dict)] if isinstance(loras, list) and loras else None}
     return {k: v for k, v in out.items() if v not in (None, "")}
 
 
@@ -125,6 +128,8 @@ def recipe_text(recipe: object) -> str:
     parts = [str(s["task"]).replace("_", " ")] if "task" in s else []
     parts += [str(s["model"])] if "model" in s else []
     parts += [f"seed {s['seed']}"] if "seed" in s else []
+    parts += ["LoRA " + ", ".join(f"{r['id']} {r['strength']:g}" if isinstance(r["strength"], int | float)
+                                  else str(r["id"]) for r in s["loras"])] if "loras" in s else []
     if "prompt" in s:
         prompt = str(s["prompt"]).replace("\n", " ")
         parts.append(f'"{prompt[:60]}…"' if len(prompt) > 60 else f'"{prompt}"')

@@ -174,6 +174,15 @@ class EngineService(QObject):
         self._refresh_state()
         return job
 
+    def submit_job(self, project: Any, kind: str, params: Any, *, shot: str | None = None,
+                   out_dir: Path | None = None) -> Any:
+        """Queue one job of ``project`` (a finishing job: upscale, interpolate); returns it."""
+        job = self.queue.submit(kind, params, project=project_key(project.path), shot=shot, out_dir=out_dir)
+        self._wake()
+        self.jobsChanged.emit()
+        self._refresh_state()
+        return job
+
     def jobs(self, project: Any | None = None) -> list:
         if self.queue is None:
             return []

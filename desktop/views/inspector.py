@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSlider,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -78,7 +79,148 @@ CHANGES = {"prompt": "Change Prompt", "negative_prompt": "Change Avoid", "model"
            "seconds": "Change Duration", "width": "Change Size", "height": "Change Size", "seed": "Change Seed",
            "steps": "Change Steps", "guidance": "Change Guidance", "image": "Change Image", "task": "Change Task",
            "direction": "Change Direction", "context_frames": "Change Context Frames", "tier": "Change Memory",
-           "draft": "Change Quality", "prompts": "Change Prompts"}
+           "draft": "Change Quality", "prompts": "Change Prompts", "loras": "Change LoRAs",
+           "lora_strength": "Change LoRA Strength"}
+
+
+class LoraPicker(QWidget):
+    """The shot's LoRAs, each with a strength slider (0–2) and a remove button, and a list of the
+    library's LoRAs that fit the shot's model to add from. ``changed(refs, what)`` carries the new
+    request entries ({id, strength, sha256}); the inspector makes it one recipe edit. A slider
+    commits when it is let go (or at each key press), not while it is dragged."""
+
+    changed = Signal(list, str)
+    refused = Signal(str)  # a LoRA file the library would not take: the reason, one line
+    SCALE = 100  # slider units per 1.0 of strength
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("loraPicker")
+        self.refs: list[dict] = []
+        self.rows: list[tuple[QLabel, QSlider, QLabel, QToolButton]] = []
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(2)
+        self.list_box = QVBoxLayout()
+        self.layout_.addLayout(self.list_box)
+        add_row = QHBoxLayout()
+        self.pick = QComboBox(self)
+        self.pick.setObjectName("loraPick")
+        self.pick.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pick.setMinimumContentsLength(8)
+        self.add = QToolButton(self)
+        self.add.setObjectName("loraAdd")
+        self.add.setText("+")
+        self.add_file = QToolButton(self)
+        self.add_file.setObjectName("loraAddFile")
+        add_row.addWidget(self.pick, 1)
+        add_row.addWidget(self.add)
+        add_row.addWidget(self.add_file)
+        self.layout_.addLayout(add_row)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.layout_.addWidget(self.note)
+        self.add.clicked.connect(self._add)
+        self.add_file.clicked.connect(self._add_file)
+        self.task = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.add.setToolTip(tr("Add the chosen LoRA to this shot"))
+        self.add_file.setText(tr("File…"))
+        self.add_file.setToolTip(tr("Add a LoRA .safetensors file to the library and to this shot"))
+
+    def _add_file(self) -> None:
+        from desktop.services.loras import AddLoraTask
+
+        path, _ = QFileDialog.getOpenFileName(self, tr("Add a LoRA"), "", tr("LoRA (*.safetensors)"))
+        if not path or self.task is not None:
+            return
+        self.task = AddLoraTask(Path(path), self)
+        self.add_file.setEnabled(False)
+        self.note.setText(tr("Reading {file}…").format(file=Path(path).name))
+        self.note.show()
+        self.task.succeeded.connect(self._file_added)
+        self.task.failed.connect(self.refused.emit)
+        self.task.ended.connect(self._task_ended)
+        self.task.start()
+
+    def _task_ended(self) -> None:
+        self.task = None
+        self.add_file.setEnabled(True)
+        self.note.hide()
+
+    def _file_added(self, lora_id: str) -> None:
+        from engine.gen.loras import get_lora
+
+        entry = get_lora(lora_id)
+        self.changed.emit([*self.refs, {"id": entry.id, "strength": 1.0, "sha256": entry.sha256}], "loras")
+
+    def fill(self, model: str, refs: list[dict]) -> None:
+        from engine.errors import GenerationError
+        from engine.gen.loras import list_loras
+
+        self.refs = [dict(r) for r in refs]
+        for widgets in self.rows:
+            for w in widgets:
+                w.deleteLater()
+        self.rows = []
+        for i, ref in enumerate(self.refs):
+            name = QLabel(ref.get("id", "?"), self)
+            slider = QSlider(Qt.Orientation.Horizontal, self)
+            slider.setObjectName(f"loraStrength{i}")
+            slider.setRange(0, 2 * self.SCALE)
+            slider.setSingleStep(5)
+            slider.setPageStep(25)
+            slider.setValue(round(float(ref.get("strength", 1.0)) * self.SCALE))
+            value = QLabel(f"{float(ref.get('strength', 1.0)):.2f}", self)
+            value.setMinimumWidth(32)
+            remove = QToolButton(self)
+            remove.setObjectName(f"loraRemove{i}")
+            remove.setText("−")
+            remove.setToolTip(tr("Remove this LoRA from the shot"))
+            row = QHBoxLayout()
+            for w, stretch in ((name, 0), (slider, 1), (value, 0), (remove, 0)):
+                row.addWidget(w, stretch)
+            self.list_box.addLayout(row)
+            slider.valueChanged.connect(lambda v, i=i, s=slider, lab=value: self._moved(i, s, lab, v))
+            slider.sliderReleased.connect(lambda i=i, s=slider: self._commit(i, s.value()))
+            remove.clicked.connect(lambda _=False, i=i: self._remove(i))
+            self.rows.append((name, slider, value, remove))
+        self.pick.clear()
+        used = {r.get("sha256") for r in self.refs}
+        try:
+            fitting = [e for e in list_loras() if model in e.models and e.sha256 not in used]
+            self.note.setText("" if fitting or self.refs else
+                              tr("No LoRA in the library fits this model; add one with “shotloom lora add FILE”"))
+        except GenerationError as exc:
+            fitting = []
+            self.note.setText(str(exc))
+        for entry in fitting:
+            self.pick.addItem(f"{entry.id}  ({entry.rank})", entry)
+        self.pick.setEnabled(bool(fitting))
+        self.add.setEnabled(bool(fitting))
+        self.note.setVisible(bool(self.note.text()))
+
+    def _moved(self, i: int, slider: QSlider, label: QLabel, value: int) -> None:
+        label.setText(f"{value / self.SCALE:.2f}")
+        if not slider.isSliderDown():  # a key press or a click on the groove: one step now
+            self._commit(i, value)
+
+    def _commit(self, i: int, value: int) -> None:
+        strength = value / self.SCALE
+        if i < len(self.refs) and self.refs[i].get("strength") != strength:
+            refs = [dict(r) for r in self.refs]
+            refs[i]["strength"] = strength
+            self.changed.emit(refs, "lora_strength")
+
+    def _add(self) -> None:
+        entry = self.pick.currentData()
+        if entry is not None:
+            self.changed.emit([*self.refs, {"id": entry.id, "strength": 1.0, "sha256": entry.sha256}], "loras")
+
+    def _remove(self, i: int) -> None:
+        self.changed.emit([r for j, r in enumerate(self.refs) if j != i], "loras")
 
 
 class InspectorPanel(QWidget):
@@ -173,6 +315,9 @@ class InspectorPanel(QWidget):
         self.draft = QComboBox(self)
         self.draft.addItem("", False)
         self.draft.addItem("", True)
+        self.loras = LoraPicker(self)
+        self.loras.changed.connect(self._loras_edited)
+        self.loras.refused.connect(self._refuse)
         self.reason = QLabel(self)
         self.reason.setObjectName("refusal")
         self.reason.setWordWrap(True)
@@ -232,6 +377,7 @@ class InspectorPanel(QWidget):
         row("seed", seed)
         row("steps", self.steps)
         row("guidance", self.guidance)
+        row("loras", self.loras)
         image = QWidget(self)
         il = QHBoxLayout(image)
         il.setContentsMargins(0, 0, 0, 0)
@@ -317,7 +463,8 @@ class InspectorPanel(QWidget):
                           ("seconds", tr("Duration (s):")), ("size", tr("Size:")), ("seed", tr("Seed:")),
                           ("steps", tr("Steps:")), ("guidance", tr("Guidance:")), ("image", tr("Image:")),
                           ("source", tr("Source:")), ("direction", tr("Direction:")),
-                          ("context", tr("Context frames:")), ("tier", tr("Memory:")), ("draft", tr("Quality:"))):
+                          ("context", tr("Context frames:")), ("tier", tr("Memory:")), ("draft", tr("Quality:")),
+                          ("loras", tr("LoRAs:"))):
             self.labels[key].setText(text)
         for i, task in enumerate(TASKS):
             self.task.setItemText(i, task_label(task))
@@ -336,6 +483,7 @@ class InspectorPanel(QWidget):
         self.guidance.setSpecialValueText(tr("model default"))
         self.context.setSpecialValueText(tr("automatic"))
         self.spans.setHorizontalHeaderLabels([tr("From (s)"), tr("Prompt")])
+        self.loras.retranslate()
         self.show_shot()
 
     # -- showing -------------------------------------------------------------------------------
@@ -438,6 +586,7 @@ class InspectorPanel(QWidget):
             self.tier.setCurrentIndex(max(0, self.tier.findData(spec.get("tier", "auto"))))
             self.draft.setCurrentIndex(1 if spec.get("draft") else 0)
             self._fill_spans(spec.get("prompts") or [])
+            self.loras.fill(spec.get("model", "ltx-video-2b"), spec.get("loras") or [])
             self._fill_sources(task)
             self._show_frames()
             self._show_fit()
@@ -558,6 +707,13 @@ class InspectorPanel(QWidget):
             if seconds > float(most) + 1e-6:
                 return tr("{model} makes at most {n} frames ({s:.1f} s) in one shot; use a long take for longer"
                           ).format(model=entry.name, n=entry.frame_rule.max_frames, s=float(most))
+        for ref in spec.get("loras") or []:
+            from engine.gen.loras import check_fits, get_lora
+
+            try:
+                check_fits(get_lora(ref.get("id", "")), entry.id)
+            except GenerationError as exc:
+                return str(exc)
         image = spec.get("image")
         if image and not Path(image).is_file():
             return tr("{path} does not exist; pick an image file").format(path=image)
@@ -597,6 +753,15 @@ class InspectorPanel(QWidget):
         text = Label(CHANGES.get(what, "Change Recipe"))
         recipe = {**(self.shot.recipe or {}), SPEC_KEY: spec}
         return self.document.apply(SetRecipe(self.shot.id, recipe), text)
+
+    def _loras_edited(self, refs: list, what: str) -> None:
+        if self._loading or self.spec is None or self.shot is None:
+            return
+        spec = {k: v for k, v in self.spec.items() if k != "loras"}
+        if refs:
+            spec["loras"] = refs
+        if spec != self.spec:
+            self.apply_spec(spec, what)
 
     def _change_task(self, task: str) -> None:
         """Text, image and long take switch into each other; fields the new task does not take go.

@@ -274,9 +274,16 @@ class FarmWorker(Worker):
         progress.preview(path)
 
 
+def _in_lora_library(path: Path) -> bool:
+    """A LoRA file of this machine's library (engine.gen.loras), which a shot's recipe may load."""
+    from engine.gen.loras import library_dir
+
+    return path.parent == library_dir().resolve() and path.suffix == ".safetensors"
+
+
 class _ProjectFiles:
-    """Which files a recipe may send to a farm: those inside the project bundle, and media the project
-    references (imported footage kept where it was)."""
+    """Which files a recipe may send to a farm: those inside the project bundle, media the project
+    references (imported footage kept where it was) and the LoRA files of this machine's library."""
 
     def __init__(self, project: str | None) -> None:
         self.root = Path(project).resolve() if project else None
@@ -298,7 +305,7 @@ class _ProjectFiles:
         if self.root is None:
             raise GenerationError(f"the recipe names {path} ({describe_loc(loc)}) but the job has no project; "
                                   "a farm job reads only files of its project.")
-        if not path.is_relative_to(self.root) and path not in self._referenced():
+        if not path.is_relative_to(self.root) and path not in self._referenced() and not _in_lora_library(path):
             raise GenerationError(f"the recipe names {path} ({describe_loc(loc)}), which is outside the project "
                                   f"{self.root.name} and not media it uses; import the file into the project first.")
         if not path.is_file():

@@ -63,36 +63,16 @@ def missing_message(model: FinishModel, why: str) -> str:
             f"{local_dir(model) / model.filename}")
 
 
-def _checked(path: Path) -> Path:
-    if path.suffix != ".safetensors":
-        raise GenerationError(f"{path} is not a .safetensors file; Shotloom never loads pickle checkpoints "
-                              f"because unpickling can run code — use a safetensors copy")
-    return path
-
-
 def resolve_weights(model: FinishModel, *, download: bool = True, endpoint: str | None = None) -> Path:
     """The local path of ``model``'s weights (see the module docstring); GenerationError with the
     one-line message when they cannot be had."""
+    from engine.hub import checked_safetensors, fetch_file
+
     mine = local_dir(model) / model.filename
     if mine.is_file():
-        return _checked(mine)
-    from huggingface_hub import constants, hf_hub_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
-
-    try:
-        return _checked(Path(hf_hub_download(model.repo, model.filename, local_files_only=True)))
-    except (LocalEntryNotFoundError, FileNotFoundError, OSError):
-        pass
-    if not download:
-        raise GenerationError(missing_message(model, "downloads are off for this run"))
-    if constants.HF_HUB_OFFLINE:
-        raise GenerationError(missing_message(model, "offline mode is on (HF_HUB_OFFLINE)"))
-    try:
-        return _checked(Path(hf_hub_download(model.repo, model.filename, endpoint=endpoint)))
-    except OfflineModeIsEnabled:
-        raise GenerationError(missing_message(model, "offline mode is on (HF_HUB_OFFLINE)")) from None
-    except (HfHubHTTPError, OSError, ValueError) as exc:
-        raise GenerationError(missing_message(model, f"the hub could not be reached ({type(exc).__name__})")) from None
+        return checked_safetensors(mine)
+    return fetch_file(model.repo, model.filename, lambda why: missing_message(model, why), download=download,
+                      endpoint=endpoint)
 
 
 def file_sha256(path: Path) -> str:

@@ -33,7 +33,24 @@ def register(subparsers) -> None:
     add.add_argument("--cache", choices=["auto", "none", "first_block", "mag", "taylorseer"],
                      help="step cache (auto: first_block on drafts; mag calibrates once per model)")
     add.add_argument("--name")
+    add.add_argument("--lora", action="append", default=[], metavar="ID[:STRENGTH]",
+                     help="a LoRA from the library at a strength (1 when left out); give several for several")
     add.set_defaults(func=cmd_shot_add)
+    sl = shot_sub.add_parser("loras", help="set the LoRAs of a shot's recipe (none given: remove them)")
+    sl.add_argument("project", type=Path)
+    sl.add_argument("shot")
+    sl.add_argument("loras", nargs="*", metavar="ID[:STRENGTH]")
+    sl.set_defaults(func=cmd_shot_loras)
+
+    lora = subparsers.add_parser("lora", help="the LoRA library: add and list LoRAs")
+    lsub = lora.add_subparsers(dest="lora_command", required=True)
+    la = lsub.add_parser("add", help="add a .safetensors LoRA from a file or the hub (owner/repo[/FILE])")
+    la.add_argument("source", metavar="FILE|HUB_ID")
+    la.add_argument("--id", dest="lora_id")
+    la.set_defaults(func=cmd_lora_add)
+    ll = lsub.add_parser("list", help="list the LoRAs in the library and the models each fits")
+    ll.add_argument("--json", action="store_true")
+    ll.set_defaults(func=cmd_lora_list)
 
     gen = subparsers.add_parser("generate", help="generate pending shots in this process")
     gen.add_argument("project", type=Path)
@@ -64,9 +81,11 @@ def _open(path: Path, writer: str, hint: str = ""):
 
 
 def cmd_shot_add(args: argparse.Namespace) -> int:
+    from engine.gen.loras import lora_refs, parse_lora_arg
     from engine.gen.takes import add_generated_shot
 
     _check_flags(args)
+    loras = lora_refs([parse_lora_arg(a) for a in args.lora], args.model)
     project = _open(args.project, "shotloom shot add")
     source = resolve_shot(project, args.from_shot).id if args.from_shot else None
     between = tuple(resolve_shot(project, s).id for s in args.between) if args.between else None
@@ -74,9 +93,53 @@ def cmd_shot_add(args: argparse.Namespace) -> int:
         project, prompt=args.prompt, task=args.task, model=args.model, seconds=args.seconds, seed=args.seed,
         image=args.image, source_shot=source, direction=args.direction or "forward",
         between=between, steps=args.steps, guidance=args.guidance,
-        name=args.name, extra={k: v for k, v in (("draft", args.draft or None), ("cache", args.cache)) if v})
+        name=args.name, extra={k: v for k, v in (("draft", args.draft or None), ("cache", args.cache),
+                                                  ("loras", loras or None)) if v})
     project.save()
     print(shot_id)
+    return 0
+
+
+def cmd_shot_loras(args: argparse.Namespace) -> int:
+    """One undoable recipe edit: the shot's LoRAs become the ones given (checked against its model)."""
+    from engine.gen.loras import lora_refs, parse_lora_arg
+    from engine.gen.takes import loras_edit
+
+    items = [parse_lora_arg(a) for a in args.loras]
+    project = _open(args.project, "shotloom shot loras")
+    shot = resolve_shot(project, args.shot)
+    edit = loras_edit(project, shot, lambda model: lora_refs(items, model))
+    if edit is not None:
+        project.apply(edit)
+        project.save()
+    print(shot.id)
+    return 0
+
+
+def cmd_lora_add(args: argparse.Namespace) -> int:
+    from engine.gen.loras import add_lora
+
+    entry = add_lora(args.source, args.lora_id)
+    print(entry.id)
+    print(f"fits {', '.join(entry.models)} (rank {entry.rank}, {entry.layers} layers)", file=sys.stderr)
+    return 0
+
+
+def cmd_lora_list(args: argparse.Namespace) -> int:
+    from engine.cliutil import printable
+    from engine.gen.loras import list_loras
+
+    entries = list_loras()
+    if args.json:
+        print(json.dumps([{**e.model_dump(mode="json"), "path": str(e.path)} for e in entries], indent=2))
+        return 0
+    if not entries:
+        print("no LoRAs yet; add one with `shotloom lora add FILE|HUB_ID`")
+        return 0
+    print(f"{'ID':28} {'FAMILY':12} {'RANK':>4} {'SIZE':>9}  FITS")
+    for e in entries:
+        print(printable(f"{e.id:28} {','.join(e.families):12} {e.rank:>4} {e.size_bytes / 1e6:>6.1f} MB  "
+                        f"{', '.join(e.models)}"))
     return 0
 
 

@@ -95,6 +95,11 @@ def _sha256(path: Path) -> str:
     return cache[key]
 
 
+def file_sha256(path: Path) -> str:
+    """A file's sha256 (remembered by path, size and modification time; the HF cache's blob names)."""
+    return _sha256(Path(path))
+
+
 def weight_files(folder: Path) -> dict[str, Path]:
     """The files of a model folder that loading reads: weights, configs, tokenizers."""
     return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
@@ -310,6 +315,9 @@ class WarmModel:
     applied: list[str]
     info: dict[str, Any] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)
+    loras: dict[str, str] = field(default_factory=dict)
+    """LoRA adapters loaded into the denoiser (adapter name → file sha256), kept for the next job
+    that uses the same set (``engine.gen.loras.apply_loras``)."""
 
 
 class PipelineCache:

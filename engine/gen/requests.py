@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from engine.gen.catalog import Tier
 
@@ -49,6 +58,26 @@ class PromptSpan(BaseModel):
     prompt: str = Field(min_length=1)
 
 
+class LoraRef(BaseModel):
+    """One LoRA of a request: the library id it was added as, its strength, and the sha256 of the
+    exact file (replay loads that file, whatever the id holds now)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    id: str = Field(min_length=1, max_length=120)
+    strength: float = Field(default=1.0, ge=-4, le=4)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    path: Path | None = None
+    """The file in this machine's library (filled when the request is made from a shot, so a farm
+    job uploads it with its other inputs); whichever file is loaded must have ``sha256``."""
+
+    @model_serializer(mode="wrap")
+    def _without_no_path(self, handler):
+        data = handler(self)
+        if isinstance(data, dict) and data.get("path") is None:
+            data.pop("path", None)
+        return data
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     model: str = "ltx-video-2b"
@@ -73,6 +102,26 @@ class _Base(BaseModel):
     output_rate: str | None = None
     output_size: tuple[int, int] | None = None
     fit: Literal["fit", "fill", "stretch"] = "fill"
+    loras: list[LoraRef] = Field(default_factory=list, max_length=16)
+
+    @field_validator("loras")
+    @classmethod
+    def _one_of_each(cls, loras: list[LoraRef]) -> list[LoraRef]:
+        seen = set()
+        for ref in loras:
+            if ref.sha256 in seen:
+                raise ValueError(f"LoRA '{ref.id}' is listed twice; give each LoRA once with its strength")
+            seen.add(ref.sha256)
+        return loras
+
+    @model_serializer(mode="wrap")
+    def _without_no_loras(self, handler):
+        # No LoRAs is not written: a request (and its recipe hash, its take id) stays what it was
+        # before LoRAs existed.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("loras"):
+            data.pop("loras", None)
+        return data
 
     _v_rate = field_validator("output_rate")(classmethod(lambda cls, v: _rate(v)))
 

@@ -303,6 +303,7 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
 
     from engine.gen import memory
     from engine.gen.families import family_of
+    from engine.gen.loras import apply_loras
     from engine.gen.steps import StepMonitor
     from engine.gen.tasks import TASKS
     from engine.gen.tasks import long_take as long_take_mod
@@ -329,6 +330,9 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
                                        compile_blocks=request.compile, cache=request.cache, entry=entry)
             if warm.tier == "gpu":  # the lower tiers always bound the decode
                 speed += memory.bound_vae(pipe, bound)
+            t_lora = time.perf_counter()
+            loras = apply_loras(pipe, warm, request.loras, entry)
+            lora_s = time.perf_counter() - t_lora
             load_s = time.perf_counter() - t_load
             monitor = StepMonitor(total_steps=steps, progress=progress, cancel=cancel, preview=preview)
             ctx = GenContext(entry=entry, request=request, pipe=pipe, width=width, height=height, frames=native,
@@ -402,6 +406,7 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
                   "family": entry.family, "test_model": entry.test_model, "micro": entry.micro, "variant": entry.variant,
                   "pipeline": type(pipe).__name__, **({"timesteps": warm.info["timesteps"]}
                                                        if warm.info.get("timesteps") else {})},
+        **({"loras": [{k: v for k, v in lora.items() if k != "loaded"} for lora in loras]} if loras else {}),
         "seed": request.seed,
         "size": [width, height],
         "frames": native_count,
@@ -424,7 +429,8 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "message": message,
         "library_versions": library_versions(),
         "timings": {"load_s": round(load_s, 4), "generate_s": round(gen_s, 4), "encode_s": round(enc_s, 4),
-                    "total_s": round(time.perf_counter() - t_start, 4)},
+                    "total_s": round(time.perf_counter() - t_start, 4), "lora_s": round(lora_s, 4),
+                    **({"loras_loaded": loras[0]["loaded"]} if loras else {})},
     }
     write_json_atomic(tmp / RECIPE_NAME, recipe, indent=2)
     cancel.raise_if_canceled()

@@ -155,6 +155,30 @@ def _check_source(shot) -> None:
                               f"prompt first")
 
 
+def loras_edit(project, shot, refs_for):
+    """The SetRecipe edit that gives a generated shot the LoRAs ``refs_for(model)`` returns (request
+    entries, checked against the shot's model), or None when they are what it has. A shot made
+    from footage has no recipe to change (GenerationError)."""
+    from engine.jobs.apply import shot_spec
+    from engine.project import SetRecipe
+
+    spec = shot_spec(shot)
+    if spec is None:
+        raise GenerationError(f"shot {shot.id[:8]} ({shot.name}) was not generated; LoRAs apply to generated shots")
+    refs = refs_for(spec.get("model", "ltx-video-2b"))
+    if (spec.get("loras") or []) == refs:
+        return None
+    spec = {k: v for k, v in spec.items() if k != "loras"}
+    if refs:
+        spec["loras"] = refs
+    try:
+        parse_request(request_dict(project, spec, check_sources=False))
+    except ValidationError as exc:
+        raise GenerationError(request_error(exc)) from None
+    recipe = shot.recipe if isinstance(shot.recipe, dict) else {}
+    return SetRecipe(shot.id, {**recipe, SPEC_KEY: spec})
+
+
 def _check_image(image: Path) -> None:
     """A conditioning image must be one (probed in a child process, like every file a user gives)."""
     from engine.errors import MediaError
@@ -186,6 +210,10 @@ def request_dict(project, spec: dict, *, check_sources: bool = True) -> dict:
     data = {k: v for k, v in spec.items() if k not in ("source_shot", "between")}
     data["output_rate"] = f"{fps.numerator}/{fps.denominator}"
     data["output_size"] = list(project.size)
+    if spec.get("loras"):
+        from engine.gen.loras import with_library_paths
+
+        data["loras"] = with_library_paths(spec["loras"])
     placeholder = ClipRange(path=Path("."), start=0).model_dump(mode="json")
     if spec["task"] == "extend":
         data["source"] = _clip_of(project, spec["source_shot"]).model_dump(mode="json") if check_sources \

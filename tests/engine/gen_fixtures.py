@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session")
-def tiny_models_dir(tmp_path_factory) -> Path:
-    """Build every tiny test model once per session (real diffusers classes, random weights)."""
+def build_tiny_models(tmp_path_factory, model_ids) -> Path:
+    """Build tiny test models (real diffusers classes, random weights) into a folder of their own;
+    returns it (its models are linked into each test's user cache with ``link_models``)."""
     import os
 
     import torch
@@ -25,7 +25,7 @@ def tiny_models_dir(tmp_path_factory) -> Path:
     old = os.environ.get("SHOTLOOM_HOME")
     os.environ["SHOTLOOM_HOME"] = str(root)
     try:
-        for model_id in tiny.tiny_ids():
+        for model_id in model_ids:
             tiny.ensure_tiny_model(model_id)
     finally:
         if old is None:
@@ -35,15 +35,27 @@ def tiny_models_dir(tmp_path_factory) -> Path:
     return root / "cache" / "models"
 
 
-@pytest.fixture
-def tiny_models(tiny_models_dir, shotloom_home) -> Path:
-    """Link the session's tiny models into this test's user cache (no rebuild per test)."""
-    models = shotloom_home / "cache" / "models"
+def link_models(built: Path, home: Path) -> Path:
+    """Link built tiny models into a test's user cache (no rebuild per test)."""
+    models = home / "cache" / "models"
     models.mkdir(parents=True, exist_ok=True)
-    for src in tiny_models_dir.iterdir():
+    for src in built.iterdir():
         if not src.name.startswith("."):
             (models / src.name).symlink_to(src, target_is_directory=True)
     return models
+
+
+@pytest.fixture(scope="session")
+def tiny_models_dir(tmp_path_factory) -> Path:
+    """Every tiny test model, built once per session."""
+    from engine.gen import tiny
+
+    return build_tiny_models(tmp_path_factory, tiny.tiny_ids())
+
+
+@pytest.fixture
+def tiny_models(tiny_models_dir, shotloom_home) -> Path:
+    return link_models(tiny_models_dir, shotloom_home)
 
 
 def make_clip(path: Path, frames: int, rate=Fraction(24), size=(64, 64), seed: int = 0) -> Path:

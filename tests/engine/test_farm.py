@@ -373,6 +373,33 @@ def test_render_refuses_a_recipe_naming_a_file_outside_the_project(farm, tmp_pat
     assert not [j for j in farm.client().jobs() if shot[:8] in j.label]  # nothing reached the farm
 
 
+def test_a_shot_with_a_lora_renders_on_the_farm(farm, tmp_path, tiny_models):  # noqa: F811
+    """The LoRA file a shot's recipe loads is uploaded with its job (from the creator's library);
+    the farm loads it and the take differs from the same shot without it."""
+    from test_gen_loras import make_lora
+
+    from engine.gen.loras import add_lora
+    from engine.gen.takes import add_generated_shot
+    from engine.project import Project
+
+    entry = add_lora(make_lora(tiny_models, "tiny-ltx", tmp_path / "look", seed=1), "look")
+    project = Project.create(tmp_path / "styled.shotloom", fps=24, size=(64, 64), writer="test")
+    ref = {"id": "look", "strength": 1.0, "sha256": entry.sha256}
+    plain = add_generated_shot(project, prompt="a boat", model="tiny-ltx", seconds=0.34, seed=4, steps=2)
+    styled = add_generated_shot(project, prompt="a boat", model="tiny-ltx", seconds=0.34, seed=4, steps=2,
+                                extra={"loras": [ref]})
+    project.save()
+    project.close()
+    res = shotloom("render", project.path, "--farm", farm.url, env={"SHOTLOOM_FARM_TOKEN": farm.token})
+    assert res.returncode == 0, res.stderr[-3000:]
+    shots = {s.id: s for s in Project.open(project.path).shots()}
+    recipes = {k: json.loads((shots[k].takes[0].path.parent / "recipe.json").read_text()) for k in (plain, styled)}
+    assert recipes[styled]["loras"][0]["sha256"] == entry.sha256 and "loras" not in recipes[plain]
+    assert recipes[styled]["output"]["frames_sha256"] != recipes[plain]["output"]["frames_sha256"]
+    # It was the job's uploaded input; the recipe names the creator's library file.
+    assert Path(recipes[styled]["request"]["loras"][0]["path"]) == entry.path
+
+
 def test_https_farm_is_pinned_on_first_use(farm, tmp_path):
     """`farm serve --tls`: the creator's machine pins the certificate when it saves the token and
     refuses the farm once it shows another one (a different machine answering at that address)."""

@@ -228,6 +228,22 @@
         <translation>连贯性分析失败：{why}</translation>
     </message>
     <message>
+        <source>Upscale ×{n}</source>
+        <translation>放大 ×{n}</translation>
+    </message>
+    <message>
+        <source>{what} of “{name}” queued</source>
+        <translation>“{name}”的{what}已加入队列</translation>
+    </message>
+    <message>
+        <source>Slow motion ×{n}</source>
+        <translation>慢动作 ×{n}</translation>
+    </message>
+    <message>
+        <source>Interpolate to {fps} fps</source>
+        <translation>插帧到 {fps} fps</translation>
+    </message>
+    <message>
         <source>{name} ↦</source>
         <translation>{name} ↦</translation>
     </message>
@@ -238,10 +254,6 @@
     <message>
         <source>Keep a Generated Take (its shot was deleted)</source>
         <translation>保留生成的镜次（其镜头已删除）</translation>
-    </message>
-    <message>
-        <source>Generated Take for “{name}”</source>
-        <translation>“{name}”的生成镜次</translation>
     </message>
     <message>
         <source>Select a shot that has a prompt (imported footage is not generated)</source>
@@ -264,12 +276,24 @@
         <translation>新种子</translation>
     </message>
     <message>
+        <source>Upscaled Take for “{name}”</source>
+        <translation>“{name}”的放大版本</translation>
+    </message>
+    <message>
         <source>A generated take was kept in the project (Takes panel); its shot had been deleted</source>
         <translation>生成的镜次已保留在项目中（见镜次面板）；它的镜头已被删除</translation>
     </message>
     <message>
         <source>Select one shot first</source>
         <translation>请先选择一个镜头</translation>
+    </message>
+    <message>
+        <source>Interpolated Take for “{name}”</source>
+        <translation>“{name}”的插帧版本</translation>
+    </message>
+    <message>
+        <source>Generated Take for “{name}”</source>
+        <translation>“{name}”的生成镜次</translation>
     </message>
     <message>
         <source>failed</source>
@@ -372,6 +396,10 @@
         <translation>生成(&amp;G)</translation>
     </message>
     <message>
+        <source>F&amp;inish</source>
+        <translation>成片处理(&amp;I)</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -394,6 +422,10 @@
     <message>
         <source>Toolbar</source>
         <translation>工具栏</translation>
+    </message>
+    <message>
+        <source>&amp;Interpolate to</source>
+        <translation>插帧到(&amp;I)</translation>
     </message>
     <message>
         <source>About Shotloom</source>
@@ -510,6 +542,10 @@
     <message>
         <source>&amp;Redo {what}</source>
         <translation>重做 {what}(&amp;R)</translation>
+    </message>
+    <message>
+        <source>{fps} fps</source>
+        <translation>{fps} fps</translation>
     </message>
     <message>
         <source>Open Project</source>
@@ -964,6 +1000,26 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>请输入农场网址，例如 http://127.0.0.1:8765</translation>
     </message>
     <message>
+        <source>Add the chosen LoRA to this shot</source>
+        <translation>把选中的 LoRA 加到此镜头</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>Add a LoRA .safetensors file to the library and to this shot</source>
+        <translation>把一个 LoRA .safetensors 文件加入库和此镜头</translation>
+    </message>
+    <message>
+        <source>Add a LoRA</source>
+        <translation>添加 LoRA</translation>
+    </message>
+    <message>
+        <source>LoRA (*.safetensors)</source>
+        <translation>LoRA (*.safetensors)</translation>
+    </message>
+    <message>
         <source>Forward (after the source)</source>
         <translation>向后（接在源镜头之后）</translation>
     </message>
@@ -1044,6 +1100,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>逐层流式加载（最省显存）</translation>
     </message>
     <message>
+        <source>Remove this LoRA from the shot</source>
+        <translation>从此镜头移除这个 LoRA</translation>
+    </message>
+    <message>
         <source>Task:</source>
         <translation>任务：</translation>
     </message>
@@ -1100,6 +1160,10 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <translation>质量：</translation>
     </message>
     <message>
+        <source>LoRAs:</source>
+        <translation>LoRA：</translation>
+    </message>
+    <message>
         <source>From (s)</source>
         <translation>起点（秒）</translation>
     </message>
@@ -1126,6 +1190,14 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Test model: its output is noise; use it to try the workflow</source>
         <translation>测试模型：输出是噪声，用来试用工作流程</translation>
+    </message>
+    <message>
+        <source>Reading {file}…</source>
+        <translation>正在读取 {file}…</translation>
+    </message>
+    <message>
+        <source>No LoRA in the library fits this model; add one with “shotloom lora add FILE”</source>
+        <translation>库中没有适合此模型的 LoRA；用“shotloom lora add FILE”添加一个</translation>
     </message>
     <message>
         <source>Select one shot to see its recipe.</source>
@@ -2183,6 +2255,14 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <source>Change Prompts</source>
         <translation>修改提示词</translation>
     </message>
+    <message>
+        <source>Change LoRAs</source>
+        <translation>修改 LoRA</translation>
+    </message>
+    <message>
+        <source>Change LoRA Strength</source>
+        <translation>修改 LoRA 强度</translation>
+    </message>
 </context>
 <context>
     <name>Actions</name>
@@ -2293,6 +2373,22 @@ Open them as a copy next to the original? Your saved project is not changed.</so
     <message>
         <source>Regenerate with New &amp;Seed</source>
         <translation>用新种子重新生成(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Upscale ×2</source>
+        <translation>放大 ×2(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Upscale ×&amp;4</source>
+        <translation>放大 ×4(&amp;4)</translation>
+    </message>
+    <message>
+        <source>Slow Motion ×2</source>
+        <translation>慢动作 ×2</translation>
+    </message>
+    <message>
+        <source>Slow Motion ×4</source>
+        <translation>慢动作 ×4</translation>
     </message>
     <message>
         <source>&amp;Models…</source>

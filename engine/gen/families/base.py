@@ -228,6 +228,55 @@ class Family:
         width = enc.config.get("d_model") or enc.config.get("hidden_size", 1024)
         return 2 * 512 * width * 16 * b
 
+    # -- LoRAs -------------------------------------------------------------------------------------
+
+    lora_pipeline: ClassVar[str | None] = None
+    """The diffusers pipeline class whose LoRA loader reads this family's LoRA files (its
+    ``lora_state_dict`` converts the trainers' formats to diffusers' names); None: no LoRAs."""
+    lora_prefix: ClassVar[str] = "transformer"
+    """The pipeline component a LoRA's layers attach to (the key prefix after conversion)."""
+
+    def lora_state(self, state: dict) -> dict:
+        """A LoRA file's tensors in diffusers' layout for this family (GenerationError when the
+        family's loader cannot read them)."""
+        from engine.gen.loading import diffusers_class
+
+        if self.lora_pipeline is None:
+            raise GenerationError(f"{self.name} models take no LoRAs")
+        try:
+            return diffusers_class(self.lora_pipeline).lora_state_dict(dict(state))
+        except Exception as exc:  # noqa: BLE001 — each trainer format fails its own way in the converters
+            raise GenerationError(f"not a {self.name} LoRA ({type(exc).__name__})") from exc
+
+    def load_lora(self, pipe, state: dict, adapter: str) -> None:
+        """Load a converted LoRA into the pipeline's denoiser as ``adapter`` (peft)."""
+        pipe.load_lora_weights(dict(state), adapter_name=adapter)
+
+    def lora_misfit(self, entry: ModelEntry, state: dict) -> str | None:
+        """Why a converted LoRA (``lora_state``) does not fit ``entry``'s denoiser, or None when
+        every layer it adapts is a layer of that denoiser with the same input and output widths."""
+        shapes = denoiser_shapes(entry.denoiser)
+        prefix = self.lora_prefix + "."
+        adapted = 0
+        for key, tensor in state.items():
+            if not key.startswith(prefix):
+                return f"it adapts {key.split('.')[0]}, not the {self.lora_prefix}"
+            module, _, kind = key[len(prefix):].rpartition(".lora_")
+            if not module:  # a bias or full-weight difference: the module itself must exist
+                module = key[len(prefix):].rsplit(".", 1)[0]
+                if f"{module}.weight" not in shapes and key[len(prefix):] not in shapes:
+                    return f"{module} is not a layer of {entry.id}"
+                continue
+            weight = shapes.get(f"{module}.weight")
+            if weight is None:
+                return f"{module} is not a layer of {entry.id}"
+            if kind == "A.weight" and tuple(tensor.shape[1:]) != tuple(weight[1:]):
+                return f"{module} takes {weight[1]} inputs in {entry.id}, the LoRA gives {tensor.shape[1]}"
+            if kind == "B.weight" and tensor.shape[0] != weight[0]:
+                return f"{module} has {weight[0]} outputs in {entry.id}, the LoRA gives {tensor.shape[0]}"
+            adapted += kind == "A.weight"
+        return None if adapted else "it adapts no layer"
+
     # -- tiny builds -----------------------------------------------------------------------------
 
     def build_tiny(self, entry: ModelEntry, dst: Path) -> None:
@@ -287,6 +336,24 @@ def instantiate(component: Component):
 
     config = getattr(transformers, component.config_class)(**component.config)
     return getattr(transformers, component.cls)(config)
+
+
+_SHAPES: dict[str, dict[str, tuple[int, ...]]] = {}
+
+
+def denoiser_shapes(component: Component) -> dict[str, tuple[int, ...]]:
+    """Parameter name → shape of a component's real class at its catalog config, built on the meta
+    device (no memory, no weights; remembered per config)."""
+    import json
+
+    key = f"{component.cls}|{json.dumps(component.config, sort_keys=True)}"
+    if key not in _SHAPES:
+        import torch
+
+        with torch.device("meta"):
+            model = instantiate(component)
+        _SHAPES[key] = {name: tuple(t.shape) for name, t in model.state_dict().items()}
+    return _SHAPES[key]
 
 
 def build(component: Component, seed: int = 0):

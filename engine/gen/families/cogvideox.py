@@ -23,6 +23,7 @@ from engine.gen.families.base import Family, build, step_callbacks, tiny_tokeniz
 class CogVideoX(Family):
     name = "cogvideox"
     pipeline_classes = ("CogVideoXPipeline", "CogVideoXImageToVideoPipeline")
+    lora_pipeline = "CogVideoXPipeline"
     compile_blocks = ("CogVideoXBlock",)
     joint_text_tokens = 226
     vae_tile = 480

@@ -35,6 +35,7 @@ TINY_T2V_TRANSFORMER = {"in_channels": 16, "out_channels": 16, "num_attention_he
 class FramePack(Family):
     name = "hunyuan_framepack"
     pipeline_classes = ("HunyuanVideoFramepackPipeline",)
+    lora_pipeline = "HunyuanVideoFramepackPipeline"
     compile_blocks = ("HunyuanVideoTransformerBlock", "HunyuanVideoSingleTransformerBlock")
     long_take_mode = "single"
     long_take_chaining = "FramePack latent history"

@@ -34,6 +34,7 @@ DISTILLED_TIMESTEPS = (1.0, 0.9937, 0.9875, 0.9812, 0.975, 0.9094, 0.725, 0.4219
 class LTX(Family):
     name = "ltx"
     pipeline_classes = ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline")
+    lora_pipeline = "LTXPipeline"
     compile_blocks = ("LTXVideoTransformerBlock",)
     tiled_decode_frames = 17  # framewise decoding: 3 latents (17 frames) per temporal tile
     # The last level: 128 channels at a quarter of the size (the output is unpatchified 4x4), every

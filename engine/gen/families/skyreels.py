@@ -38,6 +38,7 @@ class SkyReels(Family):
     name = "skyreels"
     pipeline_classes = ("SkyReelsV2DiffusionForcingPipeline", "SkyReelsV2DiffusionForcingImageToVideoPipeline",
                         "SkyReelsV2DiffusionForcingVideoToVideoPipeline")
+    lora_pipeline = "SkyReelsV2DiffusionForcingPipeline"
     compile_blocks = ("SkyReelsV2TransformerBlock",)
     long_take_mode = "single"
     long_take_needs_image = False

@@ -47,6 +47,13 @@ TINY_BUNDLES = {"image_to_video": "i2v", "bridge": "flf2v", "extend": "vace", "l
 class Wan(Family):
     name = "wan"
     pipeline_classes = ("WanPipeline", "WanImageToVideoPipeline", "WanVACEPipeline")
+    lora_pipeline = "WanPipeline"
+
+    def load_lora(self, pipe, state: dict, adapter: str) -> None:
+        # Wan 2.2 A14B: both experts (high-noise ``transformer``, low-noise ``transformer_2``) take the LoRA.
+        super().load_lora(pipe, state, adapter)
+        if getattr(pipe, "transformer_2", None) is not None:
+            pipe.load_lora_weights(dict(state), adapter_name=adapter, load_into_transformer_2=True)
     compile_blocks = ("WanTransformerBlock", "WanVACETransformerBlock")
     cfg_batch = False  # the conditional and unconditional passes run one after the other
     vae_tile = 256
