@@ -383,15 +383,7 @@ def _hooked(pipe, names, monkeypatch):
     hooks = [getattr(pipe, name).register_forward_pre_hook(
         lambda m, args, kwargs, name=name: calls[name].append(kwargs.get("timestep", args[1] if len(args) > 1 else None)),
         with_kwargs=True) for name in names]
-    seen = {}
-    original = type(pipe).__call__
-
-    def spy(self, *args, **kwargs):
-        seen.update(kwargs)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(pipe), "__call__", spy)
-    return calls, seen, hooks
+    return calls, _spy_call(pipe, monkeypatch), hooks
 
 
 def test_wan22_a14b_runs_both_experts_with_their_own_guidance(tmp_path, tiny_models, monkeypatch):
