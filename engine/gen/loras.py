@@ -196,6 +196,8 @@ def detect_fit(state: dict, path: Path) -> dict[str, Any]:
                 rank, layers = max(int(t.shape[0]) for t in downs), len(downs)
             else:
                 reasons.append(f"{entry.id}: {why}")
+    families.sort()  # read in a stable order, whatever the registration order
+    models.sort()
     if not models:
         # A width mismatch says the names were right (the closest family); else the shortest reason.
         first = min(reasons, key=lambda r: (" gives " not in r, len(r))) if reasons else \

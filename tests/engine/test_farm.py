@@ -223,8 +223,8 @@ def test_a_job_goes_to_a_gpu_it_fits(farm):
     assert job.status == "failed" and job.node == big, job
     assert "ltx-video-2b" in job.error and "download" in job.error, job.error
 
-    # 257 frames decoded at 1920x1088 in one piece: the planner (real configs) needs over 110 GiB.
-    too_big = {**fits_big, "width": 1920, "height": 1088, "frames": 257}
+    # 257 frames decoded at 2560x1440 in one piece: the planner (real configs) needs about 120 GiB.
+    too_big = {**fits_big, "width": 2560, "height": 1440, "frames": 257}
     job = client.submit(JobSubmit(key="too-big", kind="generate", params={"request": too_big, "take_id": "y"}))
     if job.need_bytes is None or job.need_bytes <= BIG_GPU_MIB << 20:
         pytest.fail(f"the planner should need more than {BIG_GPU_MIB} MiB for {too_big}: {job.need_bytes}")
