@@ -32,9 +32,9 @@ class ModelRow:
 
 
 def model_label(entry: Any) -> str:
-    """The catalog name, without the English note the test models carry in it (the editor says
-    that in the user's language)."""
-    return entry.name.split(" (")[0] if entry.test_model else entry.name
+    """The catalog name, without the English note the test models and micro-ltx carry in it (the
+    editor says that in the user's language)."""
+    return entry.name.split(" (")[0] if entry.test_model or entry.micro else entry.name
 
 
 def installed(entry: Any) -> bool:
