@@ -41,7 +41,9 @@ class GenerationController(QObject):
         self.engine = engine
         self._shot_of: dict[str, str] = {}  # job id -> shot id (this project's jobs)
         self._started: dict[str, float] = {}  # job id -> when it was claimed (for the ETA)
-        self._caught_up = False  # results finished while the editor was away are applied once
+        # Jobs whose result this editor applied (or could not) since the project opened: never
+        # applied again, so undoing a take does not bring it back.
+        self._applied: set[str] = set()
         engine.event.connect(self._on_event)
         engine.jobsChanged.connect(self.sync)
         self.model.opened.connect(self._on_opened)
@@ -245,6 +247,7 @@ class GenerationController(QObject):
         try:
             edit = result_edit(project, job)
         except ShotloomError as exc:
+            self._applied.add(job.id)  # said once, not at every change of the queue
             self.window.notify(str(exc), 10000)
             return False
         if edit is None:
@@ -263,6 +266,7 @@ class GenerationController(QObject):
         if shot is None:
             self.window.notify(tr("A generated take was kept in the project (Takes panel); its shot had been "
                                   "deleted"), 8000)
+        self._applied.add(job.id)
         if job.shot:
             self.model.set_job(job.shot, None)
         take_id = (job.result or {}).get("take_id") or job.params.get("take_id") or ""
@@ -270,14 +274,21 @@ class GenerationController(QObject):
         return True
 
     def apply_finished(self) -> int:
-        """Every succeeded job of this project whose take is not in it yet (made while the editor
-        was closed, or by `shotloom render --queue` in a terminal)."""
+        """Every succeeded job of this project whose take is not in it yet: made while the editor
+        was closed, by another program's worker, or whose worker's message never arrived. The
+        queue is the truth; a job this editor applied once is not applied again (an undone take
+        stays undone)."""
+        from engine.errors import ShotloomError
         from engine.jobs.apply import unapplied_results
 
         project = self.document.project
         if project is None or self.engine.queue is None:
             return 0
-        return sum(1 for job in unapplied_results(project, self.engine.queue) if self.apply_result(job))
+        try:
+            jobs = unapplied_results(project, self.engine.queue)
+        except ShotloomError:
+            return 0  # the queue is busy for a moment: the next change of it asks again
+        return sum(1 for job in jobs if job.id not in self._applied and self.apply_result(job))
 
     def record_saved(self) -> None:
         """After a save: the takes now in project.otio count as applied for good, so a take the user
@@ -294,6 +305,7 @@ class GenerationController(QObject):
     # -- engine state of the shots ---------------------------------------------------------
     def _on_opened(self) -> None:
         self._shot_of.clear()
+        self._applied.clear()
         if self.engine.ready:
             self.sync()
             self.apply_finished()
@@ -314,9 +326,7 @@ class GenerationController(QObject):
         for shot in self.model.shots:
             job = latest.get(shot.id)
             self.model.set_job(shot.id, self._state_of(job, shot))
-        if not self._caught_up:
-            self._caught_up = True
-            self.apply_finished()
+        self.apply_finished()
 
     def _state_of(self, job: Any, shot: Any) -> JobState | None:
         if job is None:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.i18n import tr
 
@@ -79,6 +79,13 @@ class EngineService(QObject):
         self.farm_client: Any = None  # the EngineClient of the farm agent (engine.farm.agent)
         self._draining: list[Any] = []  # farm agents that finish their jobs and claim no more
         self._farm_starting: threading.Thread | None = None
+        # The queue is the durable truth; the worker's events only make news arrive sooner. A job
+        # whose event never came (a worker killed between its commit and its message, another
+        # program's worker, `shotloom render --queue`) shows within a tick of this watch.
+        self._queue_state: tuple | None = None
+        self._watch = QTimer(self)
+        self._watch.setInterval(500)
+        self._watch.timeout.connect(self._check_queue)
         self.event.connect(self._on_event)
         self.farmEvent.connect(self._on_farm_event)
 
@@ -143,6 +150,7 @@ class EngineService(QObject):
             self._unsubscribe = None
         if client is not None:
             client.close()  # a running job ends interrupted, resumed by the next worker
+        self._watch.stop()
         if self.queue is not None:
             self.queue.close()
             self.queue = None
@@ -338,6 +346,7 @@ class EngineService(QObject):
             self.generation_available = event.generation
             self._set_device(device_text(event))
         elif kind == "_started":
+            self._watch.start()
             self.jobsChanged.emit()
             self._refresh_state()
         elif kind == "_start_failed":
@@ -357,6 +366,20 @@ class EngineService(QObject):
         elif kind in ("claimed", "succeeded", "failed", "canceled", "interrupted", "memory_tier"):
             if kind in ("succeeded", "failed", "canceled"):
                 self._batch_done += 1
+            self.jobsChanged.emit()
+            self._refresh_state()
+
+    def _check_queue(self) -> None:
+        from engine.errors import ShotloomError
+
+        if self.queue is None:
+            return
+        try:
+            state = self.queue.changes()
+        except ShotloomError:
+            return  # busy or unreadable for a moment: the next tick asks again
+        if state != self._queue_state:
+            self._queue_state = state
             self.jobsChanged.emit()
             self._refresh_state()
 

@@ -170,6 +170,7 @@ class JobQueue:
         self.read_only = read_only
         self.snapshot = False
         self._lock = threading.RLock()
+        self._changes: tuple | None = None  # (data_version, state) of the last changes() call
         if read_only:
             self._open_read_only()
             return
@@ -323,6 +324,7 @@ class JobQueue:
                     db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+            self._changes = None  # data_version counts only the other connections' writes
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -418,6 +420,21 @@ class JobQueue:
             sql, args = sql + " WHERE project = ?", [str(project)]
         with self._guard() as db:
             return {r[0]: r[1] for r in db.execute(sql + " GROUP BY status", args)}
+
+    def changes(self) -> tuple:
+        """What a reader needs to notice that jobs changed, whoever changed them (a worker whose
+        events it never heard, another program): every job's id and status, whether it is stale,
+        the queue's order and the pause flag. Progress reports do not change it. Cheap when
+        nothing was written since the last call (SQLite's data_version)."""
+        with self._guard() as db:
+            version = db.execute("PRAGMA data_version").fetchone()[0]
+            if self._changes is not None and self._changes[0] == version:
+                return self._changes[1]
+            rows = tuple(db.execute("SELECT id, status, stale, position FROM jobs ORDER BY id"))
+            paused = db.execute("SELECT value FROM settings WHERE key = 'paused'").fetchone()
+            state = (rows, paused[0] if paused else "0")
+            self._changes = (version, state)
+            return state
 
     # -- submitting and editing ----------------------------------------------------------------
 

@@ -189,6 +189,48 @@ print(waiting[0].id)
 """
 
 
+def test_a_take_whose_worker_the_editor_never_hears_from_still_lands(qtbot, studio, tmp_path, shotloom_home):
+    """The queue is the truth, not the worker's messages: a job of the open project submitted and
+    run by other processes (a terminal's `render --queue`, another machine's worker on the shared
+    queue; the same as a message lost when a worker is killed right after its commit) shows on its
+    card and its take lands as one undo step, though the editor's own worker never says a word of it."""
+    import os
+    import subprocess
+
+    from studio_helpers import ROOT
+
+    from engine.jobs.apply import project_key
+    from engine.jobs.models import GENERATION_KINDS, JobKind
+
+    win = studio
+    path = make_project(win, tmp_path, "elsewhere")
+    shot_id = new_shot_by_dialog(qtbot, win, "a lighthouse at dusk")
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    # The editor's worker keeps to everything but generation (as when a farm renders).
+    from typing import get_args
+
+    win.engine.client.set_kinds([k for k in get_args(JobKind) if k not in GENERATION_KINDS])
+    env = dict(os.environ, SHOTLOOM_HOME=str(shotloom_home))
+    submitted = subprocess.run([sys.executable, "-c", SUBMIT, str(path), shot_id], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert submitted.returncode == 0, submitted.stderr[-2000:]
+    wait_for(qtbot, lambda: card_status(win, shot_id) == "queued", timeout=10)
+    undo_steps = win.document.undo_stack.count()
+    worker = subprocess.run([sys.executable, "-m", "engine.worker", "--kinds", ",".join(GENERATION_KINDS),
+                             "--project", project_key(path), "--exit-when-idle"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    wait_for(qtbot, lambda: win.model.shot(shot_id).status == "ready", timeout=10)
+    assert len(win.model.shot(shot_id).takes) == 1 and card_status(win, shot_id) == "ready"
+    assert win.document.undo_stack.count() == undo_steps + 1
+    assert win.document.undo_stack.undoText().startswith("Generated Take for")
+    # Undone, it stays undone: the queue still lists the job, but this editor applied it already.
+    qtbot.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_for(qtbot, lambda: win.model.shot(shot_id).status == "pending", timeout=10)
+    qtbot.wait(1500)
+    assert win.model.shot(shot_id).status == "pending" and win.document.undo_stack.canRedo()
+
+
 def test_queued_from_a_terminal_then_a_trimmed_source_marks_its_extension_stale(qtbot, studio, tmp_path,
                                                                                    shotloom_home):
     """A job of the open project submitted by another program (as `shotloom render --queue` does) is

@@ -43,6 +43,30 @@ def test_jobs_are_claimed_in_queue_order_and_never_twice(q):
     assert job.status == "running" and job.attempts == 1 and job.worker_id == "w1"
 
 
+def test_a_reader_notices_what_other_connections_change_but_not_progress(q, tmp_path):
+    """How the editor sees jobs it never heard of (another program's worker, a lost message)."""
+    other = JobQueue(tmp_path / "jobs.sqlite", timeout=5)
+    try:
+        before = q.changes()
+        assert q.changes() == before
+        job = other.submit("noop", NOOP)
+        submitted = q.changes()
+        assert submitted != before and (job.id, "queued") in {r[:2] for r in submitted[0]}
+        other.claim("w1")
+        claimed = q.changes()
+        assert (job.id, "running") in {r[:2] for r in claimed[0]}
+        other.report(job.id, "w1", progress=0.5, message="step 1/2")
+        assert q.changes() == claimed  # progress alone is no change of the queue
+        other.finish(job.id, "w1", "succeeded", result={})
+        assert (job.id, "succeeded") in {r[:2] for r in q.changes()[0]}
+        other.pause()
+        assert q.changes()[1] == "1"
+        q.resume()  # its own writes count too
+        assert q.changes()[1] == "0"
+    finally:
+        other.close()
+
+
 def test_params_are_typed_and_versioned(q):
     job = q.submit("noop", {"steps": 3})
     assert job.params["schema_version"] == 1 and job.params_version == 1
