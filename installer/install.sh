@@ -29,7 +29,11 @@ pip install --upgrade pip >/dev/null
 
 # Qt's xcb platform needs a few X libraries on a desktop; offscreen (tests, CI) needs none.
 has_lib() { ldconfig -p 2>/dev/null | grep -c "$1" >/dev/null; }
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { has_lib libxkbcommon-x11 && has_lib libxcb-cursor; }; then
+qt_x_libs() {  # every one the xcb plugin links (a machine can have some of them only)
+  for lib in libxkbcommon-x11 libxcb-cursor libxcb-icccm libxcb-keysyms libxcb-shape libxcb-xinerama \
+             libxcb-randr libxcb-render-util libxcb-image; do has_lib "$lib" || return 1; done
+}
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! qt_x_libs; then
   (apt-get update -qq && apt-get install -y -qq libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
      libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
      >/dev/null) || echo "install.sh: could not install Qt's X libraries; the editor may only run offscreen" >&2
