@@ -12,7 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -74,6 +76,25 @@ class _KeyHold(QObject):
             combo = event.keyCombination()
             if any(k.count() == 1 and k[0] == combo for k in keys):
                 self.held = event.type() != QEvent.Type.KeyRelease
+        return False
+
+
+_FIELD_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home,
+               Qt.Key.Key_End, Qt.Key.Key_Left, Qt.Key.Key_Right}
+
+
+class _FieldKeys(QObject):
+    """The arrow, page and Home/End keys belong to the field that has the focus (a combo box, a
+    spin box): the window's shortcuts on them (Up/Down: previous/next cut) act only
+    when no such field has it. Qt asks the focus widget first (ShortcutOverride); these widgets
+    do not claim the keys themselves, so a user pressing Down in a combo box jumped the playhead."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(
+                obj, (QComboBox, QAbstractSpinBox)) and event.key() in _FIELD_KEYS \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            event.accept()  # delivered to the field as a key press, not to the shortcut
+            return True
         return False
 
 
@@ -170,6 +191,8 @@ class MainWindow(QMainWindow):
         self.continuity = install_continuity(self)
         self._key_hold = _KeyHold(self)
         QApplication.instance().installEventFilter(self._key_hold)
+        self._field_keys = _FieldKeys(self)
+        QApplication.instance().installEventFilter(self._field_keys)
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self._escape.activated.connect(lambda: self.set_fullscreen(False))
         self.retranslate()

@@ -53,6 +53,15 @@ def default_negative_prompt() -> str:
     return str(TextToVideoRequest.model_fields["negative_prompt"].default)
 
 
+CACHE_KINDS = ("auto", "none", "first_block", "mag", "taylorseer")
+"""The request's step caches (engine.gen.requests: GenerationRequest.cache)."""
+
+
+def cache_label(kind: str) -> str:
+    return {"auto": tr("Automatic"), "none": tr("None (exact)"), "first_block": tr("First-block cache"),
+            "mag": tr("MagCache (calibrates once per model)"), "taylorseer": tr("TaylorSeer")}.get(kind, kind)
+
+
 def tier_label(tier: str) -> str:
     return {"auto": tr("Automatic"), "gpu": tr("All on the GPU (fastest)"),
             "offload": tr("Offload to RAM"), "group_offload": tr("Stream layers (least memory)")}.get(tier, tier)
@@ -79,7 +88,7 @@ CHANGES = {"prompt": "Change Prompt", "negative_prompt": "Change Avoid", "model"
            "seconds": "Change Duration", "width": "Change Size", "height": "Change Size", "seed": "Change Seed",
            "steps": "Change Steps", "guidance": "Change Guidance", "image": "Change Image", "task": "Change Task",
            "direction": "Change Direction", "context_frames": "Change Context Frames", "tier": "Change Memory",
-           "draft": "Change Quality", "prompts": "Change Prompts", "loras": "Change LoRAs",
+           "draft": "Change Quality", "cache": "Change Step Cache", "prompts": "Change Prompts", "loras": "Change LoRAs",
            "lora_strength": "Change LoRA Strength"}
 
 
@@ -315,6 +324,10 @@ class InspectorPanel(QWidget):
         self.draft = QComboBox(self)
         self.draft.addItem("", False)
         self.draft.addItem("", True)
+        self.cache = QComboBox(self)  # the step cache (the engine leaves it out where it cannot apply)
+        self.cache.setObjectName("stepCache")
+        for kind in CACHE_KINDS:
+            self.cache.addItem("", kind)
         self.loras = LoraPicker(self)
         self.loras.changed.connect(self._loras_edited)
         self.loras.refused.connect(self._refuse)
@@ -390,6 +403,7 @@ class InspectorPanel(QWidget):
         row("context", self.context)
         row("tier", self.tier)
         row("draft", self.draft)
+        row("cache", self.cache)
 
         self.editor = QWidget(self)
         el2 = QVBoxLayout(self.editor)
@@ -403,7 +417,7 @@ class InspectorPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.editor)
         self.scroll = scroll
-        for combo in (self.task, self.model_box, self.direction, self.tier, self.draft):
+        for combo in (self.task, self.model_box, self.direction, self.tier, self.draft, self.cache):
             # Long model names must not make the panel wider than its dock.
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
@@ -433,6 +447,8 @@ class InspectorPanel(QWidget):
         self.context.valueChanged.connect(lambda v: self._set("context_frames", v or None))
         self.tier.activated.connect(lambda _i: self._set("tier", self.tier.currentData()))
         self.draft.activated.connect(lambda _i: self._set("draft", self.draft.currentData()))
+        self.cache.activated.connect(lambda _i: self._set("cache", None if self.cache.currentData() == "auto"
+                                                          else self.cache.currentData()))
         self.spans.itemChanged.connect(lambda _item: self._spans_edited())
         self.add_span.clicked.connect(self._add_span)
         self.remove_span.clicked.connect(self._remove_span)
@@ -464,6 +480,7 @@ class InspectorPanel(QWidget):
                           ("steps", tr("Steps:")), ("guidance", tr("Guidance:")), ("image", tr("Image:")),
                           ("source", tr("Source:")), ("direction", tr("Direction:")),
                           ("context", tr("Context frames:")), ("tier", tr("Memory:")), ("draft", tr("Quality:")),
+                          ("cache", tr("Step cache:")),
                           ("loras", tr("LoRAs:"))):
             self.labels[key].setText(text)
         for i, task in enumerate(TASKS):
@@ -474,6 +491,10 @@ class InspectorPanel(QWidget):
             self.tier.setItemText(i, tier_label(self.tier.itemData(i)))
         self.draft.setItemText(0, tr("Final"))
         self.draft.setItemText(1, tr("Draft (faster)"))
+        for i in range(self.cache.count()):
+            self.cache.setItemText(i, cache_label(self.cache.itemData(i)))
+        self.cache.setToolTip(tr("Reuses the denoiser's work between steps: faster, a little less exact. "
+                                 "Automatic: the first-block cache on drafts, none on finals"))
         self.seed_lock.setText(tr("Lock"))
         self.seed_lock.setToolTip(tr("A locked seed is kept by “Regenerate with New Seed”"))
         self.shuffle.setText("⚄")
@@ -585,6 +606,7 @@ class InspectorPanel(QWidget):
             self.context.setValue(int(spec.get("context_frames") or 0))
             self.tier.setCurrentIndex(max(0, self.tier.findData(spec.get("tier", "auto"))))
             self.draft.setCurrentIndex(1 if spec.get("draft") else 0)
+            self.cache.setCurrentIndex(max(0, self.cache.findData(spec.get("cache") or "auto")))
             self._fill_spans(spec.get("prompts") or [])
             self.loras.fill(spec.get("model", "ltx-video-2b"), spec.get("loras") or [])
             self._fill_sources(task)

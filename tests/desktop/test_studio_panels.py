@@ -75,9 +75,19 @@ def test_inspector_edits_are_undoable_and_bad_values_are_refused(qtbot, window, 
     assert spec()["prompt"] == "a stormy harbour at night" and stack.undoText() == "Change Prompt"
 
     # The memory tier and draft are recipe fields too.
-    inspector.tier.setCurrentIndex(inspector.tier.findData("offload"))
-    inspector.tier.activated.emit(inspector.tier.currentIndex())
+    for _ in range(inspector.tier.findData("offload")):
+        qtbot.keyClick(inspector.tier, Qt.Key.Key_Down)
     assert spec()["tier"] == "offload"
+    # The step cache, chosen from the keyboard: one undo step each, and back to automatic.
+    cache = inspector.cache
+    assert cache.currentData() == "auto" and "cache" not in spec()
+    playhead = win.transport.frame
+    qtbot.keyClick(cache, Qt.Key.Key_Down)
+    qtbot.keyClick(cache, Qt.Key.Key_Down)
+    assert spec()["cache"] == "first_block" and stack.undoText() == "Change Step Cache"
+    assert win.transport.frame == playhead  # Down in a field is the field's, not "next cut"
+    qtbot.keyClick(cache, Qt.Key.Key_Home)
+    assert "cache" not in spec() and cache.currentText() == "Automatic"
     assert "torch" not in sys.modules
 
 

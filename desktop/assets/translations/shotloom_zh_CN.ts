@@ -2263,6 +2263,34 @@ Open them as a copy next to the original? Your saved project is not changed.</so
         <source>Change LoRA Strength</source>
         <translation>修改 LoRA 强度</translation>
     </message>
+    <message>
+        <source>Step cache:</source>
+        <translation>步骤缓存：</translation>
+    </message>
+    <message>
+        <source>None (exact)</source>
+        <translation>无（精确）</translation>
+    </message>
+    <message>
+        <source>First-block cache</source>
+        <translation>首块缓存</translation>
+    </message>
+    <message>
+        <source>MagCache (calibrates once per model)</source>
+        <translation>MagCache（每个模型校准一次）</translation>
+    </message>
+    <message>
+        <source>TaylorSeer</source>
+        <translation>TaylorSeer</translation>
+    </message>
+    <message>
+        <source>Reuses the denoiser's work between steps: faster, a little less exact. Automatic: the first-block cache on drafts, none on finals</source>
+        <translation>在步骤之间复用去噪器的计算：更快，但略欠精确。自动：草稿使用首块缓存，成片不使用</translation>
+    </message>
+    <message>
+        <source>Change Step Cache</source>
+        <translation>修改步骤缓存</translation>
+    </message>
 </context>
 <context>
     <name>Actions</name>
