@@ -668,6 +668,9 @@ class MainWindow(QMainWindow):
         self.server.set_plan(self.model.plan)
         self.audio.set_cut(self.model.plan, self.model.audio)
         self._refresh_timeline()
+        if self.viewer.canvas.compare != "off":
+            # A/B showed the other project's takes or a seam of it: never beside this one's frames.
+            self.actions["compare_off"].trigger()
         self.viewer.set_shots(self.model.shots)
         self.viewer.request()
         self.timeline.canvas.zoom_fit()

@@ -9,7 +9,7 @@ import uuid
 from fractions import Fraction
 
 import pytest
-from editor_helpers import wait_for
+from editor_helpers import make_project, wait_for
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
@@ -87,6 +87,12 @@ def test_markers_from_a_real_analysis_select_the_seam_and_show_both_sides(qtbot,
     click_row(qtbot, panel.tree, 1)
     assert win.continuity.selected == 1 and win.transport.frame == cut.frame
     assert viewer.pinned[1][0].startswith("B: box")
+
+    # Another project opened: the seam's two sides go with the project they belong to.
+    win.document.undo_stack.setClean()
+    make_project(win, jump_cut_project.parent, "next")
+    assert viewer.canvas.compare == "off" and viewer.pinned is None and not viewer.combo_a.isVisible()
+    assert win.actions["compare_off"].isChecked() and panel.tree.topLevelItemCount() == 0
 
 
 def test_a_repair_from_the_panel_is_one_undo_step_and_the_analysis_follows(qtbot, window_with_engine,

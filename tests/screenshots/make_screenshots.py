@@ -250,6 +250,7 @@ def continuity_shots(app, win, work: Path, out: Path) -> None:
             ("box", footage_path("box"), 0, 30))):
         project.apply(InsertShot(index=index, name=name, media_path=media, source_in=start, frames=frames))
     project.save()
+    win.save()  # the demo film has unsaved edits: no "save changes?" prompt
     win.open_project(project.path)
     pump(app, 60, until=lambda: win.engine.ready and win.engine.state == "idle")
     win.docks["seams"].raise_()
