@@ -118,8 +118,9 @@ class ModelsDialog(QDialog):
     def fill(self) -> None:
         self.rows = catalog_rows(self.free_bytes)
         if self.first_run:
-            # Nothing real is on disk yet: what works at once comes first, the shipped model on top.
-            self.rows.sort(key=lambda row: (not row.entry.micro, not row.entry.test_model))
+            # Nothing real is on disk yet: the shipped model that works at once on top, then the
+            # models to download; the test models (noise, for trying the workflow) last.
+            self.rows.sort(key=lambda row: (not row.entry.micro, row.entry.test_model))
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             e = row.entry

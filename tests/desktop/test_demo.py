@@ -86,6 +86,11 @@ def test_first_run_try_it_now_generates_a_shot_with_the_shipped_model(qtbot, fir
     first = dialog.table.item(0, 0).text()
     assert first.startswith("micro-ltx") and "try it now" in first and "no download" in first
     assert dialog.table.item(0, 5).text() == "ships with Shotloom"
+    # Then the models to download; the noise-making test models come last.
+    n = dialog.table.rowCount()
+    noise = [r for r in range(n) if "noise" in dialog.table.item(r, 0).text()]
+    assert noise == list(range(n - len(noise), n)) and n - len(noise) > 1
+    assert dialog.table.item(1, 5).text() == "not downloaded"
     dialog.table.selectRow(0)
     assert not dialog.download_button.isEnabled()
     assert dialog.try_button.isVisible() and dialog.try_button.isEnabled()
