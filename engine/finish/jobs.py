@@ -153,6 +153,17 @@ def _frames_interpolated(params: FinishParams, progress: Any, cancel: CancelToke
     return frames()
 
 
+def _sound_of(source: Path) -> tuple[Any, int] | None:
+    """A take's own sound at its own rate (float32 (channels, samples)), or None when it has none."""
+    from engine.media import probe, read_audio
+
+    info = probe(source)
+    if not info.has_audio or not info.audio_rate:
+        return None
+    samples = read_audio(source, sample_rate=info.audio_rate, channels=2 if (info.audio_channels or 2) >= 2 else 1)
+    return (samples, info.audio_rate) if samples is not None else None
+
+
 def run_finish_job(params: FinishParams, out_dir: Path, progress: Any, cancel: CancelToken) -> dict[str, Any]:
     """Writes the finished take into ``out_dir`` (the worker's work folder) and returns its result."""
     from engine.fsutil import write_json_atomic
@@ -170,7 +181,10 @@ def run_finish_job(params: FinishParams, out_dir: Path, progress: Any, cancel: C
     meta: dict[str, Any] = {}
     make = _frames_upscaled if params.operation == "upscale" else _frames_interpolated
     frames = make(params, progress, cancel, meta)
-    written, sha = write_take_videos(frames, out_dir, meta["rate"], meta["size"], meta["total"], None, cancel)
+    # A take that keeps its seconds keeps its sound (an LTX-2 take's own); slow motion has none.
+    keeps_time = params.operation == "upscale" or not params.factor
+    written, sha = write_take_videos(frames, out_dir, meta["rate"], meta["size"], meta["total"], None, cancel,
+                                     sound=_sound_of(source) if keeps_time else None)
     rate = Fraction(meta["rate"])
     project_rate = Fraction(params.project_rate)
     project_frames = max(1, round(written * project_rate / rate))

@@ -216,6 +216,10 @@ def apply_speed(pipe, family, *, draft: bool, steps: int, attention_backend: str
         kind = "none"  # too few steps to skip any, or a pipeline that opens no cache context
     if kind == "mag" and entry is None:
         kind = "none"  # its calibration is kept per model
+    if kind in ("first_block", "mag") and not family.block_caches:
+        if cache != "auto":
+            applied.append(f"{kind.replace('_', ' ')} cache skipped (diffusers has no hooks for this model's blocks)")
+        kind = "none"
     wanted = config = None
     if kind != "none" and hasattr(denoiser, "enable_cache"):
         config, note = _cache_config(kind, entry, steps)

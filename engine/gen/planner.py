@@ -69,14 +69,15 @@ def predict_peak(entry: ModelEntry, *, width: int, height: int, frames: int, tie
     act += 4 * lat_px * 4 * batch
     tiling = tier != "gpu" if vae_tiling is None else vae_tiling
     vae_act = family.decode_bytes(entry, width, height, frames, b, tiled=tiling)
-    text_names = [n for n in entry.components if n.startswith(("text_encoder", "image_encoder"))]
+    text_names = [n for n in entry.components if n.startswith(("text_encoder", "image_encoder"))
+                  or n in family.text_components]
     text_w = _weights(entry, text_names, b) if include_text_encoder else 0
     text_act = family.text_bytes(entry, b) if include_text_encoder else 0
     denoiser = "transformer" if "transformer" in entry.components else "unet"
     den_w = entry.components[denoiser].params * b
     # Two experts (Wan 2.2 A14B): both stay loaded; the offload tiers hold one at a time.
     expert_params = entry.components["transformer_2"].params if "transformer_2" in entry.components else 0
-    vae_w = entry.components["vae"].params * b
+    vae_w = _weights(entry, ("vae", *family.decode_components), b)
     all_w = den_w + expert_params * b + vae_w + text_w
     if tier == "gpu" or device == "cpu":
         store = (den_w + expert_params * b if tier != "group_offload"

@@ -97,21 +97,34 @@ def conform_time(frames: Iterable[np.ndarray], native_fps: Fraction, out_rate: F
     return retime(frames, native_fps, out_rate, total, method=RETIME)
 
 
+def _sound_block(wave: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Samples [a, b) of a waveform, silence where it has none."""
+    part = wave[:, a:b]
+    if part.shape[1] < b - a:
+        part = np.concatenate([part, np.zeros((wave.shape[0], b - a - part.shape[1]), np.float32)], axis=1)
+    return part
+
+
 def write_take_videos(frames: Iterable[np.ndarray], folder: Path, rate: Fraction, size: tuple[int, int],
                       total: int, progress: GenProgress | None = None, cancel: CancelToken | None = None, *,
-                      fit: str = "fit") -> tuple[int, str]:
+                      fit: str = "fit", sound: tuple[np.ndarray, int] | None = None) -> tuple[int, str]:
     """A take's two video files in ``folder``: the master and its all-intra scrub copy, both at
     ``rate`` and ``size`` (frames of another size are conformed with ``fit``), each checked to decode
-    to every frame written. Returns (frames written, sha256 of the frames' pixels)."""
+    to every frame written. ``sound`` (float32 (channels, samples), sample rate), the take's own
+    sound, goes into both beside the frames, exactly as long as the frames written (the export mixes
+    it like any clip's sound). Returns (frames written, sha256 of the frames' pixels)."""
     from engine.media import VideoWriter, conform_frame, probe
+    from engine.render.audio import sample_at
 
     cancel = cancel or CancelToken()
     master = folder / MASTER_NAME
     scrub = folder / SCRUB_NAME
     digest = hashlib.sha256()
-    writers = [VideoWriter(master, preset="h264", rate=rate, size=size, options=MASTER_OPTIONS),
-               VideoWriter(scrub, preset="h264", rate=rate, size=size, options=SCRUB_OPTIONS, all_intra=True)]
+    audio = {"audio_rate": sound[1], "audio_channels": sound[0].shape[0]} if sound is not None else {}
+    writers = [VideoWriter(master, preset="h264", rate=rate, size=size, options=MASTER_OPTIONS, **audio),
+               VideoWriter(scrub, preset="h264", rate=rate, size=size, options=SCRUB_OPTIONS, all_intra=True, **audio)]
     written = 0
+    heard = 0  # samples of the sound written so far (up to the start of the next frame)
     try:
         for frame in frames:
             if (frame.shape[1], frame.shape[0]) != tuple(size):
@@ -120,6 +133,12 @@ def write_take_videos(frames: Iterable[np.ndarray], folder: Path, rate: Fraction
             for writer in writers:
                 writer.write(frame)
             written += 1
+            if sound is not None:
+                until = sample_at(written, rate, sound[1])
+                block = _sound_block(sound[0], heard, until)
+                for writer in writers:
+                    writer.write_audio(block)
+                heard = until
             if written % 16 == 0:
                 cancel.raise_if_canceled()
                 if progress is not None:
@@ -308,6 +327,7 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
     from engine.gen.tasks import TASKS
     from engine.gen.tasks import long_take as long_take_mod
     from engine.gen.tasks.common import GenContext
+    from engine.render.audio import sample_at
 
     family = family_of(entry)
     device = memory.pick_device(request.device)
@@ -377,7 +397,8 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
     t_enc = time.perf_counter()
     total_out = output_frame_count(native_count, entry.fps, out_rate)
     written, frames_sha256 = write_take_videos(conform_time(frames_iter, entry.fps, out_rate, native_count), tmp,
-                                               out_rate, out_size, total_out, progress, cancel, fit=request.fit)
+                                               out_rate, out_size, total_out, progress, cancel, fit=request.fit,
+                                               sound=ctx.sound)
     enc_s = time.perf_counter() - t_enc
     if native_count != native and request.task in ("text_to_video", "image_to_video"):
         rule = entry.frame_rule
@@ -413,7 +434,9 @@ def _run(request, entry, out_dir, tmp, work_dir, width, height, native, how, not
         "native_fps": _rate_str(entry.fps),
         "output": {"frames": written, "rate": _rate_str(out_rate), "size": list(out_size),
                    "frames_sha256": frames_sha256, "master": MASTER_NAME, "scrub": SCRUB_NAME,
-                   **({"retime": RETIME} if out_rate != entry.fps else {})},
+                   **({"retime": RETIME} if out_rate != entry.fps else {}),
+                   **({"sound": {"rate": ctx.sound[1], "channels": int(ctx.sound[0].shape[0]),
+                                 "samples": sample_at(written, out_rate, ctx.sound[1])}} if ctx.sound else {})},
         "steps": steps,
         "guidance": guidance,
         "draft": request.draft,

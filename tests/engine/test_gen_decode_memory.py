@@ -59,6 +59,8 @@ REDUCE = {
                                "decoder_block_out_channels": _narrow(c["decoder_block_out_channels"]),
                                "layers_per_block": [1] * len(c["layers_per_block"]),
                                "decoder_layers_per_block": [1] * len(c["decoder_layers_per_block"])},
+    "ltx2-19b": lambda c: REDUCE["ltx-video-2b"](c),
+    "ltx2.3-22b": lambda c: REDUCE["ltx-video-2b"](c),
     "wan2.1-t2v-1.3b": lambda c: {**c, "base_dim": c["base_dim"] // 4, "num_res_blocks": 1},
     "cogvideox-2b": lambda c: {**c, "block_out_channels": _narrow(c["block_out_channels"]), "layers_per_block": 1,
                                "norm_num_groups": 8},
@@ -66,7 +68,8 @@ REDUCE = {
                                          "layers_per_block": 1, "norm_num_groups": 8},
     "svd-xt": lambda c: {**c, "block_out_channels": _narrow(c["block_out_channels"]), "layers_per_block": 1},
 }
-SIZES = {"ltx-video-2b": [(256, 128, 17), (160, 96, 9)], "wan2.1-t2v-1.3b": [(192, 128, 9), (128, 96, 5)],
+SIZES = {"ltx-video-2b": [(256, 128, 17), (160, 96, 9)], "ltx2-19b": [(320, 192, 25), (160, 96, 9)],
+         "ltx2.3-22b": [(320, 192, 25), (160, 96, 9)], "wan2.1-t2v-1.3b": [(192, 128, 9), (128, 96, 5)],
          "cogvideox-2b": [(192, 128, 9), (128, 96, 5)], "hunyuanvideo-framepack": [(192, 128, 9), (128, 96, 5)],
          "svd-xt": [(192, 128, 6), (128, 96, 3)]}
 

@@ -91,6 +91,14 @@ SIZE_KEYS = {
     "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_key_value_heads",
     "max_position_embeddings", "projection_dim", "image_size", "patch_size", "bos_token_id", "eos_token_id",
     "pad_token_id",
+    # LTX-2: the audio stream's and the text connectors' widths and depths, the vocoder's and audio VAE's
+    # widths, and Gemma 3's nested text and vision configs (widths, depths, vocabulary, image size).
+    "audio_num_attention_heads", "audio_attention_head_dim", "audio_cross_attention_dim", "text_proj_in_factor",
+    "video_connector_num_attention_heads", "video_connector_attention_head_dim", "video_connector_num_layers",
+    "video_connector_num_learnable_registers", "audio_connector_num_attention_heads",
+    "audio_connector_attention_head_dim", "audio_connector_num_layers", "audio_connector_num_learnable_registers",
+    "video_hidden_dim", "audio_hidden_dim", "hidden_channels", "bwe_hidden_channels", "ch_mult", "text_config",
+    "vision_config", "mm_tokens_per_image",
 }
 
 
@@ -156,8 +164,7 @@ def test_component_configs_build_the_catalog_parameter_counts(entry):
 
 
 def test_tiny_builds_hold_the_catalog_parameter_counts(tiny_models):
-    import diffusers
-    import transformers
+    from engine.gen.families.base import component_class
 
     for entry in TINY:
         bundle = tiny_models / entry.id / family_of(entry).bundle(entry, entry.tasks[0])
@@ -165,8 +172,7 @@ def test_tiny_builds_hold_the_catalog_parameter_counts(tiny_models):
             saved = json.loads((bundle / name / "config.json").read_text()) if (bundle / name).is_dir() else {}
             if comp.cls not in (saved.get("_class_name"), *saved.get("architectures", [])):
                 continue  # a component of another bundle or an extra repo (FramePack's transformer)
-            library = diffusers if comp.library == "diffusers" else transformers
-            model = getattr(library, comp.cls).from_pretrained(bundle / name, variant=entry.variant)
+            model = component_class(comp).from_pretrained(bundle / name, variant=entry.variant)
             assert sum(p.numel() for p in model.parameters()) == comp.params, (entry.id, name)
 
 

@@ -70,4 +70,4 @@ def read_index(path: Path) -> dict:
 
 
 # The families (import order is registration order).
-from engine.gen.families import cogvideox, framepack, ltx, micro_ltx, skyreels, svd, wan  # noqa: E402, F401
+from engine.gen.families import cogvideox, framepack, ltx, ltx2, micro_ltx, skyreels, svd, wan  # noqa: E402, F401

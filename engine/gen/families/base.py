@@ -42,6 +42,10 @@ class Family:
     the family is not compiled)."""
     first_block_cache: ClassVar[bool] = True
     """Drafts may skip blocks with the first-block cache (the pipeline opens a cache context)."""
+    block_caches: ClassVar[bool] = True
+    """diffusers' first-block cache and MagCache know the denoiser's blocks (its block class is
+    registered with their hooks; LTX-2's is not in diffusers 0.42.1). TaylorSeer hooks modules by
+    name and works without."""
     long_take_mode: ClassVar[str] = "windows"  # "windows": chained windows; "single": one call
     long_take_needs_image: ClassVar[bool] = True  # "single": the call starts from a first frame
     long_take_chaining: ClassVar[str] = ""  # "single": how the call joins its sections, for the recipe
@@ -131,6 +135,13 @@ class Family:
         frames (the join), ``image`` the first frame of the take (first window only)."""
         raise self._cannot(ctx, "make long takes")
 
+    # -- sound ---------------------------------------------------------------------------------
+
+    def sound(self, pipe, audio) -> tuple[np.ndarray, int] | None:
+        """A pipeline output's ``audio`` as the take's sound: float32 (channels, samples) and its
+        sample rate (None: the family makes no sound)."""
+        return None
+
     # -- latents -------------------------------------------------------------------------------
 
     def latents_5d(self, pipe, latents, *, frames: int, height: int, width: int):
@@ -143,6 +154,10 @@ class Family:
 
     # -- memory figures (torch-free, for the planner) ----------------------------------------------
 
+    text_components: ClassVar[tuple[str, ...]] = ()
+    """Components beyond the text encoders that run with them (LTX-2's text connectors)."""
+    decode_components: ClassVar[tuple[str, ...]] = ()
+    """Components beyond the VAE that run when the take is decoded (LTX-2's audio VAE and vocoder)."""
     cfg_batch: ClassVar[bool] = True
     """Classifier-free guidance runs as a batch of two (Wan runs the two passes one after the other;
     FramePack is guidance-distilled)."""
@@ -196,6 +211,11 @@ class Family:
         """(channels of the decoder's last level, output pixels per side of one of its positions)."""
         return int(entry.components["vae"].config["block_out_channels"][0]), 1
 
+    def live_units(self, entry: ModelEntry) -> float:
+        """``decode_live`` for this entry's decoder (a family whose checkpoints differ in layout
+        answers per layout)."""
+        return self.decode_live
+
     def decode_widest_conv(self, entry: ModelEntry) -> int:
         """Values in the decoder's widest convolution's weights (3x3x3 over its widest level)."""
         return max(entry.components["vae"].config["block_out_channels"]) ** 2 * 27
@@ -209,14 +229,14 @@ class Family:
     def decode_live_bytes(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *,
                           tiled: bool) -> int:
         """Tensors alive at the decode's peak (device-independent)."""
-        return int(self.decode_live * self.decode_unit(entry, width, height, frames, b, tiled=tiled))
+        return int(self.live_units(entry) * self.decode_unit(entry, width, height, frames, b, tiled=tiled))
 
     def decode_bytes(self, entry: ModelEntry, width: int, height: int, frames: int, b: int, *, tiled: bool) -> int:
         """The decode's working set: the live tensors, the device's workspace and the decoded video."""
         unit = self.decode_unit(entry, width, height, frames, b, tiled=tiled)
         # The widest level runs first on a small activation, the last level later on a large one:
         # the peak is whichever is higher.
-        working = max((self.decode_live + self.decode_workspace) * unit,
+        working = max((self.live_units(entry) + self.decode_workspace) * unit,
                       self.decode_weight_copies * self.decode_widest_conv(entry) * b)
         return int(working) + width * height * frames * 3 * b
 
@@ -326,16 +346,23 @@ def vace_layout(known: list[np.ndarray], new: int, width: int, height: int, *, d
     return [grey] * new + pils, [make] * new + [keep] * len(pils)
 
 
+def component_class(component: Component):
+    """The real class of a catalog component."""
+    import importlib
+
+    if component.module:
+        return getattr(importlib.import_module(f"diffusers.pipelines.{component.module}"), component.cls)
+    return getattr(importlib.import_module(component.library), component.cls)
+
+
 def instantiate(component: Component):
     """A component's real class built from its catalog config (random weights; seeded by the caller)."""
     if component.library == "diffusers":
-        import diffusers
-
-        return getattr(diffusers, component.cls)(**component.config)
+        return component_class(component)(**component.config)
     import transformers
 
     config = getattr(transformers, component.config_class)(**component.config)
-    return getattr(transformers, component.cls)(config)
+    return component_class(component)(config)
 
 
 _SHAPES: dict[str, dict[str, tuple[int, ...]]] = {}

@@ -36,7 +36,7 @@ def _params(folder: Path) -> int:
     return total
 
 
-def _component(folder: Path, library: str, cls: str) -> Component:
+def _component(folder: Path, library: str, cls: str, module: str | None = None) -> Component:
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     config = {k: v for k, v in config.items() if not k.startswith("_") and k not in ("architectures", "transformers_version",
                                                                                      "torch_dtype", "dtype")}
@@ -50,7 +50,8 @@ def _component(folder: Path, library: str, cls: str) -> Component:
             from transformers import AutoConfig
 
             config_class = type(AutoConfig.for_model(config["model_type"])).__name__
-    return Component(library=library, cls=cls, config_class=config_class, config=config, params=_params(folder))
+    return Component(library=library, cls=cls, config_class=config_class, module=module, config=config,
+                     params=_params(folder))
 
 
 def _tasks(class_name: str, components: dict[str, Component]) -> dict[str, str]:
@@ -60,6 +61,9 @@ def _tasks(class_name: str, components: dict[str, Component]) -> dict[str, str]:
         # The same weights run every LTX pipeline.
         return {"text_to_video": "LTXPipeline", "image_to_video": "LTXImageToVideoPipeline",
                 "extend": "LTXConditionPipeline", "bridge": "LTXConditionPipeline", "long_take": "LTXConditionPipeline"}
+    if class_name in ("LTX2Pipeline", "LTX2ImageToVideoPipeline", "LTX2ConditionPipeline"):
+        return {"text_to_video": "LTX2Pipeline", "image_to_video": "LTX2ImageToVideoPipeline",
+                "extend": "LTX2ConditionPipeline", "bridge": "LTX2ConditionPipeline"}
     if class_name == "WanImageToVideoPipeline":
         # A first+last-frame transformer embeds two images' tokens: it bridges, it cannot start from one image.
         return {"bridge": class_name} if cfg.get("pos_embed_seq_len") else {"image_to_video": class_name}
@@ -98,6 +102,9 @@ def entry_for_folder(path: Path, model_id: str) -> ModelEntry:
         library, cls = spec
         if library in ("diffusers", "transformers") and (path / name / "config.json").is_file():
             components[name] = _component(path / name, library, cls)
+        elif isinstance(library, str) and (path / name / "config.json").is_file():
+            # A class its pipeline's package defines (LTX-2's "ltx2" vocoder and connectors).
+            components[name] = _component(path / name, "diffusers", cls, module=library)
     if not any(n in components for n in ("transformer", "unet")) or "vae" not in components:
         raise GenerationError(f"{path} has no denoiser or no VAE with a config.json; point to a complete "
                               f"diffusers model folder")
@@ -119,7 +126,7 @@ def entry_for_folder(path: Path, model_id: str) -> ModelEntry:
                  temporal=vae_cfg.get("temporal_compression_ratio") or template.vae.temporal,
                  latent_channels=vae_cfg.get("latent_channels") or vae_cfg.get("z_dim") or template.vae.latent_channels)
     return template.model_copy(update={
-        "id": model_id, "name": f"{model_id} (local folder)", "repo": None, "revision": "local",
+        "id": model_id, "name": f"{model_id} (local folder)", "repo": None, "repo_checked": None, "revision": "local",
         "local_path": str(path), "custom": True, "test_model": False, "distilled": False,
         "transformer_file": None, "extra_repos": [], "variant": _variant(path),
         "license": "unknown", "license_note": "Local folder added by the user; check its license yourself.",

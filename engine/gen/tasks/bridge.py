@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.errors import GenerationError
-from engine.gen.tasks.common import GenContext, call_pipeline, read_clip_frames
+from engine.gen.tasks.common import GenContext, call_pipeline, keep_sound, read_clip_frames
 
 
 def generate(ctx: GenContext) -> np.ndarray:
@@ -29,4 +29,6 @@ def generate(ctx: GenContext) -> np.ndarray:
     new = total - 2 * k
     ctx.notes.append(f"conditioned on {k} frames of A and {k} of B; generated {new} frames between them")
     out = call_pipeline(ctx, family.bridge(ctx, a, b, new))
-    return out[k:total - k]
+    out = out[k:total - k]
+    keep_sound(ctx, k, len(out))
+    return out

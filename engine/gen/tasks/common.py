@@ -35,6 +35,9 @@ class GenContext:
     model_info: dict = field(default_factory=dict)  # facts the family learned while loading
     notes: list[str] = field(default_factory=list)
     captured: dict = field(default_factory=dict)
+    sound: tuple[np.ndarray, int] | None = None
+    """The take's own sound when the family makes one: float32 (channels, samples) and its rate,
+    under the frames the task returns (``keep_sound``)."""
 
     @property
     def family(self) -> Family:
@@ -65,7 +68,25 @@ def call_pipeline(ctx: GenContext, kwargs: dict[str, Any]):
     out = pipe(**kwargs)
     if kwargs.get("output_type") == "latent":
         return out.frames
+    audio = getattr(out, "audio", None)
+    if audio is not None:
+        ctx.sound = ctx.family.sound(pipe, audio)
     return frames_to_uint8(out.frames[0])
+
+
+def keep_sound(ctx: GenContext, first: int, count: int) -> None:
+    """Keep the sound under native frames [first, first + count) of the call's output (the frames
+    the task returns), silence-padded where the waveform is shorter than those frames."""
+    if ctx.sound is None:
+        return
+    from engine.render.audio import sample_at
+
+    wave, rate = ctx.sound
+    a, b = sample_at(first, ctx.fps, rate), sample_at(first + count, ctx.fps, rate)
+    part = wave[:, a:b]
+    if part.shape[1] < b - a:
+        part = np.concatenate([part, np.zeros((wave.shape[0], b - a - part.shape[1]), np.float32)], axis=1)
+    ctx.sound = (np.ascontiguousarray(part), rate)
 
 
 def read_clip_frames(clip: ClipRange, *, fps: Fraction, size: tuple[int, int], edge: str, count: int,

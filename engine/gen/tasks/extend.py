@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.errors import GenerationError
-from engine.gen.tasks.common import GenContext, call_pipeline, read_clip_frames
+from engine.gen.tasks.common import GenContext, call_pipeline, keep_sound, read_clip_frames
 
 
 def generate(ctx: GenContext) -> np.ndarray:
@@ -31,4 +31,7 @@ def generate(ctx: GenContext) -> np.ndarray:
                      f"the new ones; generated {new} new frames in a {total}-frame window")
     out = call_pipeline(ctx, family.extend(ctx, cond, new, req.direction))
     # (A pipeline that rounds its frame count up makes one more; only the asked-for frames are kept.)
-    return out[k:k + new] if req.direction == "forward" else out[:new]
+    first = k if req.direction == "forward" else 0
+    out = out[first:first + new]
+    keep_sound(ctx, first, len(out))
+    return out
