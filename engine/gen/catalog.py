@@ -89,6 +89,9 @@ class Component(BaseModel):
     library: Literal["diffusers", "transformers"]
     cls: str = Field(alias="class")
     config_class: str | None = None  # transformers models: the PretrainedConfig subclass
+    module: str | None = None
+    """A class that only its pipeline's package defines: that package under ``diffusers.pipelines``
+    (model_index.json's library for it, e.g. LTX-2's ``ltx2`` vocoder and text connectors)."""
     config: dict = Field(default_factory=dict)
     params: int = Field(ge=0)
 
@@ -108,6 +111,8 @@ class ModelEntry(BaseModel):
     name: str
     family: Family
     repo: str | None = None
+    repo_checked: str | None = None
+    """Where the hub id and file layout were checked (no hub is reachable where the catalog is written)."""
     revision: str = "main"
     local_path: str | None = None
     transformer_file: TransformerFile | None = None

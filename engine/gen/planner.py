@@ -76,7 +76,7 @@ def predict_peak(entry: ModelEntry, *, width: int, height: int, frames: int, tie
     den_w = entry.components[denoiser].params * b
     # Two experts (Wan 2.2 A14B): both stay loaded; the offload tiers hold one at a time.
     expert_params = entry.components["transformer_2"].params if "transformer_2" in entry.components else 0
-    vae_w = entry.components["vae"].params * b
+    vae_w = _weights(entry, ("vae", *family.decode_components), b)
     all_w = den_w + expert_params * b + vae_w + text_w
     if tier == "gpu" or device == "cpu":
         store = (den_w + expert_params * b if tier != "group_offload"

@@ -45,6 +45,14 @@ class Family:
     long_take_mode: ClassVar[str] = "windows"  # "windows": chained windows; "single": one call
     long_take_needs_image: ClassVar[bool] = True  # "single": the call starts from a first frame
     long_take_chaining: ClassVar[str] = ""  # "single": how the call joins its sections, for the recipe
+
+    def long_take_single(self, entry: ModelEntry) -> bool:
+        """Whether ``entry`` makes a long take in one pipeline call (else: chained windows)."""
+        return self.long_take_mode == "single"
+
+    def long_take_frames(self, entry: ModelEntry, request: Any, frames: int) -> int:
+        """Frames one denoise call of a one-call long take holds (what memory is planned for)."""
+        return self.plan_frames(entry, frames)
     auto_dtype: ClassVar[str | None] = None
     """What dtype "auto" means for this family (None: the machine's choice, bfloat16 where fast)."""
     torch_threads: ClassVar[int | None] = None
@@ -143,6 +151,8 @@ class Family:
 
     # -- memory figures (torch-free, for the planner) ----------------------------------------------
 
+    decode_components: ClassVar[tuple[str, ...]] = ()
+    """Components beyond the VAE that run when the take is decoded (LTX's latent upsampler)."""
     cfg_batch: ClassVar[bool] = True
     """Classifier-free guidance runs as a batch of two (Wan runs the two passes one after the other;
     FramePack is guidance-distilled)."""
@@ -326,16 +336,23 @@ def vace_layout(known: list[np.ndarray], new: int, width: int, height: int, *, d
     return [grey] * new + pils, [make] * new + [keep] * len(pils)
 
 
+def component_class(component: Component):
+    """The real class of a catalog component."""
+    import importlib
+
+    if component.module:
+        return getattr(importlib.import_module(f"diffusers.pipelines.{component.module}"), component.cls)
+    return getattr(importlib.import_module(component.library), component.cls)
+
+
 def instantiate(component: Component):
     """A component's real class built from its catalog config (random weights; seeded by the caller)."""
     if component.library == "diffusers":
-        import diffusers
-
-        return getattr(diffusers, component.cls)(**component.config)
+        return component_class(component)(**component.config)
     import transformers
 
     config = getattr(transformers, component.config_class)(**component.config)
-    return getattr(transformers, component.cls)(config)
+    return component_class(component)(config)
 
 
 _SHAPES: dict[str, dict[str, tuple[int, ...]]] = {}

@@ -76,8 +76,8 @@ def call_frames(entry, request, frames: int) -> int:
     from engine.gen.families import family_of
 
     family = family_of(entry)
-    if family.long_take_mode == "single":
-        return family.plan_frames(entry, frames)
+    if family.long_take_single(entry):
+        return family.long_take_frames(entry, request, frames)
     return plan_for(entry, request, frames).window
 
 
@@ -176,7 +176,7 @@ def adain(latents, reference, factor: float):
 
 def generate(ctx: GenContext, work_dir: Path) -> dict:
     """Run (or resume) the take into ``work_dir``; returns a summary for the recipe."""
-    if ctx.family.long_take_mode == "single":
+    if ctx.family.long_take_single(ctx.entry):
         return _single_call(ctx, _Work(work_dir))
     return _windows(ctx, _Work(work_dir))
 
