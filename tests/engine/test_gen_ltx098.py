@@ -175,3 +175,26 @@ def test_the_latent_upscaler_streams_chunks_and_keeps_every_frame(tiny_models):
     assert LATENT_CHUNK == 17
     x4 = list(upscaler.frames(iter(frames[:5]), 4))
     assert len(x4) == 5 and x4[0].shape == (256, 384, 3)
+
+
+def test_the_13b_dev_model_drafts_with_its_steps_and_guidance_and_refines_at_strength_0_4(tmp_path, tiny_models,
+                                                                                          monkeypatch):
+    """A non-distilled 0.9.8 entry (the tiny structure added as a user's model): the draft runs the
+    request's steps with guidance, the refine 10 steps at denoise strength 0.4 (its last 4)."""
+    from engine.gen.catalog import save_user_entry
+
+    dev = get_model(MODEL).model_copy(update={"id": "tiny-ltx-0.9.8-dev", "distilled": False})
+    save_user_entry(dev.model_copy(update={"defaults": dev.defaults.model_copy(
+        update={"steps": 3, "guidance": 3.0, "draft_steps": 2})}))
+    stages = Calls(monkeypatch, LTXConditionPipeline)
+    reports = []
+    result = run_generation(parse_request({"task": "text_to_video", "model": "tiny-ltx-0.9.8-dev", "prompt": "a boat",
+                                           "dtype": "float32", "seed": 1}), tmp_path / "take",
+                            lambda *r: reports.append(r))
+    (draft, _), (refine, _) = stages.calls
+    assert "timesteps" not in draft and draft["num_inference_steps"] == 3 and draft["guidance_scale"] == 3.0
+    assert (draft["width"], draft["height"]) == (64, 32) and draft["guidance_rescale"] == 0.7
+    assert "timesteps" not in refine and refine["num_inference_steps"] == 10 and refine["denoise_strength"] == 0.4
+    assert (refine["width"], refine["height"]) == (128, 64) and result.frames == 9
+    assert "timesteps" not in result.recipe["model"]  # no distilled schedule recorded for it
+    assert reports[-1][1] == 3 + REFINE_RUNS
