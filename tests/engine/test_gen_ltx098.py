@@ -155,7 +155,7 @@ def test_upscaling_an_ltx_take_uses_its_latent_upsampler_and_adds_a_take_to_the_
     assert [t["id"] for t in shot_now["takes"] if t["active"]] == [made["id"]]
 
 
-def test_the_latent_upscaler_streams_chunks_and_keeps_every_frame(tiny_models):
+def test_the_latent_upscaler_streams_chunks_and_keeps_every_frame(tiny_models, monkeypatch):
     """20 frames: a whole chunk of 17, then 3 more after its last frame (padded to 9, cut back); ×4
     is two passes."""
     import torch
@@ -169,12 +169,18 @@ def test_the_latent_upscaler_streams_chunks_and_keeps_every_frame(tiny_models):
     upscaler = LatentUpscaler(pipe=pipe, device="cpu", name="tiny")
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 256, (64, 96), dtype=np.uint8)[..., None].repeat(3, 2) for _ in range(20)]
+    calls = Calls(monkeypatch, LTXLatentUpsamplePipeline)
     torch.manual_seed(0)
     out = list(upscaler.frames(iter(frames), 2))
     assert len(out) == 20 and out[0].shape == (128, 192, 3)
-    assert LATENT_CHUNK == 17
+    # One call per chunk: 17 frames, then the 17th again with the last 3, padded to 9 (8k+1).
+    sent = [call["video"] for call, _ in calls.calls]
+    assert [len(v) for v in sent] == [LATENT_CHUNK, 9] == [17, 9]
+    assert np.array_equal(np.asarray(sent[1][0]), frames[16]) and np.array_equal(np.asarray(sent[1][-1]), frames[19])
+    calls.calls.clear()
     x4 = list(upscaler.frames(iter(frames[:5]), 4))
     assert len(x4) == 5 and x4[0].shape == (256, 384, 3)
+    assert [(len(c["video"]), c["video"][0].size) for c, _ in calls.calls] == [(9, (96, 64)), (9, (192, 128))]
 
 
 def test_the_13b_dev_model_drafts_with_its_steps_and_guidance_and_refines_at_strength_0_4(tmp_path, tiny_models,

@@ -7,7 +7,8 @@ by the mask). The regenerated join frames are crossfaded with the previous windo
 anchored to the first window under the current prompt, not to the previous window: each window's
 latents are pulled part way to the anchor's per-channel statistics (AdaIN, as diffusers'
 ``LTXI2VLongMultiPromptPipeline`` does), so a prompt that changes day to night starts a new anchor
-instead of being fought. FramePack carries its own latent history across sections in one call.
+instead of being fought. FramePack carries its own latent history across sections in one call,
+SkyReels its diffusion forcing, LTX-Video 13B 0.9.8 its ``LTXI2VLongMultiPromptPipeline`` tiles.
 
 On disk (the work folder beside the take): ``plan.json`` (the request's key: a changed request
 starts over), per window ``latents_NNNN.safetensors`` written as soon as the window is denoised
