@@ -211,7 +211,7 @@ def latent(args: argparse.Namespace) -> None:
     from engine.gen.families.base import build
 
     w, h = (int(v) for v in args.latent_size.lower().split("x"))
-    entry = get_model("ltx-video-13b-0.9.8-distilled")
+    entry = get_model("ltx-video-13b-distilled")
     with torch.inference_mode():
         pipe = LTXLatentUpsamplePipeline(vae=build(entry.components["vae"]),
                                          latent_upsampler=build(entry.components["latent_upsampler"]))

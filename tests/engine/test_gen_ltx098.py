@@ -204,3 +204,21 @@ def test_the_13b_dev_model_drafts_with_its_steps_and_guidance_and_refines_at_str
     assert (refine["width"], refine["height"]) == (128, 64) and result.frames == 9
     assert "timesteps" not in result.recipe["model"]  # no distilled schedule recorded for it
     assert reports[-1][1] == 3 + REFINE_RUNS
+
+
+def test_offline_the_13b_is_refused_in_one_line_naming_its_repo_and_its_upsampler(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from engine.errors import GenerationError
+    from engine.gen.loading import resolve_model
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(GenerationError) as err:
+        resolve_model(get_model("ltx-video-13b-distilled"))
+    assert str(err.value) == (
+        "model 'ltx-video-13b-distilled' (Lightricks/LTX-Video-0.9.8-13B-distilled and "
+        "a-r-r-o-w/LTX-0.9.8-Latent-Upsampler, about 38.6 GB) is not downloaded and Shotloom does not download "
+        "during generation; run `shotloom models download ltx-video-13b-distilled` when online, or download it "
+        f"with `hf download Lightricks/LTX-Video-0.9.8-13B-distilled` into {tmp_path / 'hf'}, or add a local copy "
+        "with `shotloom models add FOLDER --id ltx-video-13b-distilled-local`")

@@ -11,7 +11,8 @@ conditions placed after frame 0.
 13B 0.9.8 (an entry with a ``latent_upsampler`` component, from its extra repo) makes text and
 image to video in two stages, as its authors do: a draft at half the size, the latents doubled by
 ``LTXLatentUpsamplePipeline`` (AdaIN to the draft, tone mapping), and a short refine of those
-latents at the full size. Its long takes are one call of ``LTXI2VLongMultiPromptPipeline``
+latents at the full size (extend and bridge: one stage at the full size, their conditions
+being whole clips). Its long takes are one call of ``LTXI2VLongMultiPromptPipeline``
 (temporal tiles joined on the previous tile's tail latents, a prompt per tile from the shot's
 prompt ranges). The same upsampler doubles a finished LTX take (``shotloom upscale``).
 """
