@@ -100,10 +100,16 @@ def test_the_long_take_is_one_call_with_a_prompt_per_tile(tmp_path, tiny_models,
     monkeypatch.setattr(LTXI2VLongMultiPromptPipeline, "encode_prompt", encode)
     request = _request(tmp_path, "long_take", frames=25, window_frames=16, overlap_latents=1, image=str(still),
                        prompts=[{"start_seconds": 0.5, "prompt": "a dog runs at night"}])
-    result = run_generation(request, tmp_path / "take")
+    previews = []
+    reports = []
+    result = run_generation(request, tmp_path / "take", lambda *r: reports.append(r), preview=previews.append)
 
     [(call, out)] = long.calls  # the whole take in one call
     assert call["num_frames"] == 25 and call["temporal_tile_size"] == 16 and call["temporal_overlap"] == 8
+    # The distilled schedule down to 0: 8 steps per tile, 3 tiles, and progress reaches its total.
+    assert call["sigmas"][0] == 1.0 and call["sigmas"][-1] == 0.0 and len(call["sigmas"]) == 9
+    steps = [r for r in reports if "step" in r[2]]
+    assert len(steps) == 24 and steps[-1][:2] == (24, 24)
     assert call["cond_image"] is not None and call["cond_image"].size == (128, 64)
     # Tiles start on latents 0, 1, 2 (frames 0, 8, 16 at 24 fps: 0 s, 0.33 s, 0.67 s): the range that
     # starts at 0.5 s prompts the third tile, and each tile's prompt reached the text encoder.
@@ -115,6 +121,10 @@ def test_the_long_take_is_one_call_with_a_prompt_per_tile(tmp_path, tiny_models,
     assert result.recipe["long_take"]["windows"] == 1 and result.recipe["model"]["pipeline"] == \
         "LTXI2VLongMultiPromptPipeline"
     assert "temporal tiles" in result.recipe["long_take"]["chaining"]
+    # The live preview shows the tile being denoised (at least its last step each), not the take's
+    # initial noise: pictures of the latent size that change from tile to tile.
+    assert len(previews) >= 3 and all(p.shape == (2, 4, 3) for p in previews)
+    assert len({p.tobytes() for p in previews}) > 1
 
 
 # -- finishing: the upscale of an LTX take ----------------------------------------------------------------

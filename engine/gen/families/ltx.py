@@ -334,8 +334,10 @@ class LTX(Family):
         windows = split_into_temporal_windows(latent_frames, max(1, tile // t), max(0, overlap // t), t)
         prompts = [req.prompt_at(start * t / float(ctx.fps)) for start, _end in windows]
         own = self.timesteps(ctx)
-        sigmas = [x / 1000.0 for x in own] if own else [float(x) for x in np.linspace(1.0, 0.0, ctx.steps + 1)[:-1]]
-        ctx.monitor.grand_total = len(sigmas) * len(windows)
+        # The whole schedule down to 0 (the RF sampler takes one step per pair of sigmas).
+        sigmas = [x / 1000.0 for x in own] + [0.0] if own else [float(x) for x in np.linspace(1.0, 0.0, ctx.steps + 1)]
+        ctx.monitor.total_steps = len(sigmas) - 1
+        ctx.monitor.grand_total = ctx.monitor.total_steps * len(windows)
         ctx.notes.append(f"{len(windows)} temporal tiles of {tile} frames sharing {overlap}"
                          + (f"; prompts per tile: {' | '.join(prompts)}" if len(set(prompts)) > 1 else ""))
         return {
@@ -347,7 +349,10 @@ class LTX(Family):
             "temporal_tile_size": tile, "temporal_overlap": overlap, "adain_factor": self.adain_factor,
             "decode_timestep": DECODE_TIMESTEP, "decode_noise_scale": DECODE_NOISE_SCALE, "output_type": "latent",
             "max_sequence_length": TINY_MAX_SEQUENCE_LENGTH if entry.test_model else MAX_SEQUENCE_LENGTH,
-            **step_callbacks(ctx),
+            # Its step callback's "latents" are the take's initial noise; the tile being denoised is
+            # "latents_packed" (packed tokens), which the monitor previews as the step's latents.
+            "callback_on_step_end": lambda p, i, t, kw: ctx.monitor(p, i, t, {"latents": kw["latents_packed"]}),
+            "callback_on_step_end_tensor_inputs": ["latents_packed"],
         }
 
     def latents_of(self, output) -> Any:
@@ -370,7 +375,10 @@ class LTX(Family):
         s, t = pipe.vae_spatial_compression_ratio, pipe.vae_temporal_compression_ratio
         p, pt = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
         f, h, w = (frames - 1) // t + 1, height // s, width // s
-        tokens = latents[:, latents.shape[1] - (f // pt) * (h // p) * (w // p):]  # conditions come first
+        per_frame = (h // p) * (w // p)
+        if latents.shape[1] < (f // pt) * per_frame:  # one temporal tile of a one-call long take
+            f = latents.shape[1] // per_frame * pt
+        tokens = latents[:, latents.shape[1] - (f // pt) * per_frame:]  # conditions come first
         return pipe._unpack_latents(tokens, f, h, w, p, pt)
 
     def decode(self, ctx, latents) -> np.ndarray:
