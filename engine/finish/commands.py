@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
     up.add_argument("project", type=Path)
     up.add_argument("shot")
     up.add_argument("--factor", default="2", metavar="2|4", help="×2 (default) or ×4 (two passes of ×2)")
-    up.add_argument("--model", default=None, help="the upscaler (default: realesrgan-x2plus)")
+    up.add_argument("--model", default=None, help="the upscaler (default: the latent upsampler of the LTX-Video "
+                                                  "13B 0.9.8 model that made the take, else realesrgan-x2plus)")
     up.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
     up.set_defaults(func=cmd_upscale)
 

@@ -98,7 +98,62 @@ class _Reporter:
             self.preview(frame)
 
 
+def latent_source(params: FinishParams):
+    """The catalog entry whose latent upsampler upscales this take: the LTX model that made it (or the
+    take it was finished from), when that model has one and no upscaler was named; else None."""
+    from engine.gen.catalog import get_model
+    from engine.gen.families import family_of
+
+    if params.model:
+        return None
+    recipe = params.source_recipe or {}
+    for key in ("model", "source_model"):
+        made = recipe.get(key)
+        if isinstance(made, dict) and made.get("family") == "ltx":
+            try:
+                entry = get_model(str(made.get("id")))
+            except GenerationError:
+                return None  # a model this Shotloom no longer lists: the general upscaler
+            return entry if family_of(entry).two_stage(entry) else None
+    return None
+
+
+def _frames_latent_upscaled(entry: Any, params: FinishParams, progress: Any, cancel: CancelToken,
+                            meta: dict[str, Any]):
+    from engine.finish.upscale import LatentUpscaler
+    from engine.finish.weights import file_sha256
+    from engine.gen.families import family_of
+    from engine.gen.memory import pick_device, pick_dtype
+    from engine.media import FrameReader, probe
+
+    info = probe(Path(params.source))
+    device = pick_device("auto")
+    pipe, weights = family_of(entry).latent_upscale_pipeline(entry, device, pick_dtype(device))
+    upscaler = LatentUpscaler(pipe=pipe, device=device, name=f"{entry.id} latent upsampler")
+    factor = int(params.factor or 2)
+    w, h = info.width, info.height
+    meta.update(rate=Fraction(info.fps), size=(w * factor, h * factor), total=int(info.frame_count),
+                model={"id": f"{entry.id}-latent-upsampler", "repo": entry.extra_repos[0], "file": weights.name,
+                       "sha256": file_sha256(weights), "architecture": "LTXLatentUpsamplerModel",
+                       "scale": upscaler.scale, "vae": entry.id},
+                device=device, passes=factor // upscaler.scale, by=f"the latent upsampler of {entry.name}")
+    report = _Reporter(progress, meta["total"], f"upscaling ×{factor} in {entry.name}'s latent space:")
+
+    def frames():
+        with FrameReader(Path(params.source)) as reader:
+            source = (reader.frame(i) for i in range(meta["total"]))
+            for i, out in enumerate(upscaler.frames(source, factor, cancel)):
+                cancel.raise_if_canceled()
+                report(i + 1, out)
+                yield out
+
+    return frames()
+
+
 def _frames_upscaled(params: FinishParams, progress: Any, cancel: CancelToken, meta: dict[str, Any]):
+    entry = latent_source(params)
+    if entry is not None:
+        return _frames_latent_upscaled(entry, params, progress, cancel, meta)
     from engine.finish.upscale import load_upscaler
     from engine.finish.weights import DEFAULT_UPSCALER, file_sha256, get_finish_model, resolve_weights
     from engine.gen.memory import pick_device
@@ -205,7 +260,8 @@ def run_finish_job(params: FinishParams, out_dir: Path, progress: Any, cancel: C
             recipe["native_fps"] = source_recipe["native_fps"]
             if (source_recipe.get("output") or {}).get("retime"):
                 output["retime"] = source_recipe["output"]["retime"]
-        message = f"upscaled ×{params.factor} to {meta['size'][0]}x{meta['size'][1]} with {meta['model']['id']}"
+        message = f"upscaled ×{params.factor} to {meta['size'][0]}x{meta['size'][1]} with " \
+                  + meta.get("by", meta["model"]["id"])
     recipe.update(model=meta["model"], source={"take": params.source_take, "path": str(source)}, output=output,
                   message=message, library_versions=library_versions(),
                   timings={"total_s": round(time.perf_counter() - t0, 3)})

@@ -1,4 +1,5 @@
-"""Upscaling frames with a general image upscaler (Real-ESRGAN class) loaded by spandrel.
+"""Upscaling frames with a general image upscaler (Real-ESRGAN class) loaded by spandrel, or, for a
+take that LTX-Video 13B 0.9.8 made, with that model's own latent upsampler (``LatentUpscaler``).
 
 The model runs tile by tile (each tile read with a margin that is cut off again after the model,
 so no seams show), so memory stays the same whatever the frame size and the clip length: one
@@ -152,3 +153,59 @@ def load_upscaler(weights: Path, *, device: str = "cpu", name: str = "") -> Upsc
         dtype = torch.float16
     return Upscaler(model=descriptor, scale=int(descriptor.scale), device=device, dtype=dtype,
                     name=name or descriptor.architecture.name)
+
+
+LATENT_CHUNK = 17
+"""Frames the latent upscaler encodes at once (8k+1: three latents); memory is flat in clip length."""
+
+
+@dataclass
+class LatentUpscaler:
+    """An LTX take doubled in its model's latent space: frames encoded by the model's VAE
+    ``LATENT_CHUNK`` at a time, ``LTXLatentUpsamplePipeline`` (the latent upsampler ×2, AdaIN to the
+    encoded latents) decoded at twice the size; ×4 is a second pass. Each chunk starts on the last
+    frame of the one before (encoded as the chunk's own first latent, decoded and dropped), so the
+    causal encoder sees every frame once as part of a whole chunk; a short last chunk is padded
+    with its last frame to 8k+1 and cut back."""
+
+    pipe: object
+    device: str
+    name: str
+    scale: int = 2
+
+    def frames(self, source, factor: int, cancel=None):
+        """``source`` (h, w, 3) uint8 frames → the same frames at ``factor`` times the size."""
+        passes = _passes(factor, self.scale)
+        chunk: list[np.ndarray] = []
+        first = True
+        for frame in source:
+            chunk.append(frame)
+            if len(chunk) == LATENT_CHUNK:
+                yield from self._chunk(chunk, passes, drop_first=not first)
+                chunk, first = [chunk[-1]], False
+                if cancel is not None:
+                    cancel.raise_if_canceled()
+        if len(chunk) > (0 if first else 1):
+            yield from self._chunk(chunk, passes, drop_first=not first)
+
+    def _chunk(self, chunk: list[np.ndarray], passes: int, *, drop_first: bool):
+        n = len(chunk)
+        padded = chunk + [chunk[-1]] * ((-(n - 1)) % 8)  # 8k+1 frames
+        out = padded
+        for _ in range(passes):
+            out = self._pass(out)
+        yield from out[1 if drop_first else 0:n]
+
+    def _pass(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        import torch
+        from PIL import Image
+
+        from engine.gen.families.ltx import DECODE_NOISE_SCALE, DECODE_TIMESTEP, UPSAMPLE_ADAIN
+
+        h, w = frames[0].shape[:2]
+        h32, w32 = max(32, h // 32 * 32), max(32, w // 32 * 32)  # the VAE's grid (a conformed take is resized)
+        video = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
+        out = self.pipe(video=video, height=h32, width=w32, decode_timestep=DECODE_TIMESTEP,
+                        decode_noise_scale=DECODE_NOISE_SCALE, adain_factor=UPSAMPLE_ADAIN,
+                        generator=torch.Generator(device="cpu").manual_seed(0), output_type="np").frames[0]
+        return [(np.clip(f, 0.0, 1.0) * 255.0).round().astype(np.uint8) for f in out]

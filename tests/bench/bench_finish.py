@@ -3,13 +3,18 @@
 
     nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17]
         [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 48,144] [--memory-size 192x128]
+        [--latent-size 384x256] [--only latent]
 
 Interpolation: 16 → 24 fps (the generation conform) and ×2 slow motion of a moving textured
 picture, by optical flow (engine.media.retime); the interpolation alone, then the whole job
 (decode, interpolate, encode master + all-intra scrub). Upscale: ×2 with a real-size Real-ESRGAN
 class network with random weights, loaded from safetensors by spandrel and run tile by tile
 (``compact``: SRVGGNetCompact 64×16, the realesr-general class; ``x2plus``: RRDB 64×23 as in
-RealESRGAN_x2plus — minutes per frame on a laptop CPU). Memory: each job runs in a child process
+RealESRGAN_x2plus — minutes per frame on a laptop CPU). Latent upscale (an LTX take): ×2 through
+LTX-Video 13B 0.9.8's latent upsampler on its VAE, both real-size configs from the catalog with
+random weights, one chunk of 17 frames from --latent-size (384x256: 768x512 out), against the
+Real-ESRGAN-class network per output frame at the same output size, measured in the same run.
+Memory: each job runs in a child process
 of its own, which prints its peak resident memory (ru_maxrss), for clips of each length; the
 lengths are past the H.264 encoder's look-ahead (about 40 frames held while it fills, at any
 length beyond that the same), and the upscale runs are at --memory-size (the network's cost
@@ -131,6 +136,8 @@ def main() -> int:
                     help="network of the upscale memory runs (tiny: the x2plus structure at width 8)")
     ap.add_argument("--threads", type=int, default=0, help="torch/OpenCV threads (0: their default)")
     ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
+    ap.add_argument("--latent-size", default="384x256", help="input size of the latent upscale (x2 out)")
+    ap.add_argument("--only", choices=["latent"], default=None, help="only the latent upscale figure")
     ap.add_argument("--child", choices=["interpolate", "upscale"], default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("SHOTLOOM_HOME", tempfile.mkdtemp(prefix="shotloom-bench-"))
@@ -146,6 +153,9 @@ def main() -> int:
         return 0
 
     print(f"finishing on the CPU at {size[0]}x{size[1]} ({os.cpu_count()} cores seen)")
+    if args.only == "latent":
+        latent(args)
+        return 0
     if not args.skip_speed:
         speed(args, size)
     memory(args, size)
@@ -187,6 +197,38 @@ def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
     up_s = (time.perf_counter() - t0) / args.upscale_frames
     print(f"upscale x2 ({args.upscaler}, {params / 1e6:.1f} M parameters, random weights, tiles of 192): "
           f"{up_s:.2f} s per output frame ({out.shape[1]}x{out.shape[0]}; x4 is two passes, about 5x that)")
+
+
+def latent(args: argparse.Namespace) -> None:
+    """Seconds per output frame of the LTX latent upscale x2, and of the spandrel network at the same
+    output size (the baseline, same run)."""
+    import numpy as np
+    import torch
+    from diffusers import LTXLatentUpsamplePipeline
+
+    from engine.finish.upscale import LATENT_CHUNK, LatentUpscaler, load_upscaler
+    from engine.gen.catalog import get_model
+    from engine.gen.families.base import build
+
+    w, h = (int(v) for v in args.latent_size.lower().split("x"))
+    entry = get_model("ltx-video-13b-distilled")
+    with torch.inference_mode():
+        pipe = LTXLatentUpsamplePipeline(vae=build(entry.components["vae"]),
+                                         latent_upsampler=build(entry.components["latent_upsampler"]))
+    pipe.set_progress_bar_config(disable=True)
+    up = LatentUpscaler(pipe=pipe, device="cpu", name="ltx")
+    frames = [scene(6 * k, (w, h)) for k in range(LATENT_CHUNK)]
+    t0 = time.perf_counter()
+    out = list(up.frames(iter(frames), 2))
+    latent_s = (time.perf_counter() - t0) / len(out)
+    folder = Path(tempfile.mkdtemp(prefix="shotloom-bench-up-"))
+    esr = load_upscaler(make_upscaler(args.upscaler, folder))
+    t0 = time.perf_counter()
+    esr.upscale(np.ascontiguousarray(frames[0]), 2)
+    esr_s = time.perf_counter() - t0
+    print(f"latent upscale x2 (LTX 0.9.8 latent upsampler 126 M + VAE 1.2 B parameters, random weights, "
+          f"{LATENT_CHUNK} frames at once): {latent_s:.2f} s per output frame ({out[0].shape[1]}x{out[0].shape[0]}); "
+          f"{args.upscaler} network at the same size: {esr_s:.2f} s per output frame; ratio {latent_s / esr_s:.2f}")
 
 
 def memory(args: argparse.Namespace, size: tuple[int, int]) -> None:

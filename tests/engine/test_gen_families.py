@@ -39,7 +39,7 @@ def still(tmp_path):
 def _request(entry, task, tmp_path, still, **extra):
     data = {"task": task, "model": entry.id, "prompt": "a cat walks in the rain", "dtype": "float32", "seed": 1}
     size = {"width": entry.defaults.width, "height": entry.defaults.height}
-    if task in ("image_to_video",) or (task == "long_take" and family_of(entry).long_take_mode == "single"
+    if task in ("image_to_video",) or (task == "long_take" and family_of(entry).long_take_single(entry)
                                        and family_of(entry).long_take_needs_image):
         data["image"] = str(still)
     if task == "extend":
@@ -50,7 +50,7 @@ def _request(entry, task, tmp_path, still, **extra):
         data["after"] = {"path": str(make_clip(tmp_path / "b.mp4", 12, rate=entry.fps, size=(64, 48), seed=2))}
         data["frames"] = 4
     if task == "long_take":
-        data["frames"] = 2 * entry.defaults.frames if family_of(entry).long_take_mode == "single" else 33
+        data["frames"] = 2 * entry.defaults.frames if family_of(entry).long_take_single(entry) else 33
         data["window_frames"] = 17 if entry.vae.temporal == 8 else 13
         data["overlap_latents"] = 1
     data.update(size)
@@ -90,7 +90,7 @@ SIZE_KEYS = {
     "d_model", "d_kv", "d_ff", "num_heads", "relative_attention_num_buckets", "relative_attention_max_distance",
     "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_key_value_heads",
     "max_position_embeddings", "projection_dim", "image_size", "patch_size", "bos_token_id", "eos_token_id",
-    "pad_token_id",
+    "pad_token_id", "mid_channels", "num_blocks_per_stage",
     # LTX-2: the audio stream's and the text connectors' widths and depths, the vocoder's and audio VAE's
     # widths, and Gemma 3's nested text and vision configs (widths, depths, vocabulary, image size).
     "audio_num_attention_heads", "audio_attention_head_dim", "audio_cross_attention_dim", "text_proj_in_factor",

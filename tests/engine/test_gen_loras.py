@@ -75,14 +75,14 @@ def test_lora_add_detects_the_family_and_lists_it(models, tmp_path, capsys):
     wan = make_lora(models, "tiny-wan", tmp_path / "wan-style", seed=2)
     assert main(["lora", "add", str(ltx), "--id", "style"]) == 0
     out, err = capsys.readouterr()
-    assert out == "style\n" and err.startswith("fits tiny-ltx, tiny-ltx-distilled (rank 4, ")
+    assert out == "style\n" and err.startswith("fits tiny-ltx, tiny-ltx-0.9.8-distilled, tiny-ltx-distilled (rank 4, ")
     assert main(["lora", "add", str(wan)]) == 0
     assert capsys.readouterr().out == "wan-style\n"
 
     assert main(["lora", "list", "--json"]) == 0
     data = {d["id"]: d for d in json.loads(capsys.readouterr().out)}
     # Only the tiny builds fit: the real 2B/14B transformers are wider.
-    assert data["style"]["families"] == ["ltx"] and data["style"]["models"] == ["tiny-ltx", "tiny-ltx-distilled"]
+    assert data["style"]["families"] == ["ltx"] and data["style"]["models"] == ["tiny-ltx", "tiny-ltx-0.9.8-distilled", "tiny-ltx-distilled"]
     # SkyReels V2 is the Wan architecture: at the tiny builds' widths, a Wan LoRA fits its tiny build too.
     assert data["wan-style"]["families"] == ["skyreels", "wan"]
     assert data["wan-style"]["models"] == WAN_FITS
@@ -95,7 +95,7 @@ def test_lora_add_detects_the_family_and_lists_it(models, tmp_path, capsys):
     assert main(["lora", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["ID", "FAMILY", "RANK", "SIZE", "FITS"]
-    assert lines[1].split()[:3] == ["style", "ltx", "4"] and lines[1].endswith("tiny-ltx, tiny-ltx-distilled")
+    assert lines[1].split()[:3] == ["style", "ltx", "4"] and lines[1].endswith("tiny-ltx, tiny-ltx-0.9.8-distilled, tiny-ltx-distilled")
 
     # The same file again: it is in the library already, under its id.
     assert main(["lora", "add", str(wan)]) == 0
@@ -311,7 +311,7 @@ def test_trainer_formats_are_read_by_the_familys_own_loader(models, tmp_path, ca
     ltx = load_file(make_lora(models, "tiny-ltx", tmp_path / "ltx", seed=1))
     save_file({k.replace("transformer.", "diffusion_model.", 1): v for k, v in ltx.items()},
               tmp_path / "ltx-original.safetensors")
-    assert add_lora(tmp_path / "ltx-original.safetensors").models == ["tiny-ltx", "tiny-ltx-distilled"]
+    assert add_lora(tmp_path / "ltx-original.safetensors").models == ["tiny-ltx", "tiny-ltx-0.9.8-distilled", "tiny-ltx-distilled"]
 
     wan_file = make_lora(models, "tiny-wan", tmp_path / "wan", seed=2)
     save_file(_original_wan(load_file(wan_file)), tmp_path / "wan-original.safetensors")

@@ -49,6 +49,14 @@ class Family:
     long_take_mode: ClassVar[str] = "windows"  # "windows": chained windows; "single": one call
     long_take_needs_image: ClassVar[bool] = True  # "single": the call starts from a first frame
     long_take_chaining: ClassVar[str] = ""  # "single": how the call joins its sections, for the recipe
+
+    def long_take_single(self, entry: ModelEntry) -> bool:
+        """Whether ``entry`` makes a long take in one pipeline call (else: chained windows)."""
+        return self.long_take_mode == "single"
+
+    def long_take_frames(self, entry: ModelEntry, request: Any, frames: int) -> int:
+        """Frames one denoise call of a one-call long take holds (what memory is planned for)."""
+        return self.plan_frames(entry, frames)
     auto_dtype: ClassVar[str | None] = None
     """What dtype "auto" means for this family (None: the machine's choice, bfloat16 where fast)."""
     torch_threads: ClassVar[int | None] = None
@@ -157,7 +165,8 @@ class Family:
     text_components: ClassVar[tuple[str, ...]] = ()
     """Components beyond the text encoders that run with them (LTX-2's text connectors)."""
     decode_components: ClassVar[tuple[str, ...]] = ()
-    """Components beyond the VAE that run when the take is decoded (LTX-2's audio VAE and vocoder)."""
+    """Components beyond the VAE that run when the take is decoded (LTX's latent upsampler, LTX-2's audio
+    VAE and vocoder)."""
     cfg_batch: ClassVar[bool] = True
     """Classifier-free guidance runs as a batch of two (Wan runs the two passes one after the other;
     FramePack is guidance-distilled)."""

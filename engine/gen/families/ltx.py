@@ -1,4 +1,4 @@
-"""LTX-Video (Lightricks): 2B 0.9.5 and the 0.9.6 distilled checkpoint.
+"""LTX-Video (Lightricks): 2B 0.9.5 and the 0.9.6 distilled checkpoint; 13B 0.9.8 and its distilled build.
 
 Pipelines: ``LTXPipeline`` (text), ``LTXImageToVideoPipeline`` (image), ``LTXConditionPipeline``
 (video/keyframe conditions: extend, bridge, long-take windows; every task of the distilled model,
@@ -7,6 +7,14 @@ channels, causal encoder, timestep-conditioned decoder (0.9.1 and later: the mod
 ``decode_timestep`` 0.05 and ``decode_noise_scale`` 0.025). Frames 8k+1, size ÷32.
 Transformer latents are packed tokens (B, F·H·W, C); a condition pipeline prepends the tokens of
 conditions placed after frame 0.
+
+13B 0.9.8 (an entry with a ``latent_upsampler`` component, from its extra repo) makes text and
+image to video in two stages, as its authors do: a draft at half the size, the latents doubled by
+``LTXLatentUpsamplePipeline`` (AdaIN to the draft, tone mapping), and a short refine of those
+latents at the full size (extend and bridge: one stage at the full size, their conditions
+being whole clips). Its long takes are one call of ``LTXI2VLongMultiPromptPipeline``
+(temporal tiles joined on the previous tile's tail latents, a prompt per tile from the shot's
+prompt ranges). The same upsampler doubles a finished LTX take (``shotloom upscale``).
 """
 
 from __future__ import annotations
@@ -28,6 +36,21 @@ MAX_SEQUENCE_LENGTH = 128
 TINY_MAX_SEQUENCE_LENGTH = 16
 # The 0.9.6 distilled checkpoint's timesteps when its metadata is unreadable (LTX-Video configs).
 DISTILLED_TIMESTEPS = (1.0, 0.9937, 0.9875, 0.9812, 0.975, 0.9094, 0.725, 0.4219)
+# 0.9.7/0.9.8 distilled (diffusers docs, the two-stage example): the draft's timesteps, the refine's
+# (run from the upsampled latents at denoise strength 0.999: its last four), tone mapping of 0.9.8.
+DRAFT_TIMESTEPS_098 = (1.0, 0.993, 0.987, 0.981, 0.975, 0.909, 0.725, 0.00003)
+REFINE_TIMESTEPS_098 = (1.0, 0.909, 0.725, 0.421, 0.0)
+REFINE_STRENGTH_DISTILLED = 0.999
+# The 13B dev model's refine (docs, 0.9.7-dev example): 10 steps at strength 0.4, i.e. the last 4.
+REFINE_STEPS_DEV, REFINE_STRENGTH_DEV = 10, 0.4
+REFINE_RUNS = 4  # denoise steps a refine takes either way
+UPSAMPLE_ADAIN = 1.0
+TONE_MAP_COMPRESSION = 0.6
+GUIDANCE_RESCALE_13B = 0.7
+# LTXI2VLongMultiPromptPipeline's temporal tiles (its defaults, the authors' values): frames per tile
+# and frames shared with the previous one.
+LONG_TILE_FRAMES, LONG_TILE_OVERLAP = 80, 24
+LONG_DECODE_LATENTS = 3  # latent frames decoded at once in a one-call long take (17 frames)
 
 
 @register
@@ -42,6 +65,9 @@ class LTX(Family):
     # residual and the conv output.
     decode_live = 6.1
     decode_workspace = 1.2
+    decode_components = ("latent_upsampler",)  # 13B 0.9.8: loaded beside the VAE, runs on latents
+    long_take_needs_image = False
+    long_take_chaining = "LTXI2VLongMultiPromptPipeline's temporal tiles (tail latents, a prompt per tile)"
 
     def decode_grid(self, entry):
         cfg = entry.components["vae"].config
@@ -69,18 +95,71 @@ class LTX(Family):
             raise GenerationError(missing_message(entry, f"its transformer checkpoint {tf.filename} is missing")
                                   ) from exc
 
+    @staticmethod
+    def two_stage(entry) -> bool:
+        """A 13B 0.9.8 entry: draft, latent upsampler, refine."""
+        return "latent_upsampler" in entry.components
+
+    def upsampler_folder(self, entry, folder: Path) -> Path:
+        """The folder of the entry's latent upsampler (its extra repo; inside a tiny build)."""
+        if not entry.extra_repos:
+            raise GenerationError(f"model '{entry.id}' names no latent upsampler repo; add it to the entry's "
+                                  f"extra_repos")
+        repo = entry.extra_repos[0]
+        if entry.test_model:
+            return folder / repo.split("/")[-1]
+        from engine.gen.loading import snapshot_part
+
+        return snapshot_part(entry, repo)
+
+    def load_upsampler(self, entry, folder: Path, dtype: str):
+        import torch
+        from diffusers.pipelines.ltx.modeling_latent_upsampler import LTXLatentUpsamplerModel
+
+        return LTXLatentUpsamplerModel.from_pretrained(self.upsampler_folder(entry, folder), use_safetensors=True,
+                                                       local_files_only=True, dtype=getattr(torch, dtype)).eval()
+
+    def latent_upscale_pipeline(self, entry, device: str, dtype: str):
+        """``LTXLatentUpsamplePipeline`` on the entry's own VAE and latent upsampler (finishing: a take
+        this model made, doubled through its latent space); returns (pipeline, upsampler file)."""
+        import torch
+        from diffusers import AutoencoderKLLTXVideo, LTXLatentUpsamplePipeline
+
+        from engine.gen.loading import _quiet_loading, resolve_model
+
+        _quiet_loading()
+        folder = resolve_model(entry).path
+        vae = AutoencoderKLLTXVideo.from_pretrained(folder / "vae", use_safetensors=True, local_files_only=True,
+                                                    dtype=getattr(torch, dtype))
+        pipe = LTXLatentUpsamplePipeline(vae=vae, latent_upsampler=self.load_upsampler(entry, folder, dtype))
+        pipe.set_progress_bar_config(disable=True)
+        weights = sorted(self.upsampler_folder(entry, folder).glob("*.safetensors"))
+        return pipe.to(device), weights[0]
+
     def download_patterns(self, entry) -> list[str] | None:
         # A distilled entry replaces the base repo's transformer weights: never fetch them.
         return ["transformer/*.safetensors"] if entry.transformer_file is not None else None
 
     def extra_files(self, entry, folder: Path) -> dict[str, Path]:
         ckpt = self.checkpoint(entry, folder)
-        return {f"{entry.transformer_file.repo}/{ckpt.name}": ckpt} if ckpt is not None else {}
+        files = {f"{entry.transformer_file.repo}/{ckpt.name}": ckpt} if ckpt is not None else {}
+        if self.two_stage(entry):
+            from engine.gen.loading import weight_files
+
+            part = self.upsampler_folder(entry, folder)
+            files.update({f"{entry.extra_repos[0]}/{rel}": path for rel, path in weight_files(part).items()})
+        return files
 
     def load_components(self, entry, folder: Path, pipeline_class: str, dtype: str):
+        info: dict[str, Any] = {}
+        if self.two_stage(entry):
+            # Kept with the warm pipeline (moved to the pipeline's device where it runs).
+            info["latent_upsampler"] = self.load_upsampler(entry, folder, dtype)
+            if entry.distilled and entry.transformer_file is None:
+                info["timesteps"] = list(DRAFT_TIMESTEPS_098)
         ckpt = self.checkpoint(entry, folder)
         if ckpt is None:
-            return {}, {}
+            return {}, info
         import torch
         from diffusers import LTXVideoTransformer3DModel
 
@@ -88,7 +167,9 @@ class LTX(Family):
         transformer = LTXVideoTransformer3DModel.from_single_file(
             str(ckpt), config=str(folder), subfolder="transformer", local_files_only=True,
             dtype=getattr(torch, dtype))
-        return {"transformer": transformer}, {"timesteps": list(checkpoint_timesteps(ckpt))}
+        if entry.distilled:
+            info["timesteps"] = list(checkpoint_timesteps(ckpt))
+        return {"transformer": transformer}, info
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -118,6 +199,8 @@ class LTX(Family):
             raise self._cannot(ctx, "condition on clips")
         args = self._args(ctx, num_frames, **kw)
         args.update(conditions=conditions or None, image_cond_noise_scale=IMAGE_COND_NOISE_SCALE)
+        if self.two_stage(ctx.entry):  # the 13B's settings (diffusers docs, 0.9.7/0.9.8 examples)
+            args.update(image_cond_noise_scale=0.0, guidance_rescale=GUIDANCE_RESCALE_13B)
         timesteps = self.timesteps(ctx)
         if timesteps is not None:
             args["timesteps"] = timesteps
@@ -134,15 +217,59 @@ class LTX(Family):
 
     def text_to_video(self, ctx, num_frames: int) -> dict[str, Any]:
         if type(ctx.pipe).__name__ == "LTXConditionPipeline":
-            return self._condition_args(ctx, num_frames, [])
+            return self._staged(ctx, self._condition_args(ctx, num_frames, []))
         return self._args(ctx, num_frames)
 
     def image_to_video(self, ctx, image: np.ndarray, num_frames: int) -> dict[str, Any]:
         if type(ctx.pipe).__name__ == "LTXConditionPipeline":
             from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
 
-            return self._condition_args(ctx, num_frames, [LTXVideoCondition(image=to_pil(image), frame_index=0)])
+            conditions = [LTXVideoCondition(image=to_pil(image), frame_index=0)]
+            return self._staged(ctx, self._condition_args(ctx, num_frames, conditions))
         return {**self._args(ctx, num_frames), "image": to_pil(image)}
+
+    def _staged(self, ctx, args: dict[str, Any]) -> dict[str, Any]:
+        """A 13B 0.9.8 take in two stages, as its authors make one: the draft at half the size and the
+        latent upsampler run here; returned is the refine call at the full size, from the upsampled
+        latents (the same conditions, prompt and guidance). Other entries: ``args`` unchanged."""
+        if not self.two_stage(ctx.entry):
+            return args
+        from diffusers import LTXLatentUpsamplePipeline
+
+        pipe, monitor, entry = ctx.pipe, ctx.monitor, ctx.entry
+        w, h = ctx.width // 2, ctx.height // 2
+        s = entry.vae.spatial
+        if w % s or h % s:
+            raise GenerationError(f"model '{entry.id}' drafts at half the size, so {ctx.width}x{ctx.height} must be "
+                                  f"multiples of {2 * s}; choose a size such as {entry.defaults.width}x"
+                                  f"{entry.defaults.height}")
+        frames = args["num_frames"]
+        draft_steps = len(args["timesteps"]) if "timesteps" in args else ctx.steps
+        monitor.grand_total = draft_steps + REFINE_RUNS
+        monitor.start(f"draft at {w}x{h}", 0)
+        monitor.unpack = lambda latents: self.latents_5d(pipe, latents, frames=frames, height=h, width=w)
+        draft = pipe(**{**args, "width": w, "height": h, "output_type": "latent"}).frames
+        monitor.raise_if_canceled()
+        if monitor.progress is not None:
+            monitor.progress(draft_steps, monitor.grand_total, f"upsampling the draft's latents to {ctx.width}x"
+                                                               f"{ctx.height}")
+        upsampler = ctx.model_info["latent_upsampler"].to(draft.device)
+        upsample = LTXLatentUpsamplePipeline(vae=pipe.vae, latent_upsampler=upsampler)
+        upsample.set_progress_bar_config(disable=True)
+        latents = upsample(latents=draft, adain_factor=UPSAMPLE_ADAIN, tone_map_compression_ratio=TONE_MAP_COMPRESSION,
+                           generator=ctx.generator(1), output_type="latent").frames
+        del draft
+        monitor.raise_if_canceled()
+        monitor.start(f"refine at {ctx.width}x{ctx.height}", draft_steps)
+        monitor.total_steps = REFINE_RUNS
+        refine = {**args, "latents": latents, "generator": ctx.generator(2)}
+        if entry.distilled:
+            refine.update(timesteps=[t * 1000.0 for t in REFINE_TIMESTEPS_098], denoise_strength=REFINE_STRENGTH_DISTILLED)
+        else:
+            refine.update(num_inference_steps=REFINE_STEPS_DEV, denoise_strength=REFINE_STRENGTH_DEV)
+        ctx.notes.append(f"two stages: a draft at {w}x{h}, its latents doubled by the latent upsampler, "
+                         f"refined in {REFINE_RUNS} steps at {ctx.width}x{ctx.height}")
+        return refine
 
     def extend(self, ctx, known: list[np.ndarray], new: int, direction: str) -> dict[str, Any]:
         from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
@@ -171,6 +298,75 @@ class LTX(Family):
             conditions = []
         return self._condition_args(ctx, num_frames, conditions, prompt=prompt, output_type="latent")
 
+    # -- one-call long takes (13B 0.9.8: LTXI2VLongMultiPromptPipeline) --------------------------
+
+    def long_take_single(self, entry) -> bool:
+        return entry.pipelines.get("long_take") == "LTXI2VLongMultiPromptPipeline"
+
+    @staticmethod
+    def _tiles(entry, request) -> tuple[int, int]:
+        """(frames per temporal tile, frames shared with the previous tile): the request's window
+        and overlap, else the pipeline's own values."""
+        tile = request.window_frames or LONG_TILE_FRAMES
+        t = entry.vae.temporal
+        overlap = request.overlap_latents * t if request.overlap_latents else LONG_TILE_OVERLAP
+        return tile, overlap
+
+    def long_take_frames(self, entry, request, frames: int) -> int:
+        return min(frames, self._tiles(entry, request)[0] + 1)
+
+    def long_take_call(self, ctx, image: np.ndarray | None) -> dict[str, Any]:
+        """The whole take in one call: temporal tiles, each prompted with the shot's prompt at the
+        tile's first frame (``prompt_segments``), the first one starting on ``image`` if given."""
+        from diffusers import LTXEulerAncestralRFScheduler
+        from diffusers.pipelines.ltx.pipeline_ltx_i2v_long_multi_prompt import split_into_temporal_windows
+
+        pipe, entry, req = ctx.pipe, ctx.entry, ctx.request
+        if type(pipe).__name__ != "LTXI2VLongMultiPromptPipeline":
+            raise self._cannot(ctx, "make long takes in one call")
+        if not isinstance(pipe.scheduler, LTXEulerAncestralRFScheduler):
+            # The pipeline's own sampler (its documented set-up: Euler ancestral RF on the model's config).
+            pipe.scheduler = LTXEulerAncestralRFScheduler.from_config(pipe.scheduler.config)
+        t = entry.vae.temporal
+        frames = (max(ctx.frames, 2) - 2) // t * t + t + 1  # 8k+1, at least the frames asked for
+        tile, overlap = self._tiles(entry, req)
+        latent_frames = (frames - 1) // t + 1
+        windows = split_into_temporal_windows(latent_frames, max(1, tile // t), max(0, overlap // t), t)
+        prompts = [req.prompt_at(start * t / float(ctx.fps)) for start, _end in windows]
+        own = self.timesteps(ctx)
+        # The whole schedule down to 0 (the RF sampler takes one step per pair of sigmas).
+        sigmas = [x / 1000.0 for x in own] + [0.0] if own else [float(x) for x in np.linspace(1.0, 0.0, ctx.steps + 1)]
+        ctx.monitor.total_steps = len(sigmas) - 1
+        ctx.monitor.grand_total = ctx.monitor.total_steps * len(windows)
+        ctx.notes.append(f"{len(windows)} temporal tiles of {tile} frames sharing {overlap}"
+                         + (f"; prompts per tile: {' | '.join(prompts)}" if len(set(prompts)) > 1 else ""))
+        return {
+            "prompt": req.prompt, "negative_prompt": req.negative_prompt,
+            "prompt_segments": [{"start_window": i, "end_window": i, "text": p} for i, p in enumerate(prompts)],
+            "height": ctx.height, "width": ctx.width, "num_frames": frames, "frame_rate": round(float(ctx.fps)),
+            "guidance_scale": ctx.guidance, "sigmas": sigmas, "generator": ctx.generator(), "seed": ctx.seed,
+            "cond_image": to_pil(image) if image is not None else None,
+            "temporal_tile_size": tile, "temporal_overlap": overlap, "adain_factor": self.adain_factor,
+            "decode_timestep": DECODE_TIMESTEP, "decode_noise_scale": DECODE_NOISE_SCALE, "output_type": "latent",
+            "max_sequence_length": TINY_MAX_SEQUENCE_LENGTH if entry.test_model else MAX_SEQUENCE_LENGTH,
+            # Its step callback's "latents" are the take's initial noise; the tile being denoised is
+            # "latents_packed" (packed tokens), which the monitor previews as the step's latents.
+            "callback_on_step_end": lambda p, i, t, kw: ctx.monitor(p, i, t, {"latents": kw["latents_packed"]}),
+            "callback_on_step_end_tensor_inputs": ["latents_packed"],
+        }
+
+    def latents_of(self, output) -> Any:
+        return output
+
+    def decode_chunks(self, ctx, latents):
+        """A one-call take's latents decoded LONG_DECODE_LATENTS at a time, each chunk after one latent
+        of the previous (decoded as the chunk's first frame and dropped): one chunk in memory."""
+        n = latents.shape[2]
+        for start in range(0, n, LONG_DECODE_LATENTS):
+            lead = 1 if start else 0
+            frames = self.decode(ctx, latents[:, :, start - lead:start + LONG_DECODE_LATENTS])
+            yield frames[lead:]
+
     # -- latents ---------------------------------------------------------------------------------
 
     def latents_5d(self, pipe, latents, *, frames: int, height: int, width: int):
@@ -179,7 +375,10 @@ class LTX(Family):
         s, t = pipe.vae_spatial_compression_ratio, pipe.vae_temporal_compression_ratio
         p, pt = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
         f, h, w = (frames - 1) // t + 1, height // s, width // s
-        tokens = latents[:, latents.shape[1] - (f // pt) * (h // p) * (w // p):]  # conditions come first
+        per_frame = (h // p) * (w // p)
+        if latents.shape[1] < (f // pt) * per_frame:  # one temporal tile of a one-call long take
+            f = latents.shape[1] // per_frame * pt
+        tokens = latents[:, latents.shape[1] - (f // pt) * per_frame:]  # conditions come first
         return pipe._unpack_latents(tokens, f, h, w, p, pt)
 
     def decode(self, ctx, latents) -> np.ndarray:
@@ -209,6 +408,9 @@ class LTX(Family):
                            vae=build(c["vae"]), text_encoder=build(c["text_encoder"]), tokenizer=tiny_tokenizer(),
                            transformer=build(c["transformer"]))
         pipe.save_pretrained(dst, safe_serialization=True)
+        if self.two_stage(entry):  # the latent upsampler, where its extra repo's snapshot would be
+            build(c["latent_upsampler"], seed=2).save_pretrained(dst / entry.extra_repos[0].split("/")[-1],
+                                                                 safe_serialization=True)
         if entry.transformer_file is not None:
             # A distilled single-file checkpoint in the original LTX layout, with its own timesteps.
             write_original_checkpoint(build(c["transformer"], seed=1), dst / entry.transformer_file.filename,

@@ -7,7 +7,8 @@ by the mask). The regenerated join frames are crossfaded with the previous windo
 anchored to the first window under the current prompt, not to the previous window: each window's
 latents are pulled part way to the anchor's per-channel statistics (AdaIN, as diffusers'
 ``LTXI2VLongMultiPromptPipeline`` does), so a prompt that changes day to night starts a new anchor
-instead of being fought. FramePack carries its own latent history across sections in one call.
+instead of being fought. FramePack carries its own latent history across sections in one call,
+SkyReels its diffusion forcing, LTX-Video 13B 0.9.8 its ``LTXI2VLongMultiPromptPipeline`` tiles.
 
 On disk (the work folder beside the take): ``plan.json`` (the request's key: a changed request
 starts over), per window ``latents_NNNN.safetensors`` written as soon as the window is denoised
@@ -76,8 +77,8 @@ def call_frames(entry, request, frames: int) -> int:
     from engine.gen.families import family_of
 
     family = family_of(entry)
-    if family.long_take_mode == "single":
-        return family.plan_frames(entry, frames)
+    if family.long_take_single(entry):
+        return family.long_take_frames(entry, request, frames)
     return plan_for(entry, request, frames).window
 
 
@@ -176,7 +177,7 @@ def adain(latents, reference, factor: float):
 
 def generate(ctx: GenContext, work_dir: Path) -> dict:
     """Run (or resume) the take into ``work_dir``; returns a summary for the recipe."""
-    if ctx.family.long_take_mode == "single":
+    if ctx.family.long_take_single(ctx.entry):
         return _single_call(ctx, _Work(work_dir))
     return _windows(ctx, _Work(work_dir))
 
