@@ -750,9 +750,10 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
                         kinds.discard("motion")
                 if {"dropped", "motion"} & kinds:
                     defect_frames.add(f)
-            if "jump" in kinds and _warp_only(traj, far, th) and (
+            if "jump" in kinds and _warp_only(traj, far, th) and raw["scene_warp"] < th.scene_warp and (
                     "frozen" in kinds or ("color" in kinds and _steady(traj, th))):
-                # The warp error alone called it a jump, and it is explained otherwise: a hold at the
+                # The warp error alone called it a jump, against the steps around it, while the
+                # content goes on (under scene_warp), and it is explained otherwise: a hold at the
                 # join leaves that side no moving steps to compare with, and a grade that changes at
                 # the join leaves warp error where the points go on at their usual step.
                 kinds.discard("jump")
