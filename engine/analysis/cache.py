@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from engine.project import Project
     from engine.render.plan import RenderPlan, Span
 
-CACHE_VERSION = 4  # bump when the measurements change
+CACHE_VERSION = 5  # bump when the measurements change
 EDGE = 3  # frames kept at each end of a span: the steps across a join, and the trajectories after it
 FOLDER = "analysis"
 _HASH_WHOLE = 64 << 20  # files up to this size are hashed whole; larger ones by size, head and tail

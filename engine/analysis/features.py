@@ -9,6 +9,7 @@ so thresholds do not depend on the resolution of the footage.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
@@ -62,6 +63,9 @@ class FrameSeries:
     # mean |normalised grey_t - grey_t-2|: small where frame t shows again what frame t-2 showed
     # (the picture goes back the way it came: a reversal), NaN for t < 2.
     back2: np.ndarray  # (n,)
+    # mean |normalised grey_t - grey_t-LAG|: how much frames LAG apart differ (NaN for t < LAG). A
+    # join that changes the picture as much as that, or more, is missing more than a few frames.
+    back_lag: np.ndarray  # (n,)
 
     def __len__(self) -> int:
         return int(self.lab_mean.shape[0])
@@ -79,7 +83,7 @@ class FrameSeries:
         if hi > lo:
             for name in PAIR_FIELDS:
                 getattr(out, name)[0] = np.nan
-            for name, depth in TRAJECTORY_FIELDS:
+            for name, depth in HISTORY_FIELDS:
                 getattr(out, name)[:depth + 1] = np.nan
         return out
 
@@ -100,10 +104,15 @@ class FrameSeries:
                 getattr(self, name)[t] = value
 
 
+LAG = 8  # frames apart for ``back_lag``
 PAIR_FIELDS = ("diff", "ndiff", "flow_mean", "flow_mag", "flow_grid", "flow_hi", "changed", "warp_err",
                "aligned_dlab", "flow_med")
 # Fields that need the steps before: (name, how many frames before the step's own pair they use).
 TRAJECTORY_FIELDS = (("flow_scale", 1), ("flow_turn", 1), ("flow_scale2", 2), ("flow_turn2", 2), ("back2", 1))
+# Fields over LAG frames: measured inside a span only (a cached span does not keep LAG frames at its
+# ends), so the frame pairs a join separates are never used (seams.lag_change).
+LAG_FIELDS = (("back_lag", LAG - 1),)
+HISTORY_FIELDS = TRAJECTORY_FIELDS + LAG_FIELDS
 CAMERA_CELLS = (32, 24)  # the camera's motion is the median of the flow averaged over this grid
 MOVING_PX = 0.5  # a point moves when it moves this far (pixels of the flow frame) in either step
 MIN_MOVING = 0.002  # ... and a comparison needs at least this share of the picture moving
@@ -196,12 +205,13 @@ class FrameAnalyzer:
         self._prev_grey: np.ndarray | None = None
         self._prev_norm: np.ndarray | None = None
         self._prev2_norm: np.ndarray | None = None
+        self._history: deque[np.ndarray] = deque(maxlen=LAG)  # the last LAG normalised frames
         self._flow_size: tuple[int, int] | None = None
         self._grid_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._rows: dict[str, list] = {k: [] for k in (
             "lab_mean", "lab_std", "lab_median", "sharpness", "black", "diff", "ndiff", "flow_mean", "flow_mag",
             "flow_grid", "flow_hi", "changed", "hist", "warp_err", "structure", "aligned_dlab", "flow_med",
-            *(name for name, _ in TRAJECTORY_FIELDS))}
+            *(name for name, _ in HISTORY_FIELDS))}
         self._motion: tuple[np.ndarray, np.ndarray | None] | None = None  # the last two steps' motion, on the last frame
         self._prev_lab: np.ndarray | None = None
         self._stats_grid: tuple[np.ndarray, np.ndarray] | None = None
@@ -249,7 +259,7 @@ class FrameAnalyzer:
             r["warp_err"].append(np.nan)
             r["aligned_dlab"].append(np.full(3, np.nan))
             r["flow_med"].append(np.full(2, np.nan))
-            for name, _ in TRAJECTORY_FIELDS:
+            for name, _ in HISTORY_FIELDS:
                 r[name].append(np.nan)
         else:
             r["diff"].append(cv2.mean(cv2.absdiff(grey, self._prev_grey))[0])
@@ -292,9 +302,12 @@ class FrameAnalyzer:
             self._trajectory(flow, gx, gy)
             r["back2"].append(cv2.mean(cv2.absdiff(norm, self._prev2_norm))[0] if self._prev2_norm is not None
                               else np.nan)
+            r["back_lag"].append(cv2.mean(cv2.absdiff(norm, self._history[0]))[0] if len(self._history) == LAG
+                                 else np.nan)
         self._prev_grey = grey
         self._prev2_norm = self._prev_norm
         self._prev_norm = norm
+        self._history.append(norm)
         self._prev_lab = lab
 
     def _trajectory(self, flow: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> None:
@@ -336,7 +349,7 @@ class FrameAnalyzer:
             structure=np.asarray(r["structure"], np.float64).reshape(n, -1),
             aligned_dlab=np.asarray(r["aligned_dlab"], np.float64).reshape(n, 3),
             flow_med=np.asarray(r["flow_med"], np.float64).reshape(n, 2),
-            **{name: np.asarray(r[name], np.float64) for name, _ in TRAJECTORY_FIELDS},
+            **{name: np.asarray(r[name], np.float64) for name, _ in HISTORY_FIELDS},
         )
 
 

@@ -226,9 +226,12 @@ def colour_events(series: FrameSeries, quiet: np.ndarray, th: Thresholds) -> lis
     return events
 
 
-def motion_events(series: FrameSeries, ctx: Context, bad: np.ndarray, th: Thresholds) -> list[Event]:
+def motion_events(series: FrameSeries, ctx: Context, bad: np.ndarray, th: Thresholds,
+                  scene: np.ndarray | None = None) -> list[Event]:
     """Frozen, duplicated and skipped frames, judged against the motion around them in the same
-    segment (``bad``: flash and black frames, whose steps say nothing about motion)."""
+    segment (``bad``: flash and black frames, whose steps say nothing about motion). ``scene``: the
+    segments of one scene (without the jumps found at continuous joins: the motion on either side
+    of a jump is the same scene's, so a hold must stop it too); the segments by default."""
     n = len(series)
     quiet, conform = ctx.quiet, ctx.conform
     events: list[Event] = []
@@ -271,6 +274,10 @@ def motion_events(series: FrameSeries, ctx: Context, bad: np.ndarray, th: Thresh
         real = still[s:s + k]
         if not real.any():
             continue
+        if not _stops_motion(motion, still, segment if scene is None else scene, s, k, th):
+            # As slow as the steps just before or just after it: footage that moves little until
+            # something fast comes (a hand coming into a still shot), not a picture that stopped.
+            continue
         ratio = float(np.nanmedian(motion[s:s + k][real] / ref_motion[s:s + k][real]))
         if int(real.sum()) >= th.frozen_min_steps:
             # k still steps: frames s-1 .. s+k-1 show the same picture
@@ -296,6 +303,31 @@ def motion_events(series: FrameSeries, ctx: Context, bad: np.ndarray, th: Thresh
         if raw >= 1.0 and _ratio(series.warp_err, t, near, th.jump_warp_floor) < th.jump_warp_ratio:
             events.append(Event("dropped", t - 1, 2, raw, flow_r, {"skip": True}))
     return events
+
+
+HOLD_SIDE = 6  # steps either side of a still run whose motion it must stop
+
+
+def _stops_motion(motion: np.ndarray, still: np.ndarray, segment: np.ndarray, s: int, k: int,
+                  th: Thresholds) -> bool:
+    """Whether the still steps s..s+k-1 stop a motion that goes on right before and right after
+    them: their motion is under ``frozen_flow_ratio`` x the median motion of the HOLD_SIDE steps
+    on each side that has any (in the same segment; still steps there count: a stretch that moves
+    as little as the run, only not quite as still, is no motion that stops). A window's busiest
+    steps are no reference on their own: a shot that moves slowly and then fast has slow steps
+    well under its busiest ones without anything stopping."""
+    n = len(motion)
+    run = motion[s:s + k][still[s:s + k]]
+    run = run[np.isfinite(run)]
+    level = float(np.median(run)) if run.size else 0.0
+    sides = []
+    for idx in (np.arange(max(1, s - HOLD_SIDE), s), np.arange(s + k, min(n, s + k + HOLD_SIDE))):
+        idx = idx[segment[idx] == segment[s]] if idx.size else idx
+        vals = motion[idx] if idx.size else np.array([])
+        vals = vals[np.isfinite(vals)]
+        if vals.size >= 2:
+            sides.append(float(np.median(vals)))
+    return not sides or level < th.frozen_flow_ratio * min(sides)
 
 
 def _side_frames(lo: int, hi: int, excluded: np.ndarray) -> list[int]:
@@ -349,13 +381,16 @@ CAMERA_SIDE = 4  # steps each side whose camera motion is compared
 CAMERA_REACH = 12  # steps each side in which the camera's own changes are measured
 
 
-def camera_change(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> tuple[float, float]:
+def camera_change(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray,
+                  gap: int = 0) -> tuple[float, float]:
     """(change, usual change) of the camera's motion at the join into frame f: the distance between
     the mean camera motion (``flow_med``) of the CAMERA_SIDE steps just before and just after it
     (the join's own step left out: a skip or a repeat is not a change of motion), and the most the
     same measure changes between two such windows next to each other inside one side, up to
     CAMERA_REACH steps away (what the camera does by itself: a hand's wobble moves the windows'
-    means too). A turn, a reversal or a stall of the camera changes it at once by far more."""
+    means too). A turn, a reversal or a stall of the camera changes it at once by far more.
+    ``gap``: frames missing at the join (a skip): the windows compared inside the sides are then as
+    far apart in time as those across the join (a hand's shake changes more over a longer time)."""
     v = series.flow_med
     k = CAMERA_SIDE
 
@@ -369,8 +404,8 @@ def camera_change(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray)
     if pre is None or post is None:
         return np.nan, np.nan
     nulls = []
-    for start in [*range(f - k - CAMERA_REACH, f - 2 * k + 1), *range(f + 1, f + 1 + CAMERA_REACH - k)]:
-        first, second = window(start), window(start + k)
+    for start in [*range(f - k - CAMERA_REACH - gap, f - 2 * k - gap + 1), *range(f + 1, f + 1 + CAMERA_REACH - k)]:
+        first, second = window(start), window(start + k + gap)
         if first is not None and second is not None:
             nulls.append(float(np.linalg.norm(second - first)))
     return float(np.linalg.norm(post - pre)), max(nulls) if nulls else np.nan
@@ -439,6 +474,14 @@ def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores:
     same_way = np.isfinite(traj.turn) and traj.turn >= th.skip_turn
     if np.isfinite(traj.speed):
         raw["skip_speed"] = traj.speed
+        if same_way:
+            # Points carried jump_speed x their usual step or more, the same way: that many frames
+            # are missing, a stretch of the scene and no longer a few dropped frames (the flow of a
+            # pan still follows a second removed, so the warp error alone does not show it).
+            jump = traj.speed / th.jump_speed
+            scores["jump"] = max(scores.get("jump", 0.0), jump)
+            if jump >= 1.0:
+                kinds.add("jump")
         # The step beyond steady motion (speed 1) against the threshold's.
         score = max(0.0, (traj.speed - 1.0) / (th.skip_speed - 1.0)) if same_way else 0.0
         if same_way and np.isfinite(traj.step) and abs(traj.step) < th.hold_step:
@@ -457,12 +500,33 @@ def _trajectory_kinds(traj: Trajectory, th: Thresholds, kinds: set[str], scores:
             kinds.add("motion")
 
 
+def _few_missing(traj: Trajectory, far: float, th: Thresholds) -> bool:
+    """Whether a join's trajectories and its change against frames 8 apart (``lag_change``) agree
+    on a skip of a few frames: points carried skip_speed to jump_speed x their usual step, the same
+    way, and the picture changed less than frames 8 apart differ (skip_lag_ratio)."""
+    return bool(np.isfinite(traj.speed) and np.isfinite(traj.turn) and traj.turn >= th.skip_turn
+                and th.skip_speed <= traj.speed < th.jump_speed and np.isfinite(far) and far < th.skip_lag_ratio)
+
+
+def _warp_only(traj: Trajectory | None, far: float, th: Thresholds) -> bool:
+    """Whether a jump rests on the warp error alone: the join changes the picture less than
+    jump_lag_ratio x frames 8 apart, and the trajectories do not carry the points jump_speed x."""
+    by_speed = traj is not None and np.isfinite(traj.speed) and traj.speed >= th.jump_speed
+    return not by_speed and not (np.isfinite(far) and far >= th.jump_lag_ratio)
+
+
+def _steady(traj: Trajectory | None, th: Thresholds) -> bool:
+    """Whether the moving points cross the join at their usual step, the same way (nothing missing)."""
+    return bool(traj is not None and np.isfinite(traj.speed) and np.isfinite(traj.turn)
+                and traj.speed < th.skip_speed and traj.turn >= th.skip_turn)
+
+
 def _camera_and_reversal(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray, th: Thresholds,
-                         kinds: set[str], scores: dict[str, float], raw: dict[str, float]) -> None:
+                         kinds: set[str], scores: dict[str, float], raw: dict[str, float], gap: int = 0) -> None:
     """Motion at a continuous join from the camera's motion (``camera_change``: a change far beyond
     the camera's own step-to-step change) and from a reversal (``reversal``: the join shows again
     the frame before last)."""
-    change, usual = camera_change(series, f, lo, hi, ok)
+    change, usual = camera_change(series, f, lo, hi, ok, gap)
     if np.isfinite(change) and np.isfinite(usual):
         raw["camera"] = change
         raw["camera_usual"] = usual
@@ -535,8 +599,9 @@ def _bounds(seams: list[SeamSpec], f: int, n: int) -> tuple[int, int]:
 
 
 def _jump(series: FrameSeries, f: int, seam: SeamSpec, seams: list[SeamSpec], ok: np.ndarray,
-          flagged: np.ndarray, th: Thresholds) -> tuple[float, bool]:
-    """(warp error of the step across ``f`` / the steps around it, whether that is a jump)."""
+          flagged: np.ndarray, th: Thresholds) -> tuple[float, bool, float]:
+    """(warp error of the step across ``f`` / the steps around it, whether that is a jump, and
+    the join's change against frames LAG apart: ``lag_change``)."""
     lo, hi = _bounds(seams, f, len(series))
     pre = [t for t in range(max(lo + 1, f - NEAR), f) if ok[t]]
     post = [t for t in range(f + 1, min(hi, f + NEAR + 1)) if ok[t]]
@@ -547,12 +612,35 @@ def _jump(series: FrameSeries, f: int, seam: SeamSpec, seams: list[SeamSpec], ok
     ref = max(_nanmedian(warp[pre + post]) if pre + post else 0.0, 0.6 * sides, th.jump_warp_floor)
     ratio = float(warp[f] / ref) if np.isfinite(warp[f]) else 0.0
     if flagged[f] or flagged[f - 1]:  # a flash or black frame at the join: the step says nothing
-        return ratio, False
+        return ratio, False, np.nan
     # The picture moved somewhere the flow cannot follow (a colour jump alone leaves the motion as it was).
     flow = _ratio(series.flow_hi, f, np.array(pre + post, int), th.dropped_floor)
     scene = bool(warp[f] >= th.scene_warp and (
         series.changed[f] >= th.scene_changed or hist_change(series, f) >= th.scene_hist))
-    return ratio, bool((ratio >= th.jump_warp_ratio and flow >= th.jump_flow_ratio) or (scene and not pre + post))
+    far = lag_change(series, f, lo, hi, ok)
+    raw_far = np.isfinite(far) and far >= th.jump_lag_ratio and ratio >= th.jump_lag_warp
+    return ratio, bool((ratio >= th.jump_warp_ratio or raw_far) and flow >= th.jump_flow_ratio
+                       or (scene and not pre + post)), far
+
+
+LAG_REACH = 12  # steps each side whose LAG-frame differences are the reference
+
+
+def lag_change(series: FrameSeries, f: int, lo: int, hi: int, ok: np.ndarray) -> float:
+    """How much the join into frame f changes the picture against how much frames LAG apart differ
+    inside either side (the frame pairs LAG apart that the join does not separate, up to LAG_REACH
+    steps away): about 1 or more when the join is missing LAG frames or more (a stretch of the
+    scene), well under 1 for a skip of 2-3 frames. NaN without such pairs."""
+    from engine.analysis.features import LAG
+
+    n = len(series)
+    steps = [t for t in range(max(lo + LAG, f - LAG_REACH), f) if ok[t]]
+    steps += [t for t in range(f + LAG, min(hi, n, f + LAG + LAG_REACH)) if ok[t]]
+    vals = series.back_lag[steps] if steps else np.array([])
+    vals = vals[np.isfinite(vals)]
+    if vals.size < 3 or not np.isfinite(series.ndiff[f]):
+        return np.nan
+    return float(series.ndiff[f] / max(float(np.median(vals)), REVERSAL_FLOOR))
 
 
 def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec], *,
@@ -572,6 +660,7 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
     # Jumps first: the motion before and after a jump is not one motion (no frozen or dropped
     # frames are judged across it).
     jumps = {}
+    scene = ctx.segment
     ok = _step_ok(series, ctx, colour_frames)
     for seam in seams:
         f = seam.frame
@@ -579,7 +668,7 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
             jumps[f] = _jump(series, f, seam, seams, ok, colour_frames, th)
             if jumps[f][1]:
                 ctx.boundary[f] = True
-    events = sorted(colour + motion_events(series, ctx, colour_frames, th), key=lambda e: e.start)
+    events = sorted(colour + motion_events(series, ctx, colour_frames, th, scene), key=lambda e: e.start)
     event_frames = _event_frames(events, n)
     step_ok = _step_ok(series, ctx, event_frames)
 
@@ -615,9 +704,11 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
             scene_change = bool(series.warp_err[step] >= th.scene_warp and (
                 series.changed[step] >= th.scene_changed or hist_change(series, step) >= th.scene_hist))
         if expected == "continuous" and step is not None:
-            jump, is_jump = jumps[f]
+            jump, is_jump, far = jumps[f]
             raw["jump"] = jump
             scores["jump"] = jump / th.jump_warp_ratio
+            if np.isfinite(far):
+                raw["jump_lag"] = far
             if is_jump:
                 kinds.add("jump")
                 defect_frames.add(f)
@@ -634,13 +725,38 @@ def score_seams(series: FrameSeries, shots: list[ShotSpan], seams: list[SeamSpec
             post_steps = [t for t in range(f + 1, min(hi, f + TREND)) if step_ok[t]]
             _camera_and_reversal(series, f, lo, hi, step_ok, th, kinds, scores, raw)
             moving = [t for t in pre_steps + post_steps if np.isfinite(series.flow_hi[t])]
+            traj = None
             if moving and float(np.median(series.flow_hi[moving])) >= th.trajectory_min_speed:
                 traj = trajectory(series, f, lo, hi, step_ok)
                 if ctx.conform[f]:  # the join repeats or skips a frame by design (a rate conform)
                     traj = Trajectory(turn=traj.turn, steady=traj.steady)
                 _trajectory_kinds(traj, th, kinds, scores, raw)
+                if "jump" in kinds and _few_missing(traj, far, th):
+                    # The warp error says the picture is elsewhere, but the moving points are
+                    # followed across the join at a few steps' worth, the same way, and it changes
+                    # the picture less than 8 frames do: a few frames are missing, not a stretch.
+                    kinds.discard("jump")
+                    kinds.add("dropped")
+                    scores["dropped"] = max(scores.get("dropped", 0.0), 1.0)
+                if {"dropped", "motion"} <= kinds and _few_missing(traj, 0.0, th):
+                    # Frames skipped at the join: the camera's motion on either side is then that
+                    # many frames further apart; a motion defect must hold against what the camera
+                    # does over that time too.
+                    again: set[str] = set()
+                    _camera_and_reversal(series, f, lo, hi, step_ok, th, again, {}, {},
+                                         gap=round(traj.speed) - 1)
+                    _trajectory_kinds(traj, th, again, {}, {})
+                    if "motion" not in again:
+                        kinds.discard("motion")
                 if {"dropped", "motion"} & kinds:
                     defect_frames.add(f)
+            if "jump" in kinds and _warp_only(traj, far, th) and raw["scene_warp"] < th.scene_warp and (
+                    "frozen" in kinds or ("color" in kinds and _steady(traj, th))):
+                # The warp error alone called it a jump, against the steps around it, while the
+                # content goes on (under scene_warp), and it is explained otherwise: a hold at the
+                # join leaves that side no moving steps to compare with, and a grade that changes at
+                # the join leaves warp error where the points go on at their usual step.
+                kinds.discard("jump")
             if "jump" in kinds:
                 # The picture is elsewhere after the seam: that is the defect; the colour and motion
                 # of other content, and the step the flow cannot follow, are part of it.

@@ -94,6 +94,26 @@ class Thresholds(BaseModel):
     # still camera scores 3-5, 1-3 dropped frames 1.2-2.8, clean joins under 1.7. A colour jump
     # also leaves warp error (the grade is not all undone by the normalisation) but no motion.
     jump_warp_ratio: float = 2.9
+    # ... or, at a continuous join where the moving points are followed across it (seams.Trajectory,
+    # the motion going on the same way), the join's step carries them >= jump_speed x their usual
+    # step: 7 frames or more missing. Calibration (16 rounds of cases, seeds 1000-1159): 2-3 frame
+    # skips reach 5.9, clean joins 2.45 at their 99th percentile; removed seconds that the flow
+    # follows (pans) 8-76.
+    jump_speed: float = 8.0
+    # ... or the warp error >= jump_lag_warp x the steps around it while the join changes the
+    # picture >= jump_lag_ratio x what frames 8 apart differ inside its sides (seams.lag_change: a
+    # skip of 2-3 frames changes it less than 8 frames do; slow footage hides a removed second from
+    # the warp error, not from this). Calibration (seeds 1000-1159): 2-3 frame skips <= 1.24
+    # (vtest's uneven capture), clean joins, colour jumps and reversals <= 0.75, removed seconds
+    # 0.80-6.5; the calibration scan (1,200 clean joins) raises no jump with it.
+    jump_lag_ratio: float = 1.3
+    # A jump by the warp error alone is a few dropped frames when the trajectories follow the join
+    # at skip_speed to jump_speed x the usual step, the same way, and it changes the picture less
+    # than frames 8 apart differ (seams.lag_change < skip_lag_ratio): calibration 2-3 frame skips
+    # that the warp error calls a jump (vtest's uneven capture) 0.94-1.24, removed seconds whose
+    # trajectories fall in that range 1.31 and more.
+    skip_lag_ratio: float = 1.0
+    jump_lag_warp: float = 2.0
     jump_flow_ratio: float = 1.5  # ... and the motion at the step >= this x the steps around it
     jump_warp_floor: float = 0.002
     jump_ndiff_floor: float = 0.3
@@ -132,7 +152,8 @@ class Thresholds(BaseModel):
             (f"dropped (trajectories): the seam's step carries the moving points >= {self.skip_speed} x their "
              f"usual step, or under {self.hold_step} x, the same way on both sides"),
             (f"jump (continuous joins): warp error across the seam >= {self.jump_warp_ratio} x the steps "
-             f"around it"),
+             f"around it (>= {self.jump_lag_warp} x where the seam changes the picture >= {self.jump_lag_ratio} x "
+             f"what frames 8 apart differ), or the moving points carried >= {self.jump_speed} x their usual step the same way"),
             (f"scene change (a cut; inside a shot a scene boundary): warp error >= {self.scene_warp} and >= "
              f"{self.scene_ratio} x its neighbours, with >= {self.scene_changed:.0%} of the picture new or "
              f">= {self.scene_hist:.0%} of its colours"),
