@@ -649,6 +649,7 @@ class MainWindow(QMainWindow):
         self.document.undo_stack.blockSignals(True)
         self.document.blockSignals(True)
         QApplication.instance().removeEventFilter(self._key_hold)
+        QApplication.instance().removeEventFilter(self._field_keys)
         self.autosave.timer.stop()
         self.audio.stop()
         self.waveforms.stop()
