@@ -159,8 +159,8 @@ def test_text_to_video_draws_a_plain_background_scene(tmp_path):
     frames = evaluate.read_take(take.master)
     assert len(frames) == 25 and frames.shape[1:] == (64, 64, 3)
     # A scene of large colour fields, not noise (random weights: about 0.1 of the border is plain; these
-    # weights 0.41 on this prompt, whose background they draw blotchy: text is not followed yet).
-    assert np.median([_plain_border(f) for f in frames]) >= 0.3
+    # weights 0.79 on this prompt, 0.41 with the decoder before its resnet blocks: text is not followed yet).
+    assert np.median([_plain_border(f) for f in frames]) >= 0.6
     assert "micro-ltx is a small model trained on the shapes world" in take.message
     assert take.recipe["model"]["micro"] is True and take.recipe["model"]["family"] == "micro_ltx"
 
