@@ -40,7 +40,7 @@ def test_training_never_draws_a_held_out_caption_and_the_tokenizer_knows_every_w
 
 # -- training --------------------------------------------------------------------------------------
 
-TINY_PLAN = dict(vae_steps=2, vae_batch=1, stats_clips=2, steps=3, batch=1, workers=0, decoder_steps=2)
+TINY_PLAN = dict(vae_steps=2, vae_batch=1, stats_clips=2, steps=3, batch=1, workers=0, tune_steps=2, decoder_steps=2)
 
 
 def _weights(folder):
@@ -77,7 +77,8 @@ def test_training_is_a_function_of_the_seed_and_resumes_where_it_was_killed(tmp_
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert not np.array_equal(a["transformer/proj_in.weight"], _weights_of_fresh_transformer(plan.seed))
     record = json.loads((resumed / "training.json").read_text())
-    assert record["plan"]["steps"] == 3 and record["dit"]["wall_s"] > 0
+    assert record["plan"]["steps"] == 3 and record["dit"]["wall_s"] > 0 and record["tune"]["wall_s"] > 0
+    assert (tmp_path / "resumed" / "tune.safetensors").is_file() and (tmp_path / "resumed" / "decoder.safetensors").is_file()
 
     # The pipelines load the folder unchanged.
     from diffusers import LTXConditionPipeline
@@ -88,6 +89,22 @@ def test_training_is_a_function_of_the_seed_and_resumes_where_it_was_killed(tmp_
     # A folder made with another plan is refused rather than mixed.
     with pytest.raises(SystemExit, match="--vae-lr"):
         train.run(replace(plan, vae_lr=0.5), tmp_path / "resumed", every=1)
+
+
+def test_the_refined_decoder_starts_as_the_trained_one_and_adds_resnet_blocks():
+    import torch
+
+    from engine.gen.micro import train
+
+    vae = components.build(0)["vae"].eval()
+    refined = components.refine_decoder(vae, 0).eval()
+    added = [k for k in refined.state_dict() if k not in vae.state_dict()]
+    assert added and all(".resnets." in k and k.startswith("decoder.") for k in added)
+    z = torch.randn(1, components.LATENT_CHANNELS, 2, 2, 2, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert torch.equal(vae.decode(z).sample, refined.decode(z).sample)
+    assert refined.config.decoder_layers_per_block == components.VAE_CONFIG["decoder_layers_per_block"]
+    assert train.STAGES.index("decoder") > train.STAGES.index("tune") > train.STAGES.index("dit")
 
 
 def _weights_of_fresh_transformer(seed: int):
@@ -118,13 +135,14 @@ def test_missing_shipped_weights_are_named_with_what_to_do(monkeypatch, tmp_path
 
 # -- generation with the shipped weights (what bench_micro.py measures over the full sets) ----------
 # The shipped weights fall short of issue 13's scores (see training.json and the bench): the
-# autoencoder (about 19.5 dB on held-out clips) blurs shapes and sometimes changes their colour, and
-# text prompts are followed only in their background (38 % of held-out captions). These tests hold
-# what it does, a little under what it measured on these very cases (image 18.6 dB, extension joins
-# 18.4/18.6 dB, bridge ends 18.5/18.6 dB, long-take background drift 7.3 delta E over 3 s): takes
-# that start on their image, land on both ends of a bridge, continue a clip in its colours, and keep
-# their background over a long take. Random weights make about 9 dB; the previous weights drifted
-# about 40 delta E over the same long take.
+# autoencoder (24.1 dB on held-out clips since its decoder got resnet blocks; 20.1 before) draws
+# shapes softly, and the transformer follows text prompts in their background only and barely moves
+# its shapes. These tests hold what it does, a little under what it measured on these very cases
+# (image 24.1 dB, extension joins 20.6/24.1 dB and 3.6/2.0 px from the world's trajectory, bridge
+# ends 18.1/24.7 dB, long-take background drift 4.9 delta E over 3 s): takes that start on their
+# image, land on both ends of a bridge, continue a clip in its colours near where it was, and keep
+# their background over a long take. Random weights make about 9 dB; the previous weights made
+# 18.6 dB on the image and drifted 7.3 delta E over the same long take.
 
 
 def _plain_border(frame: np.ndarray) -> float:
@@ -141,22 +159,23 @@ def test_text_to_video_draws_a_plain_background_scene(tmp_path):
     frames = evaluate.read_take(take.master)
     assert len(frames) == 25 and frames.shape[1:] == (64, 64, 3)
     # A scene of large colour fields, not noise (random weights: about 0.1 of the border is plain; these
-    # weights 0.41 on this prompt, whose background they draw blotchy: text is not followed yet).
-    assert np.median([_plain_border(f) for f in frames]) >= 0.3
+    # weights 0.79 on this prompt, 0.41 with the decoder before its resnet blocks: text is not followed yet).
+    assert np.median([_plain_border(f) for f in frames]) >= 0.6
     assert "micro-ltx is a small model trained on the shapes world" in take.message
     assert take.recipe["model"]["micro"] is True and take.recipe["model"]["family"] == "micro_ltx"
 
 
 def test_image_to_video_starts_on_the_image(tmp_path):
     res = evaluate.image(tmp_path, cases=1)
-    assert res["first_frame_psnr"] >= 17.5, res
+    assert res["first_frame_psnr"] >= 22.5, res
 
 
 def test_extensions_continue_the_source_in_its_colours(tmp_path):
     res = evaluate.extend(tmp_path, cases=1)
     for direction in ("forward", "backward"):
         assert res[direction]["background_kept"] == 1.0, res
-        assert res[direction]["join_psnr"] >= 17.5, res
+        assert res[direction]["join_psnr"] >= 19.0, res
+        assert res[direction]["join_error_px"] <= 5.0, res
 
 
 def test_bridge_leads_from_one_clip_to_the_other(tmp_path):

@@ -29,17 +29,25 @@ MAX_TOKENS = 32  # caption tokens; the longest caption (two shapes) is 19
 # blurred and recoloured. The resnets' stall has a cause: their branches add unit-RMS (normed)
 # features to a stream that PyTorch's default init shrinks to a few hundredths; with
 # variance-preserving init (std 1/sqrt(fan_in)) and zero-initialised second convolutions they train
-# (16.0 dB at 150 steps, as the lean layout). Whether they then beat it is the next thing to measure.
+# (16.0 dB at 150 steps, as the lean layout), but slowly on a busy machine: resnets at the coarse
+# levels of both sides made 14.2 dB after 250 steps at about 0.9 s a step, too slow for a
+# from-scratch run here. So the encoder stays lean, and the decoder gets its resnets afterwards.
 VAE_CONFIG = dict(
     in_channels=3, out_channels=3, latent_channels=LATENT_CHANNELS,
     down_block_types=("LTXVideo095DownBlock3D",) * 4, block_out_channels=(8, 32, 64, 64),
     downsample_type=("spatiotemporal", "spatiotemporal", "spatiotemporal", "conv"),
     spatio_temporal_scaling=(True, True, True, False), layers_per_block=(0, 0, 0, 0),
-    decoder_block_out_channels=(16, 32, 64), decoder_layers_per_block=(0, 0, 0, 0),
+    decoder_block_out_channels=(16, 32, 64), decoder_layers_per_block=(0, 1, 2, 2),
     decoder_spatio_temporal_scaling=(True, True, True), decoder_inject_noise=(False, False, False, False),
     upsample_residual=(True, True, True), upsample_factor=(2, 2, 2), timestep_conditioning=False,
     patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False, scaling_factor=1.0,
 )
+# The shipped decoder has resnet blocks at its three coarsest levels (two in the middle block and
+# at 1/4 size, one at 1/2; ``decoder_layers_per_block`` lists them finest first). The autoencoder
+# stage trains ``VAE_TRAIN_CONFIG``, the same without them; the decoder stage then adds them as
+# identities (second convolution zero, the first variance-preserving), so the refined decoder
+# starts as exactly the trained one and learns on the frozen encoder's latents (``refine_decoder``).
+VAE_TRAIN_CONFIG = {**VAE_CONFIG, "decoder_layers_per_block": (0, 0, 0, 0)}
 TRANSFORMER_CONFIG = dict(
     in_channels=LATENT_CHANNELS, out_channels=LATENT_CHANNELS, patch_size=1, patch_size_t=1,
     num_attention_heads=4, attention_head_dim=32, cross_attention_dim=128, num_layers=4,
@@ -75,20 +83,46 @@ def tokenizer():
 
 
 def build(seed: int = 0):
-    """Fresh (untrained) components, initialised from ``seed``: a dict for the LTX pipelines."""
+    """Fresh (untrained) components, initialised from ``seed``: a dict for the LTX pipelines (the
+    autoencoder in its training layout, ``VAE_TRAIN_CONFIG``)."""
     import torch
     from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXVideoTransformer3DModel
     from transformers import T5Config, T5EncoderModel
 
     tok = tokenizer()
     torch.manual_seed(seed)
-    vae = AutoencoderKLLTXVideo(**VAE_CONFIG)
+    vae = AutoencoderKLLTXVideo(**VAE_TRAIN_CONFIG)
     torch.manual_seed(seed + 1)
     transformer = LTXVideoTransformer3DModel(**TRANSFORMER_CONFIG)
     torch.manual_seed(seed + 2)
     text_encoder = T5EncoderModel(T5Config(vocab_size=len(tok), **T5_CONFIG))
     return {"vae": vae, "transformer": transformer, "text_encoder": text_encoder, "tokenizer": tok,
             "scheduler": FlowMatchEulerDiscreteScheduler(**SCHEDULER_CONFIG)}
+
+
+def refine_decoder(vae, seed: int = 0):
+    """``vae`` (the training layout) in the shipped layout: the same weights, plus the decoder's
+    resnet blocks initialised as identities from ``seed``; it decodes exactly as ``vae`` does."""
+    import math
+
+    import torch
+    from diffusers import AutoencoderKLLTXVideo
+    from diffusers.models.autoencoders.autoencoder_kl_ltx import LTXVideoResnetBlock3d
+
+    torch.manual_seed(seed + 3)
+    out = AutoencoderKLLTXVideo(**VAE_CONFIG)
+    missing, unexpected = out.load_state_dict(vae.state_dict(), strict=False)
+    if unexpected or any(".resnets." not in key for key in missing):
+        raise ValueError(f"not the training layout: missing {missing}, unexpected {unexpected}")
+    with torch.no_grad():
+        for module in out.decoder.modules():
+            if isinstance(module, LTXVideoResnetBlock3d):
+                conv1, conv2 = module.conv1.conv, module.conv2.conv
+                torch.nn.init.normal_(conv1.weight, std=1.0 / math.sqrt(conv1.weight[0].numel()))
+                torch.nn.init.zeros_(conv1.bias)
+                torch.nn.init.zeros_(conv2.weight)
+                torch.nn.init.zeros_(conv2.bias)
+    return out
 
 
 def save(components: dict, folder) -> None:
