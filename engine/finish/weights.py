@@ -42,6 +42,7 @@ MODELS: dict[str, FinishModel] = {m.id: m for m in (
                 "RIFE 4.22 IFNet (hzwer/Practical-RIFE, MIT), safetensors repackaging"),
 )}
 DEFAULT_UPSCALER = "realesrgan-x2plus"
+DEFAULT_INTERPOLATOR = "rife-4.22"
 
 
 def get_finish_model(model_id: str, kind: FinishKind) -> FinishModel:

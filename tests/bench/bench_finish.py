@@ -1,12 +1,14 @@
 """Finishing on the CPU: seconds per output frame of frame interpolation and of upscaling at
 768×512, and the peak memory of a whole finishing job against the clip's length.
 
-    nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17]
+    nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17] [--rife-frames 5]
         [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 48,144] [--memory-size 192x128]
         [--latent-size 384x256] [--only latent]
 
 Interpolation: 16 → 24 fps (the generation conform) and ×2 slow motion of a moving textured
-picture, by optical flow (engine.media.retime); the interpolation alone, then the whole job
+picture, by optical flow (engine.media.retime) and by RIFE 4.22 (engine.finish.rife, random
+weights; on its first --rife-frames frames, a ratio to flow's time per interpolated frame measured
+in the same run); the interpolation alone, then the whole job
 (decode, interpolate, encode master + all-intra scrub). Upscale: ×2 with a real-size Real-ESRGAN
 class network with random weights, loaded from safetensors by spandrel and run tile by tile
 (``compact``: SRVGGNetCompact 64×16, the realesr-general class; ``x2plus``: RRDB 64×23 as in
@@ -85,6 +87,19 @@ def make_upscaler(kind: str, folder: Path) -> Path:
     return path
 
 
+def make_rife(folder: Path):
+    """RIFE 4.22 with random weights, saved to safetensors and loaded the way a job loads it."""
+    import torch
+    from safetensors.torch import save_file
+
+    from engine.finish.rife import IFNet, load_rife
+
+    torch.manual_seed(0)
+    path = folder / "rife422.safetensors"
+    save_file({k: v.contiguous() for k, v in IFNet().state_dict().items()}, str(path))
+    return load_rife(path, device="cpu")
+
+
 class _Quiet:
     def __call__(self, done, total, message=""):
         pass
@@ -130,6 +145,8 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=17, help="native frames (16 fps) to interpolate")
     ap.add_argument("--upscaler", choices=["compact", "x2plus", "tiny"], default="compact")
     ap.add_argument("--upscale-frames", type=int, default=1)
+    ap.add_argument("--rife-frames", type=int, default=5,
+                    help="source frames RIFE interpolates (of --frames; 0: leave RIFE out)")
     ap.add_argument("--lengths", default="48,144", help="clip lengths (frames) for the peak-memory runs")
     ap.add_argument("--memory-size", default="192x128", help="frame size of the upscale memory runs")
     ap.add_argument("--memory-upscaler", choices=["compact", "x2plus", "tiny"], default="tiny",
@@ -168,6 +185,7 @@ def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
     from engine.media.retime import FlowInterpolator, retime, retimed_count
 
     native = [scene(6 * k, size) for k in range(args.frames)]
+    rife = None if args.rife_frames < 2 else make_rife(Path(tempfile.mkdtemp(prefix="shotloom-bench-rife-")))
     for name, out_rate in (("16 -> 24 fps (conform)", Fraction(24)), ("x2 slow motion (16 -> 32)", Fraction(32))):
         count = retimed_count(len(native), Fraction(16), out_rate)
         t0 = time.perf_counter()
@@ -181,6 +199,16 @@ def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
               f"{flow_s / max(new, 1):.3f} s per interpolated frame; repeating frames instead: "
               f"{repeat_s / count * 1000:.3f} ms per frame)")
         del made
+        if rife is not None:
+            t0 = time.perf_counter()
+            made = list(retime(iter(native[:args.rife_frames]), Fraction(16), out_rate,
+                               retimed_count(args.rife_frames, Fraction(16), out_rate), interpolator=rife))
+            rife_s = time.perf_counter() - t0
+            rife_new = sum(1 for f in made if not any(f is n for n in native))
+            print(f"  RIFE 4.22 (random weights, {args.rife_frames} source frames): {rife_s / len(made):.3f} s per "
+                  f"output frame, {rife_s / max(rife_new, 1):.3f} s per interpolated frame = "
+                  f"{(rife_s / max(rife_new, 1)) / (flow_s / max(new, 1)):.1f}x optical flow's")
+            del made
     job = run_child("interpolate", args.frames, size, args.upscaler)
     print(f"interpolate job 16 -> 24 fps (decode + flow + master and scrub encode): "
           f"{job['seconds'] / job['frames_out']:.3f} s per output frame")
