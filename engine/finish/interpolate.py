@@ -1,7 +1,7 @@
 """Frame interpolation of a take: another frame rate (16 → 24/48 fps, duration kept) or slow
 motion (×2, ×4: the same moment lasts two or four times as long at the take's rate).
 
-The interpolator is a learned one (RIFE 4.22, engine.finish.rife) named by its model id, or
+The interpolator is a learned one (RIFE 4.22 or 4.26, engine.finish.rife) named by its model id, or
 OpenCV optical flow (engine.media.retime), which needs no weights. The learned one's weights are
 resolved through huggingface_hub like every finishing model; named and missing offline, the job
 stops with the one-line message saying what to download and where to put it. A job that names
@@ -102,16 +102,18 @@ def load_interpolator(name: str | None, *, device: str = "auto"):
     from engine.finish.rife import load_rife
     from engine.gen.memory import pick_device
 
-    return load_rife(weights, device=pick_device(device), name=model.id)
+    return load_rife(weights, device=pick_device(device), name=model.id)  # its network is named by the id
 
 
 def default_interpolator() -> str:
     """The interpolator a job uses when none is named: the learned one where its weights are on
     this machine already (nothing is downloaded for a default), optical flow otherwise."""
-    from engine.finish.weights import DEFAULT_INTERPOLATOR, get_finish_model, resolve_weights
+    from engine.finish.weights import INTERPOLATORS, get_finish_model, resolve_weights
 
-    try:
-        resolve_weights(get_finish_model(DEFAULT_INTERPOLATOR, "interpolator"), download=False)
-    except GenerationError:
-        return FLOW
-    return DEFAULT_INTERPOLATOR
+    for name in INTERPOLATORS:
+        try:
+            resolve_weights(get_finish_model(name, "interpolator"), download=False)
+        except GenerationError:
+            continue
+        return name
+    return FLOW

@@ -1,5 +1,6 @@
 """RIFE 4.22 (IFNet, Practical-RIFE's HDv3 line) in plain torch: frames between two frames at any
-moment t in (0, 1), from a safetensors file loaded strictly.
+moment t in (0, 1), from a safetensors file loaded strictly. RIFE 4.25/4.26 is the same network
+with a lighter encoder and a fifth block (RIFE_4_26).
 
 The network, as published by its authors (hzwer/Practical-RIFE, MIT): a small encoder (``encode``:
 three convolutions at half size and a transposed one back, 8 feature channels per frame) and four
@@ -60,6 +61,11 @@ class IFNetConfig:
 
 
 RIFE_4_22 = IFNetConfig(name="RIFE 4.22", head_width=32, head_out=8, widths=(256, 192, 96, 48), scales=(8, 4, 2, 1))
+RIFE_4_26 = IFNetConfig(name="RIFE 4.26", head_width=16, head_out=4, widths=(192, 128, 96, 64, 32),
+                        scales=(16, 8, 4, 2, 1))
+"""4.25/4.26: a lighter encoder (16 wide, 4 features) and a fifth block at 1/16 size."""
+NETWORKS = {"rife-4.22": RIFE_4_22, "rife-4.26": RIFE_4_26}
+"""Each learned interpolator of engine.finish.weights and its network."""
 
 
 def _conv(cin: int, cout: int, stride: int) -> nn.Sequential:
@@ -329,6 +335,6 @@ class RifeInterpolator:
         return self._flow.beyond(a, b, s, key)
 
 
-def load_rife(path: Path, *, device: str = "cpu", name: str = "rife-4.22",
-              config: IFNetConfig = RIFE_4_22) -> RifeInterpolator:
-    return RifeInterpolator(load_ifnet(path, config, device=device), device=device, name=name)
+def load_rife(path: Path, *, device: str = "cpu", name: str = "rife-4.22") -> RifeInterpolator:
+    """The interpolator ``name`` (a key of NETWORKS) with the weights of ``path``."""
+    return RifeInterpolator(load_ifnet(path, NETWORKS[name], device=device), device=device, name=name)

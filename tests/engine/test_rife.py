@@ -23,19 +23,30 @@ from engine.progress import CancelToken
 SIZE = (96, 64)
 
 
-def published_layout() -> dict[str, tuple[int, ...]]:
-    """RIFE 4.22's tensors as its authors name them (hzwer/Practical-RIFE, train_log/IFNet_HDv3.py
-    of the 4.22 release): the encoder 3→32→32→32→8, four blocks of widths 256/192/96/48 whose
-    inputs are 23 channels (both frames, both 8-channel features, t) then 36 (warped frames,
-    warped features, t, mask, 8 feature channels, 4 flow), eight residual convolutions each, and a
-    transposed convolution to 4×13 channels before the pixel shuffle."""
+LAYOUTS = {
+    # RIFE 4.22 (hzwer/Practical-RIFE, train_log/IFNet_HDv3.py of the 4.22 release): the encoder
+    # 3→32→32→32→8, four blocks of widths 256/192/96/48 whose inputs are 23 channels (both frames,
+    # both 8-channel features, t) then 36 (warped frames, warped features, t, mask, 8 feature
+    # channels, 4 flow).
+    "rife-4.22": (32, 8, ((23, 256), (36, 192), (36, 96), (36, 48))),
+    # RIFE 4.26 (the same file of the 4.26 release; ComfyUI's comfy_extras/frame_interpolation_models/
+    # ifnet.py): the encoder 3→16→16→16→4, five blocks 192/128/96/64/32, inputs 15 then 28.
+    "rife-4.26": (16, 4, ((15, 192), (28, 128), (28, 96), (28, 64), (28, 32))),
+}
+
+
+def published_layout(model: str = "rife-4.22") -> dict[str, tuple[int, ...]]:
+    """The network's tensors as its authors name them: the encoder, then per block two strided
+    convolutions, eight residual convolutions and a transposed convolution to 4×13 channels
+    before the pixel shuffle."""
+    width, out, blocks = LAYOUTS[model]
     shapes: dict[str, tuple[int, ...]] = {
-        "encode.cnn0.weight": (32, 3, 3, 3), "encode.cnn0.bias": (32,),
-        "encode.cnn1.weight": (32, 32, 3, 3), "encode.cnn1.bias": (32,),
-        "encode.cnn2.weight": (32, 32, 3, 3), "encode.cnn2.bias": (32,),
-        "encode.cnn3.weight": (32, 8, 4, 4), "encode.cnn3.bias": (8,),
+        "encode.cnn0.weight": (width, 3, 3, 3), "encode.cnn0.bias": (width,),
+        "encode.cnn1.weight": (width, width, 3, 3), "encode.cnn1.bias": (width,),
+        "encode.cnn2.weight": (width, width, 3, 3), "encode.cnn2.bias": (width,),
+        "encode.cnn3.weight": (width, out, 4, 4), "encode.cnn3.bias": (out,),
     }
-    for i, (cin, c) in enumerate(((23, 256), (36, 192), (36, 96), (36, 48))):
+    for i, (cin, c) in enumerate(blocks):
         b = f"block{i}."
         shapes[b + "conv0.0.0.weight"] = (c // 2, cin, 3, 3)
         shapes[b + "conv0.0.0.bias"] = (c // 2,)
@@ -50,12 +61,12 @@ def published_layout() -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def random_weights(prefix: str = "", seed: int = 0) -> dict[str, torch.Tensor]:
+def random_weights(prefix: str = "", seed: int = 0, model: str = "rife-4.22") -> dict[str, torch.Tensor]:
     """Random weights in the published layout, scaled like a trained net's (He init), so the
     network's output is a picture, not noise of the random init's size."""
     gen = torch.Generator().manual_seed(seed)
     out = {}
-    for name, shape in published_layout().items():
+    for name, shape in published_layout(model).items():
         if name.endswith("beta"):
             value = torch.ones(shape)
         elif name.endswith("bias"):
@@ -68,11 +79,10 @@ def random_weights(prefix: str = "", seed: int = 0) -> dict[str, torch.Tensor]:
     return out
 
 
-def model_file() -> Path:
-    from engine.finish.weights import MODELS, local_dir
+def model_file(model: str = "rife-4.22") -> Path:
+    from engine.finish.weights import MODELS, local_file
 
-    model = MODELS["rife-4.22"]
-    return local_dir(model) / model.filename
+    return local_file(MODELS[model])
 
 
 @pytest.fixture
@@ -107,6 +117,31 @@ def test_the_weights_in_the_model_folder_are_found_and_every_tensor_is_used(rife
     for name, value in written.items():
         assert torch.equal(loaded[name], value), name
     assert default_interpolator() == "rife-4.22"
+
+
+def test_rife_4_26_in_comfyui_block_names_is_found_and_runs(offline, shotloom_home):
+    from engine.finish.interpolate import default_interpolator, load_interpolator
+
+    with pytest.raises(GenerationError) as err:
+        load_interpolator("rife-4.26")
+    where = shotloom_home / "data" / "models" / "finish" / "rife-4.26" / "rife_v4.26.safetensors"
+    assert str(err.value) == (
+        "the interpolator 'rife-4.26' is not downloaded and offline mode is on (HF_HUB_OFFLINE); download "
+        "frame_interpolation/rife_v4.26.safetensors (about 23 MB) from "
+        f"https://huggingface.co/Comfy-Org/frame_interpolation and put it at {where}")
+    weights = random_weights(model="rife-4.26")
+    where.parent.mkdir(parents=True)
+    save_file({k.replace("block", "blocks.", 1) if k.startswith("block") else k: v for k, v in weights.items()},
+              str(where))
+    interp = load_interpolator("rife-4.26", device="cpu")
+    assert len(interp.net.blocks) == 5 and set(interp.net.state_dict()) == set(weights)
+    assert default_interpolator() == "rife-4.26"  # the one whose weights are here
+    frame = interp.between(scene(0, size=(70, 40)), scene(4, size=(70, 40)), 0.3, key=0)
+    assert frame.shape == (40, 70, 3) and frame.std() > 5
+    with pytest.raises(GenerationError, match="is not a RIFE 4.22 network"):  # a 4.26 file is not a 4.22 one
+        model_file().parent.mkdir(parents=True)
+        model_file().write_bytes(where.read_bytes())
+        load_interpolator("rife-4.22", device="cpu")
 
 
 def test_comfyui_block_names_are_read_the_same(tmp_path):
