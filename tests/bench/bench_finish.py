@@ -16,11 +16,12 @@ RealESRGAN_x2plus — minutes per frame on a laptop CPU). Latent upscale (an LTX
 LTX-Video 13B 0.9.8's latent upsampler on its VAE, both real-size configs from the catalog with
 random weights, one chunk of 17 frames from --latent-size (384x256: 768x512 out), against the
 Real-ESRGAN-class network per output frame at the same output size, measured in the same run.
-Memory: each job runs in a child process
-of its own, which prints its peak resident memory (ru_maxrss), for clips of each length; the
-lengths are past the H.264 encoder's look-ahead (about 40 frames held while it fills, at any
-length beyond that the same), and the upscale runs are at --memory-size (the network's cost
-per frame is what varies with size; what is held per frame does not grow with the clip).
+Memory: each job runs in a child process of its own, which prints its peak resident memory
+(ru_maxrss), for clips of each length (interpolation by optical flow, and by RIFE unless
+--rife-frames is 0); the lengths are past the H.264 encoder's look-ahead (about 40 frames held
+while it fills, at any length beyond that the same), and the upscale runs are at --memory-size
+(the network's cost per frame is what varies with size; what is held per frame does not grow
+with the clip).
 """
 
 from __future__ import annotations
@@ -87,17 +88,24 @@ def make_upscaler(kind: str, folder: Path) -> Path:
     return path
 
 
-def make_rife(folder: Path):
-    """RIFE 4.22 with random weights, saved to safetensors and loaded the way a job loads it."""
+def write_rife(path: Path) -> Path:
+    """RIFE 4.22's network with random weights saved to safetensors at ``path``."""
     import torch
     from safetensors.torch import save_file
 
-    from engine.finish.rife import IFNet, load_rife
+    from engine.finish.rife import IFNet
 
     torch.manual_seed(0)
-    path = folder / "rife422.safetensors"
+    path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in IFNet().state_dict().items()}, str(path))
-    return load_rife(path, device="cpu")
+    return path
+
+
+def make_rife(folder: Path):
+    """RIFE 4.22 with random weights, loaded from safetensors the way a job loads it."""
+    from engine.finish.rife import load_rife
+
+    return load_rife(write_rife(folder / "rife422.safetensors"), device="cpu")
 
 
 class _Quiet:
@@ -113,9 +121,15 @@ def child(kind: str, frames: int, size: tuple[int, int], upscaler: str) -> None:
     from engine.progress import CancelToken
 
     work = Path(tempfile.mkdtemp(prefix="shotloom-bench-finish-"))
-    rate = Fraction(16) if kind == "interpolate" else Fraction(24)
+    rate = Fraction(24) if kind == "upscale" else Fraction(16)
     src = write_clip(work / "take.mp4", frames, size, rate)
-    extra = {"fps": "24/1"} if kind == "interpolate" else {"factor": 2}
+    extra: dict = {"factor": 2} if kind == "upscale" else {"fps": "24/1"}
+    if kind == "interpolate-rife":
+        from engine.finish.weights import local_file
+
+        write_rife(local_file(MODELS["rife-4.22"]))  # where a person puts the file they downloaded
+        extra["model"] = "rife-4.22"
+        kind = "interpolate"
     if kind == "upscale":
         model = MODELS["realesrgan-x2plus"]
         weights = make_upscaler(upscaler, local_dir(model))
@@ -155,7 +169,8 @@ def main() -> int:
     ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--latent-size", default="384x256", help="input size of the latent upscale (x2 out)")
     ap.add_argument("--only", choices=["latent"], default=None, help="only the latent upscale figure")
-    ap.add_argument("--child", choices=["interpolate", "upscale"], default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["interpolate", "interpolate-rife", "upscale"], default=None,
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("SHOTLOOM_HOME", tempfile.mkdtemp(prefix="shotloom-bench-"))
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -262,12 +277,15 @@ def latent(args: argparse.Namespace) -> None:
 def memory(args: argparse.Namespace, size: tuple[int, int]) -> None:
     lengths = [int(v) for v in args.lengths.split(",")]
     memory_size = tuple(int(v) for v in args.memory_size.lower().split("x"))
-    for kind in ("interpolate", "upscale"):
-        at = size if kind == "interpolate" else memory_size
+    for kind in ("interpolate", "interpolate-rife", "upscale"):
+        if kind == "interpolate-rife" and args.rife_frames < 2:
+            continue
+        at = memory_size if kind == "upscale" else size
         runs = [(n, run_child(kind, n, at, args.memory_upscaler)) for n in lengths]
         text = ", ".join(f"{n} frames in -> {r['frames_out']} out: peak {r['peak_mib']:.0f} MiB" for n, r in runs)
         ratio = runs[-1][1]["peak_mib"] / runs[0][1]["peak_mib"]
-        what = f" at {at[0]}x{at[1]}" + (f" ({args.memory_upscaler} network)" if kind == "upscale" else "")
+        what = f" at {at[0]}x{at[1]}" + (f" ({args.memory_upscaler} network)" if kind == "upscale" else
+                                          " (RIFE 4.22, random weights)" if kind == "interpolate-rife" else "")
         print(f"peak memory of the {kind} job{what} vs clip length: {text}; "
               f"ratio {ratio:.2f} for {lengths[-1] / lengths[0]:.1f}x the frames")
 
