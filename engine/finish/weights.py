@@ -48,7 +48,6 @@ MODELS: dict[str, FinishModel] = {m.id: m for m in (
 INTERPOLATORS: tuple[str, ...] = tuple(m.id for m in MODELS.values() if m.kind == "interpolator")
 """The learned interpolators, in the order the default one is looked for."""
 DEFAULT_UPSCALER = "realesrgan-x2plus"
-DEFAULT_INTERPOLATOR = "rife-4.22"
 
 
 def get_finish_model(model_id: str, kind: FinishKind) -> FinishModel:
