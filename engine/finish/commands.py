@@ -35,7 +35,8 @@ def register(subparsers: Any) -> None:
     how.add_argument("--fps", metavar="N", help="the new frame rate (24, 48, 30000/1001 …); the duration is kept")
     how.add_argument("--factor", metavar="2|4", help="slow motion: the shot lasts 2 or 4 times as long")
     it.add_argument("--model", default=None,
-                    help="the interpolator: flow (default, OpenCV optical flow) or a learned model's id")
+                    help="the interpolator: rife-4.22 (learned; the default where its weights are here) "
+                         "or flow (OpenCV optical flow, the default otherwise)")
     it.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
     it.set_defaults(func=cmd_interpolate)
 

@@ -1,10 +1,11 @@
 """Frame interpolation of a take: another frame rate (16 → 24/48 fps, duration kept) or slow
 motion (×2, ×4: the same moment lasts two or four times as long at the take's rate).
 
-The interpolator is OpenCV optical flow (engine.media.retime), which needs no weights and is
-what runs here. A learned interpolator (RIFE class) is named by its model id: its weights are
-resolved through huggingface_hub like every finishing model, and offline the job stops with the
-one-line message saying what to download and where to put it.
+The interpolator is a learned one (RIFE 4.22 or 4.26, engine.finish.rife) named by its model id, or
+OpenCV optical flow (engine.media.retime), which needs no weights. The learned one's weights are
+resolved through huggingface_hub like every finishing model; named and missing offline, the job
+stops with the one-line message saying what to download and where to put it. A job that names
+none uses the learned one when its weights are already here, flow otherwise.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def plan(source: Source, *, fps: Fraction | None = None, factor: int | None = No
                 count=retimed_count(source.count, source.rate, sample))
 
 
-def load_interpolator(name: str | None):
-    """The interpolator named ``name``: "flow" (default) or a learned model's id."""
+def load_interpolator(name: str | None, *, device: str = "auto"):
+    """The interpolator named ``name``: "flow" (default) or a learned model's id (its weights
+    resolved through the hub, loaded strictly; see engine.finish.rife)."""
     from engine.media.retime import FlowInterpolator
 
     if name in (None, FLOW):
@@ -97,5 +99,21 @@ def load_interpolator(name: str | None):
 
     model = get_finish_model(name, "interpolator")
     weights = resolve_weights(model)
-    raise GenerationError(f"{weights} was found, but this build of Shotloom cannot run {model.id} yet; "
-                          f"interpolate with the optical-flow interpolator (leave out --model)")
+    from engine.finish.rife import load_rife
+    from engine.gen.memory import pick_device
+
+    return load_rife(weights, device=pick_device(device), name=model.id)  # its network is named by the id
+
+
+def default_interpolator() -> str:
+    """The interpolator a job uses when none is named: the learned one where its weights are on
+    this machine already (nothing is downloaded for a default), optical flow otherwise."""
+    from engine.finish.weights import INTERPOLATORS, get_finish_model, resolve_weights
+
+    for name in INTERPOLATORS:
+        try:
+            resolve_weights(get_finish_model(name, "interpolator"), download=False)
+        except GenerationError:
+            continue
+        return name
+    return FLOW

@@ -54,6 +54,10 @@ def plan_finish_job(project: Any, shot: Any, kind: str, *, factor: int | None = 
             raise GenerationError("interpolate needs either --fps N or --factor 2|4")
         if factor is not None:
             factor = check_factor(factor, "slow motion")
+        if model is None:
+            from engine.finish.interpolate import default_interpolator
+
+            model = default_interpolator()
     else:
         raise GenerationError(f"unknown finishing kind {kind!r}")
     take_id = uuid.uuid4().hex
@@ -192,9 +196,16 @@ def _frames_interpolated(params: FinishParams, progress: Any, cancel: CancelToke
     the_plan = plan(source, fps=Fraction(params.fps) if params.fps else None, factor=params.factor)
     interpolator = load_interpolator(params.model)
     info = probe(Path(params.source))
+    model: dict[str, Any] = {"id": params.model or FLOW}
+    if model["id"] != FLOW:
+        from engine.finish.weights import file_sha256, get_finish_model, resolve_weights
+
+        entry = get_finish_model(model["id"], "interpolator")
+        weights = resolve_weights(entry, download=False)  # load_interpolator just had them
+        model.update(repo=entry.repo, file=entry.filename, sha256=file_sha256(weights),
+                     architecture=interpolator.net.config.name, device=interpolator.device)
     meta.update(rate=the_plan.write_rate, size=(info.width, info.height), total=the_plan.count,
-                model={"id": params.model or FLOW}, source_rate=_rate_str(source.rate),
-                sample_rate=_rate_str(the_plan.sample_rate))
+                model=model, source_rate=_rate_str(source.rate), sample_rate=_rate_str(the_plan.sample_rate))
     what = f"×{params.factor} slow motion:" if params.factor else f"interpolating to {Fraction(params.fps)} fps:"
     report = _Reporter(progress, the_plan.count, what)
 
@@ -253,7 +264,8 @@ def run_finish_job(params: FinishParams, out_dir: Path, progress: Any, cancel: C
         recipe.update(fps=params.fps, factor=params.factor, source_rate=meta["source_rate"],
                       sample_rate=meta["sample_rate"])
         message = (f"×{params.factor} slow motion" if params.factor else f"interpolated to {Fraction(params.fps)} fps") \
-            + f" from {meta['source_rate']} fps by optical flow: {written} frames"
+            + f" from {Fraction(meta['source_rate'])} fps by " \
+            + ("optical flow" if meta["model"]["id"] == "flow" else meta["model"]["id"]) + f": {written} frames"
     else:
         recipe.update(factor=params.factor, device=meta["device"])
         if "native_fps" in source_recipe:  # its frames keep the source's timing

@@ -40,7 +40,13 @@ MODELS: dict[str, FinishModel] = {m.id: m for m in (
                 "Real-ESRGAN x2plus (xinntao/Real-ESRGAN, BSD-3), safetensors repackaging"),
     FinishModel("rife-4.22", "interpolator", "Comfy-Org/RIFE_repackaged", "rife422.safetensors", None, 23,
                 "RIFE 4.22 IFNet (hzwer/Practical-RIFE, MIT), safetensors repackaging"),
+    FinishModel("rife-4.26", "interpolator", "Comfy-Org/frame_interpolation",
+                "frame_interpolation/rife_v4.26.safetensors", None, 23,
+                "RIFE 4.26 IFNet (hzwer/Practical-RIFE, MIT), the safetensors copy ComfyUI's frame interpolation "
+                "downloads (repo and path as named by ComfyUI nodes' sources; not checked against the hub)"),
 )}
+INTERPOLATORS: tuple[str, ...] = tuple(m.id for m in MODELS.values() if m.kind == "interpolator")
+"""The learned interpolators, in the order the default one is looked for."""
 DEFAULT_UPSCALER = "realesrgan-x2plus"
 
 
@@ -57,10 +63,15 @@ def local_dir(model: FinishModel) -> Path:
     return paths.user_data_dir() / "models" / "finish" / model.id
 
 
+def local_file(model: FinishModel) -> Path:
+    """The file a person puts there (the hub file's own name, without its folder in the repo)."""
+    return local_dir(model) / Path(model.filename).name
+
+
 def missing_message(model: FinishModel, why: str) -> str:
     return (f"the {model.kind} '{model.id}' is not downloaded and {why}; download {model.filename} "
             f"(about {model.size_mb} MB) from https://huggingface.co/{model.repo} and put it at "
-            f"{local_dir(model) / model.filename}")
+            f"{local_file(model)}")
 
 
 def resolve_weights(model: FinishModel, *, download: bool = True, endpoint: str | None = None) -> Path:
@@ -68,7 +79,7 @@ def resolve_weights(model: FinishModel, *, download: bool = True, endpoint: str 
     one-line message when they cannot be had."""
     from engine.hub import checked_safetensors, fetch_file
 
-    mine = local_dir(model) / model.filename
+    mine = local_file(model)
     if mine.is_file():
         return checked_safetensors(mine)
     return fetch_file(model.repo, model.filename, lambda why: missing_message(model, why), download=download,

@@ -1,12 +1,14 @@
 """Finishing on the CPU: seconds per output frame of frame interpolation and of upscaling at
 768×512, and the peak memory of a whole finishing job against the clip's length.
 
-    nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17]
+    nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17] [--rife-frames 5]
         [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 48,144] [--memory-size 192x128]
         [--latent-size 384x256] [--only latent]
 
 Interpolation: 16 → 24 fps (the generation conform) and ×2 slow motion of a moving textured
-picture, by optical flow (engine.media.retime); the interpolation alone, then the whole job
+picture, by optical flow (engine.media.retime) and by RIFE 4.22 (engine.finish.rife, random
+weights; on its first --rife-frames frames, a ratio to flow's time per interpolated frame measured
+in the same run); the interpolation alone, then the whole job
 (decode, interpolate, encode master + all-intra scrub). Upscale: ×2 with a real-size Real-ESRGAN
 class network with random weights, loaded from safetensors by spandrel and run tile by tile
 (``compact``: SRVGGNetCompact 64×16, the realesr-general class; ``x2plus``: RRDB 64×23 as in
@@ -14,11 +16,12 @@ RealESRGAN_x2plus — minutes per frame on a laptop CPU). Latent upscale (an LTX
 LTX-Video 13B 0.9.8's latent upsampler on its VAE, both real-size configs from the catalog with
 random weights, one chunk of 17 frames from --latent-size (384x256: 768x512 out), against the
 Real-ESRGAN-class network per output frame at the same output size, measured in the same run.
-Memory: each job runs in a child process
-of its own, which prints its peak resident memory (ru_maxrss), for clips of each length; the
-lengths are past the H.264 encoder's look-ahead (about 40 frames held while it fills, at any
-length beyond that the same), and the upscale runs are at --memory-size (the network's cost
-per frame is what varies with size; what is held per frame does not grow with the clip).
+Memory: each job runs in a child process of its own, which prints its peak resident memory
+(ru_maxrss), for clips of each length (interpolation by optical flow, and by RIFE unless
+--rife-frames is 0); the lengths are past the H.264 encoder's look-ahead (about 40 frames held
+while it fills, at any length beyond that the same), and the upscale runs are at --memory-size
+(the network's cost per frame is what varies with size; what is held per frame does not grow
+with the clip).
 """
 
 from __future__ import annotations
@@ -85,6 +88,26 @@ def make_upscaler(kind: str, folder: Path) -> Path:
     return path
 
 
+def write_rife(path: Path) -> Path:
+    """RIFE 4.22's network with random weights saved to safetensors at ``path``."""
+    import torch
+    from safetensors.torch import save_file
+
+    from engine.finish.rife import IFNet
+
+    torch.manual_seed(0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in IFNet().state_dict().items()}, str(path))
+    return path
+
+
+def make_rife(folder: Path):
+    """RIFE 4.22 with random weights, loaded from safetensors the way a job loads it."""
+    from engine.finish.rife import load_rife
+
+    return load_rife(write_rife(folder / "rife422.safetensors"), device="cpu")
+
+
 class _Quiet:
     def __call__(self, done, total, message=""):
         pass
@@ -98,9 +121,15 @@ def child(kind: str, frames: int, size: tuple[int, int], upscaler: str) -> None:
     from engine.progress import CancelToken
 
     work = Path(tempfile.mkdtemp(prefix="shotloom-bench-finish-"))
-    rate = Fraction(16) if kind == "interpolate" else Fraction(24)
+    rate = Fraction(24) if kind == "upscale" else Fraction(16)
     src = write_clip(work / "take.mp4", frames, size, rate)
-    extra = {"fps": "24/1"} if kind == "interpolate" else {"factor": 2}
+    extra: dict = {"factor": 2} if kind == "upscale" else {"fps": "24/1"}
+    if kind == "interpolate-rife":
+        from engine.finish.weights import local_file
+
+        write_rife(local_file(MODELS["rife-4.22"]))  # where a person puts the file they downloaded
+        extra["model"] = "rife-4.22"
+        kind = "interpolate"
     if kind == "upscale":
         model = MODELS["realesrgan-x2plus"]
         weights = make_upscaler(upscaler, local_dir(model))
@@ -130,6 +159,8 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=17, help="native frames (16 fps) to interpolate")
     ap.add_argument("--upscaler", choices=["compact", "x2plus", "tiny"], default="compact")
     ap.add_argument("--upscale-frames", type=int, default=1)
+    ap.add_argument("--rife-frames", type=int, default=5,
+                    help="source frames RIFE interpolates (of --frames; 0: leave RIFE out)")
     ap.add_argument("--lengths", default="48,144", help="clip lengths (frames) for the peak-memory runs")
     ap.add_argument("--memory-size", default="192x128", help="frame size of the upscale memory runs")
     ap.add_argument("--memory-upscaler", choices=["compact", "x2plus", "tiny"], default="tiny",
@@ -138,7 +169,8 @@ def main() -> int:
     ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--latent-size", default="384x256", help="input size of the latent upscale (x2 out)")
     ap.add_argument("--only", choices=["latent"], default=None, help="only the latent upscale figure")
-    ap.add_argument("--child", choices=["interpolate", "upscale"], default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["interpolate", "interpolate-rife", "upscale"], default=None,
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("SHOTLOOM_HOME", tempfile.mkdtemp(prefix="shotloom-bench-"))
     size = tuple(int(v) for v in args.size.lower().split("x"))
@@ -168,6 +200,7 @@ def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
     from engine.media.retime import FlowInterpolator, retime, retimed_count
 
     native = [scene(6 * k, size) for k in range(args.frames)]
+    rife = None if args.rife_frames < 2 else make_rife(Path(tempfile.mkdtemp(prefix="shotloom-bench-rife-")))
     for name, out_rate in (("16 -> 24 fps (conform)", Fraction(24)), ("x2 slow motion (16 -> 32)", Fraction(32))):
         count = retimed_count(len(native), Fraction(16), out_rate)
         t0 = time.perf_counter()
@@ -181,6 +214,16 @@ def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
               f"{flow_s / max(new, 1):.3f} s per interpolated frame; repeating frames instead: "
               f"{repeat_s / count * 1000:.3f} ms per frame)")
         del made
+        if rife is not None:
+            t0 = time.perf_counter()
+            made = list(retime(iter(native[:args.rife_frames]), Fraction(16), out_rate,
+                               retimed_count(args.rife_frames, Fraction(16), out_rate), interpolator=rife))
+            rife_s = time.perf_counter() - t0
+            rife_new = sum(1 for f in made if not any(f is n for n in native))
+            print(f"  RIFE 4.22 (random weights, {args.rife_frames} source frames): {rife_s / len(made):.3f} s per "
+                  f"output frame, {rife_s / max(rife_new, 1):.3f} s per interpolated frame = "
+                  f"{(rife_s / max(rife_new, 1)) / (flow_s / max(new, 1)):.1f}x optical flow's")
+            del made
     job = run_child("interpolate", args.frames, size, args.upscaler)
     print(f"interpolate job 16 -> 24 fps (decode + flow + master and scrub encode): "
           f"{job['seconds'] / job['frames_out']:.3f} s per output frame")
@@ -234,12 +277,15 @@ def latent(args: argparse.Namespace) -> None:
 def memory(args: argparse.Namespace, size: tuple[int, int]) -> None:
     lengths = [int(v) for v in args.lengths.split(",")]
     memory_size = tuple(int(v) for v in args.memory_size.lower().split("x"))
-    for kind in ("interpolate", "upscale"):
-        at = size if kind == "interpolate" else memory_size
+    for kind in ("interpolate", "interpolate-rife", "upscale"):
+        if kind == "interpolate-rife" and args.rife_frames < 2:
+            continue
+        at = memory_size if kind == "upscale" else size
         runs = [(n, run_child(kind, n, at, args.memory_upscaler)) for n in lengths]
         text = ", ".join(f"{n} frames in -> {r['frames_out']} out: peak {r['peak_mib']:.0f} MiB" for n, r in runs)
         ratio = runs[-1][1]["peak_mib"] / runs[0][1]["peak_mib"]
-        what = f" at {at[0]}x{at[1]}" + (f" ({args.memory_upscaler} network)" if kind == "upscale" else "")
+        what = f" at {at[0]}x{at[1]}" + (f" ({args.memory_upscaler} network)" if kind == "upscale" else
+                                          " (RIFE 4.22, random weights)" if kind == "interpolate-rife" else "")
         print(f"peak memory of the {kind} job{what} vs clip length: {text}; "
               f"ratio {ratio:.2f} for {lengths[-1] / lengths[0]:.1f}x the frames")
 

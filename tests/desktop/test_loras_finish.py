@@ -263,3 +263,36 @@ def test_finish_actions_run_as_jobs_cancel_and_undo(qtbot, studio, tmp_path, foo
     qtbot.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert win.model.shot(shot_id).take_id == original
     assert "torch" not in sys.modules
+
+
+MAKE_RIFE = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, "tests/engine")
+    from safetensors.torch import save_file
+    from test_rife import model_file, random_weights
+    path = model_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(random_weights("module."), str(path))
+""")
+
+
+def test_finish_interpolates_with_rife_where_its_weights_are_here(qtbot, studio, tmp_path, footage, shotloom_home):
+    """RIFE 4.22's weights in Shotloom's model folder (a random-weights file in the authors' layout,
+    made by a child process: the editor never imports torch): Interpolate to 48 fps from the Finish
+    menu runs the learned interpolator, not optical flow, and the take says so."""
+    win = studio
+    make_project(win, tmp_path, "rife")
+    import_and_wait(qtbot, win, footage[:1])
+    shot_id = win.shots[0].id
+    subprocess.run([sys.executable, "-c", MAKE_RIFE], check=True, cwd=ROOT, timeout=300,
+                   env=dict(os.environ, SHOTLOOM_HOME=str(shotloom_home)))
+    click_card(qtbot, win, 0)
+    finish = win.menus["finish"]
+    finish.popup(win.mapToGlobal(QPoint(10, 10)))
+    menu_path(qtbot, finish, ["Interpolate to", "48 fps"])
+    wait_for(qtbot, lambda: len(win.model.shot(shot_id).takes) == 2, timeout=300)
+    job = next(j for j in win.engine.jobs(win.document.project) if j.kind == "interpolate")
+    assert job.status == "succeeded" and job.params["model"] == "rife-4.22" and job.params["fps"] == "48/1"
+    take = next(t for t in win.model.shot(shot_id).takes if t.active)
+    assert take.recipe["model"]["id"] == "rife-4.22" and "by rife-4.22" in take.recipe["message"]
+    assert "torch" not in sys.modules
