@@ -202,3 +202,33 @@ def test_an_ltx2_long_take_carries_every_windows_sound_crossfaded_at_the_joins(t
     joins += [j + plan.context * per_frame for j in joins]
     for j in joins:
         assert steps[:, j - 2:j + 2].max() <= usual, (j, steps[:, j - 2:j + 2].max(), usual)
+
+
+@pytest.mark.parametrize("stop_at", ["window 2/3: decoding", "window 3/3: step 1/", "writing the take"])
+def test_an_ltx2_long_take_stopped_anywhere_resumes_to_the_same_sound(tmp_path, tiny_models, monkeypatch, stop_at):
+    """Stopped while a window decodes (its latents and sound saved), while the last one denoises, or
+    after every window, the rerun gives the sound of an uninterrupted run, sample for sample."""
+    import engine.gen.runner as runner
+    from engine.errors import Canceled
+    from engine.progress import CancelToken
+
+    written = []
+    write = runner.write_take_videos
+    monkeypatch.setattr(runner, "write_take_videos", lambda *a, **kw: written.append(kw["sound"]) or write(*a, **kw))
+    data = {"task": "long_take", "model": "tiny-ltx2", "prompt": "wind in the trees", "frames": 41,
+            "dtype": "float32", "seed": 6}
+    straight = run_generation(parse_request(data), tmp_path / "straight")
+    cancel = CancelToken()
+
+    def progress(done, total, message):
+        if message.startswith(stop_at):
+            cancel.cancel()
+
+    with pytest.raises(Canceled):
+        run_generation(parse_request(data), tmp_path / "take", progress, cancel)
+    result = run_generation(parse_request(data), tmp_path / "take")
+    first, *_, last = written
+    assert last[1] == first[1] == 24000 and last[0].shape == first[0].shape == (2, 41000)
+    assert np.array_equal(last[0], first[0])
+    assert result.recipe["output"]["frames_sha256"] == straight.recipe["output"]["frames_sha256"]
+    assert result.recipe["output"]["sound"] == straight.recipe["output"]["sound"]
