@@ -113,7 +113,7 @@ def latent_source(params: FinishParams):
     recipe = params.source_recipe or {}
     for key in ("model", "source_model"):
         made = recipe.get(key)
-        if isinstance(made, dict) and made.get("family") == "ltx":
+        if isinstance(made, dict) and made.get("family") in ("ltx", "ltx2"):
             try:
                 entry = get_model(str(made.get("id")))
             except GenerationError:
@@ -132,13 +132,15 @@ def _frames_latent_upscaled(entry: Any, params: FinishParams, progress: Any, can
 
     info = probe(Path(params.source))
     device = pick_device("auto")
-    pipe, weights = family_of(entry).latent_upscale_pipeline(entry, device, pick_dtype(device))
-    upscaler = LatentUpscaler(pipe=pipe, device=device, name=f"{entry.id} latent upsampler")
+    family = family_of(entry)
+    pipe, weights = family.latent_upscale_pipeline(entry, device, pick_dtype(device))
+    upscaler = LatentUpscaler(pipe=pipe, device=device, name=f"{entry.id} latent upsampler",
+                              args=family.upscale_args)
     factor = int(params.factor or 2)
     w, h = info.width, info.height
     meta.update(rate=Fraction(info.fps), size=(w * factor, h * factor), total=int(info.frame_count),
-                model={"id": f"{entry.id}-latent-upsampler", "repo": entry.extra_repos[0], "file": weights.name,
-                       "sha256": file_sha256(weights), "architecture": "LTXLatentUpsamplerModel",
+                model={"id": f"{entry.id}-latent-upsampler", "repo": family.upsampler_repo(entry),
+                       "file": weights.name, "sha256": file_sha256(weights), "architecture": family.upsampler_class,
                        "scale": upscaler.scale, "vae": entry.id},
                 device=device, passes=factor // upscaler.scale, by=f"the latent upsampler of {entry.name}")
     report = _Reporter(progress, meta["total"], f"upscaling ×{factor} in {entry.name}'s latent space:")

@@ -1,5 +1,5 @@
 """Upscaling frames with a general image upscaler (Real-ESRGAN class) loaded by spandrel, or, for a
-take that LTX-Video 13B 0.9.8 made, with that model's own latent upsampler (``LatentUpscaler``).
+take that LTX-Video 13B 0.9.8 or LTX-2 made, with that model's own latent upsampler (``LatentUpscaler``).
 
 The model runs tile by tile (each tile read with a margin that is cut off again after the model,
 so no seams show), so memory stays the same whatever the frame size and the clip length: one
@@ -162,7 +162,7 @@ LATENT_CHUNK = 17
 @dataclass
 class LatentUpscaler:
     """An LTX take doubled in its model's latent space: frames encoded by the model's VAE
-    ``LATENT_CHUNK`` at a time, ``LTXLatentUpsamplePipeline`` (the latent upsampler ×2, AdaIN to the
+    ``LATENT_CHUNK`` at a time, ``LTXLatentUpsamplePipeline`` (LTX-2: ``LTX2LatentUpsamplePipeline``) (the latent upsampler ×2, AdaIN to the
     encoded latents) decoded at twice the size; ×4 is a second pass. Each chunk starts on the last
     frame of the one before (encoded as the chunk's own first latent, decoded and dropped), so the
     causal encoder sees every frame once as part of a whole chunk; a short last chunk is padded
@@ -172,6 +172,7 @@ class LatentUpscaler:
     device: str
     name: str
     scale: int = 2
+    args: dict | None = None  # the family's upsample arguments (decode, AdaIN); None: LTX-Video's
 
     def frames(self, source, factor: int, cancel=None):
         """``source`` (h, w, 3) uint8 frames → the same frames at ``factor`` times the size."""
@@ -200,12 +201,12 @@ class LatentUpscaler:
         import torch
         from PIL import Image
 
-        from engine.gen.families.ltx import DECODE_NOISE_SCALE, DECODE_TIMESTEP, UPSAMPLE_ADAIN
+        from engine.gen.families.ltx import LatentUpsampling
 
         h, w = frames[0].shape[:2]
         h32, w32 = max(32, h // 32 * 32), max(32, w // 32 * 32)  # the VAE's grid (a conformed take is resized)
         video = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
-        out = self.pipe(video=video, height=h32, width=w32, decode_timestep=DECODE_TIMESTEP,
-                        decode_noise_scale=DECODE_NOISE_SCALE, adain_factor=UPSAMPLE_ADAIN,
+        args = LatentUpsampling.upscale_args if self.args is None else self.args
+        out = self.pipe(video=video, height=h32, width=w32, **args,
                         generator=torch.Generator(device="cpu").manual_seed(0), output_type="np").frames[0]
         return [(np.clip(f, 0.0, 1.0) * 255.0).round().astype(np.uint8) for f in out]

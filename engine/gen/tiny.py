@@ -19,7 +19,7 @@ from engine.fsutil import make_partial_dir, publish_dir, write_json_atomic
 
 MARKER = "shotloom_test_model.json"
 # Bump when the tiny builds change so stale ones are rebuilt.
-TINY_VERSION = 4
+TINY_VERSION = 5
 
 
 def tiny_ids() -> list[str]:

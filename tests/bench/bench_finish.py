@@ -3,7 +3,7 @@
 
     nice -n 10 .venv/bin/python tests/bench/bench_finish.py [--size 768x512] [--frames 17] [--rife-frames 5]
         [--upscaler compact|x2plus] [--upscale-frames 1] [--lengths 48,144] [--memory-size 192x128]
-        [--latent-size 384x256] [--only latent]
+        [--latent-size 384x256] [--latent-model ltx-video-13b-distilled|ltx2-19b|ltx2.3-22b] [--only latent]
 
 Interpolation: 16 → 24 fps (the generation conform) and ×2 slow motion of a moving textured
 picture, by optical flow (engine.media.retime) and by RIFE 4.22 (engine.finish.rife, random
@@ -13,7 +13,8 @@ in the same run); the interpolation alone, then the whole job
 class network with random weights, loaded from safetensors by spandrel and run tile by tile
 (``compact``: SRVGGNetCompact 64×16, the realesr-general class; ``x2plus``: RRDB 64×23 as in
 RealESRGAN_x2plus — minutes per frame on a laptop CPU). Latent upscale (an LTX take): ×2 through
-LTX-Video 13B 0.9.8's latent upsampler on its VAE, both real-size configs from the catalog with
+the latent upsampler of --latent-model (LTX-Video 13B 0.9.8, or LTX-2 / LTX-2.3 through
+``LTX2LatentUpsamplePipeline``) on its VAE, both real-size configs from the catalog with
 random weights, one chunk of 17 frames from --latent-size (384x256: 768x512 out), against the
 Real-ESRGAN-class network per output frame at the same output size, measured in the same run.
 Memory: each job runs in a child process of its own, which prints its peak resident memory
@@ -168,6 +169,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch/OpenCV threads (0: their default)")
     ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--latent-size", default="384x256", help="input size of the latent upscale (x2 out)")
+    ap.add_argument("--latent-model", default="ltx-video-13b-distilled",
+                    help="the catalog entry whose latent upsampler and VAE the latent upscale runs")
     ap.add_argument("--only", choices=["latent"], default=None, help="only the latent upscale figure")
     ap.add_argument("--child", choices=["interpolate", "interpolate-rife", "upscale"], default=None,
                     help=argparse.SUPPRESS)
@@ -245,21 +248,24 @@ def speed(args: argparse.Namespace, size: tuple[int, int]) -> None:
 def latent(args: argparse.Namespace) -> None:
     """Seconds per output frame of the LTX latent upscale x2, and of the spandrel network at the same
     output size (the baseline, same run)."""
+    import diffusers
     import numpy as np
     import torch
-    from diffusers import LTXLatentUpsamplePipeline
 
     from engine.finish.upscale import LATENT_CHUNK, LatentUpscaler, load_upscaler
     from engine.gen.catalog import get_model
+    from engine.gen.families import family_of
     from engine.gen.families.base import build
 
     w, h = (int(v) for v in args.latent_size.lower().split("x"))
-    entry = get_model("ltx-video-13b-distilled")
+    entry = get_model(args.latent_model)
+    family = family_of(entry)
     with torch.inference_mode():
-        pipe = LTXLatentUpsamplePipeline(vae=build(entry.components["vae"]),
-                                         latent_upsampler=build(entry.components["latent_upsampler"]))
+        pipe = getattr(diffusers, family.upsample_pipeline)(vae=build(entry.components["vae"]),
+                                                            latent_upsampler=build(entry.components["latent_upsampler"]))
     pipe.set_progress_bar_config(disable=True)
-    up = LatentUpscaler(pipe=pipe, device="cpu", name="ltx")
+    up = LatentUpscaler(pipe=pipe, device="cpu", name=entry.id, args=family.upscale_args)
+    params = {k: entry.components[k].params / 1e6 for k in ("latent_upsampler", "vae")}
     frames = [scene(6 * k, (w, h)) for k in range(LATENT_CHUNK)]
     t0 = time.perf_counter()
     out = list(up.frames(iter(frames), 2))
@@ -269,7 +275,8 @@ def latent(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     esr.upscale(np.ascontiguousarray(frames[0]), 2)
     esr_s = time.perf_counter() - t0
-    print(f"latent upscale x2 (LTX 0.9.8 latent upsampler 126 M + VAE 1.2 B parameters, random weights, "
+    print(f"latent upscale x2 ({entry.name}: latent upsampler {params['latent_upsampler']:.0f} M + VAE "
+          f"{params['vae']:.0f} M parameters, random weights, "
           f"{LATENT_CHUNK} frames at once): {latent_s:.2f} s per output frame ({out[0].shape[1]}x{out[0].shape[0]}); "
           f"{args.upscaler} network at the same size: {esr_s:.2f} s per output frame; ratio {latent_s / esr_s:.2f}")
 

@@ -171,7 +171,9 @@ def test_the_distilled_build_runs_its_own_sigmas_without_guidance(tmp_path, tiny
     base = {"task": "text_to_video", "model": "tiny-ltx2.3-distilled", "prompt": "x", "frames": 9, "dtype": "float32"}
     run_generation(parse_request(base), tmp_path / "full")
     run_generation(parse_request({**base, "draft": True, "steps": 4}), tmp_path / "draft")
-    full, draft = calls
+    # Each take is two stages (its draft runs the build's sigmas, the refine the stage-2 ones).
+    full, full_refine, draft, draft_refine = calls
+    assert full_refine["sigmas"] == draft_refine["sigmas"] == [0.909375, 0.725, 0.421875]
     assert full["sigmas"] == pytest.approx(list(DISTILLED_SIGMA_VALUES)) and full["num_inference_steps"] == 8
     assert draft["sigmas"] == pytest.approx([DISTILLED_SIGMA_VALUES[i] for i in (0, 2, 5, 7)])
     for call in calls:

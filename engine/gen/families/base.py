@@ -160,6 +160,10 @@ class Family:
         """(B, C, F, h, w) latents as returned with ``output_type="latent"`` → (F, H, W, 3) uint8."""
         raise self._cannot(ctx, "decode saved latents")
 
+    def decode_sound(self, ctx: GenContext, audio_latents) -> tuple[np.ndarray, int]:
+        """A sound family's audio latents (``output_type="latent"``) → (float32 (channels, samples), rate)."""
+        raise self._cannot(ctx, "decode saved sound")
+
     # -- memory figures (torch-free, for the planner) ----------------------------------------------
 
     text_components: ClassVar[tuple[str, ...]] = ()

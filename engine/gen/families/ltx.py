@@ -53,8 +53,93 @@ LONG_TILE_FRAMES, LONG_TILE_OVERLAP = 80, 24
 LONG_DECODE_LATENTS = 3  # latent frames decoded at once in a one-call long take (17 frames)
 
 
+class LatentUpsampling:
+    """A family whose entries may carry a latent upsampler (the ``latent_upsampler`` component): the
+    two-stage generation's ×2 between draft and refine, and the finishing upscale of a take it made
+    (``shotloom upscale``). LTX-Video 13B 0.9.8 and LTX-2 share it; each names its classes and where
+    the upsampler sits (an extra repo's root, or a ``latent_upsampler`` subfolder)."""
+
+    upsampler_module = "diffusers.pipelines.ltx.modeling_latent_upsampler"
+    upsampler_class = "LTXLatentUpsamplerModel"
+    upsample_pipeline = "LTXLatentUpsamplePipeline"
+    vae_class = "AutoencoderKLLTXVideo"
+    upsampler_subfolder = ""  # inside the repo that holds it
+    # LTXLatentUpsamplePipeline's decode of LTX-Video (timestep-conditioned VAE), AdaIN to the input.
+    upscale_args = {"decode_timestep": DECODE_TIMESTEP, "decode_noise_scale": DECODE_NOISE_SCALE,
+                    "adain_factor": UPSAMPLE_ADAIN}
+
+    @staticmethod
+    def two_stage(entry) -> bool:
+        """An entry with a latent upsampler: draft, latent upsampler, refine."""
+        return "latent_upsampler" in entry.components
+
+    def upsampler_repo(self, entry) -> str:
+        """The hub repo that holds the entry's latent upsampler."""
+        if entry.extra_repos:
+            return entry.extra_repos[0]
+        if self.upsampler_subfolder:  # in the model's own repo (a tiny build: its own folder)
+            return entry.repo or entry.id
+        raise GenerationError(f"model '{entry.id}' names no latent upsampler repo; add it to the entry's extra_repos")
+
+    def upsampler_folder(self, entry, folder: Path) -> Path:
+        """The folder of the entry's latent upsampler (its extra repo, or a subfolder of the model's;
+        inside a tiny build)."""
+        sub = self.upsampler_subfolder
+        if entry.test_model:
+            return folder / (entry.extra_repos[0].split("/")[-1] if entry.extra_repos else "") / sub
+        repo = self.upsampler_repo(entry)
+        if repo == entry.repo:
+            return folder / sub
+        from engine.gen.loading import snapshot_part
+
+        return snapshot_part(entry, repo, self.extra_patterns(repo)) / sub
+
+    def extra_patterns(self, repo: str) -> list[str] | None:
+        sub = self.upsampler_subfolder
+        return [f"{sub}/*.json", f"{sub}/*.safetensors"] if sub else None
+
+    def upsampler_files(self, entry, folder: Path) -> dict[str, Path]:
+        """The upsampler's weight files by their name in its repo (hashed into recipes)."""
+        if not self.two_stage(entry):
+            return {}
+        from engine.gen.loading import weight_files
+
+        part = self.upsampler_folder(entry, folder)
+        repo = entry.extra_repos[0] if entry.extra_repos else (entry.repo or entry.id)
+        sub = f"{self.upsampler_subfolder}/" if self.upsampler_subfolder else ""
+        return {f"{repo}/{sub}{rel}": path for rel, path in weight_files(part).items()}
+
+    def load_upsampler(self, entry, folder: Path, dtype: str):
+        import importlib
+
+        import torch
+
+        cls = getattr(importlib.import_module(self.upsampler_module), self.upsampler_class)
+        return cls.from_pretrained(self.upsampler_folder(entry, folder), use_safetensors=True,
+                                   local_files_only=True, dtype=getattr(torch, dtype)).eval()
+
+    def latent_upscale_pipeline(self, entry, device: str, dtype: str):
+        """The family's latent upsample pipeline on the entry's own VAE and latent upsampler
+        (finishing: a take this model made, doubled through its latent space); returns (pipeline,
+        upsampler file)."""
+        import diffusers
+        import torch
+
+        from engine.gen.loading import _quiet_loading, resolve_model
+
+        _quiet_loading()
+        folder = resolve_model(entry).path
+        vae = getattr(diffusers, self.vae_class).from_pretrained(folder / "vae", use_safetensors=True,
+                                                                 local_files_only=True, dtype=getattr(torch, dtype))
+        pipe = getattr(diffusers, self.upsample_pipeline)(vae=vae,
+                                                          latent_upsampler=self.load_upsampler(entry, folder, dtype))
+        pipe.set_progress_bar_config(disable=True)
+        weights = sorted(self.upsampler_folder(entry, folder).glob("*.safetensors"))
+        return pipe.to(device), weights[0]
+
+
 @register
-class LTX(Family):
+class LTX(LatentUpsampling, Family):
     name = "ltx"
     pipeline_classes = ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline")
     lora_pipeline = "LTXPipeline"
@@ -95,47 +180,6 @@ class LTX(Family):
             raise GenerationError(missing_message(entry, f"its transformer checkpoint {tf.filename} is missing")
                                   ) from exc
 
-    @staticmethod
-    def two_stage(entry) -> bool:
-        """A 13B 0.9.8 entry: draft, latent upsampler, refine."""
-        return "latent_upsampler" in entry.components
-
-    def upsampler_folder(self, entry, folder: Path) -> Path:
-        """The folder of the entry's latent upsampler (its extra repo; inside a tiny build)."""
-        if not entry.extra_repos:
-            raise GenerationError(f"model '{entry.id}' names no latent upsampler repo; add it to the entry's "
-                                  f"extra_repos")
-        repo = entry.extra_repos[0]
-        if entry.test_model:
-            return folder / repo.split("/")[-1]
-        from engine.gen.loading import snapshot_part
-
-        return snapshot_part(entry, repo)
-
-    def load_upsampler(self, entry, folder: Path, dtype: str):
-        import torch
-        from diffusers.pipelines.ltx.modeling_latent_upsampler import LTXLatentUpsamplerModel
-
-        return LTXLatentUpsamplerModel.from_pretrained(self.upsampler_folder(entry, folder), use_safetensors=True,
-                                                       local_files_only=True, dtype=getattr(torch, dtype)).eval()
-
-    def latent_upscale_pipeline(self, entry, device: str, dtype: str):
-        """``LTXLatentUpsamplePipeline`` on the entry's own VAE and latent upsampler (finishing: a take
-        this model made, doubled through its latent space); returns (pipeline, upsampler file)."""
-        import torch
-        from diffusers import AutoencoderKLLTXVideo, LTXLatentUpsamplePipeline
-
-        from engine.gen.loading import _quiet_loading, resolve_model
-
-        _quiet_loading()
-        folder = resolve_model(entry).path
-        vae = AutoencoderKLLTXVideo.from_pretrained(folder / "vae", use_safetensors=True, local_files_only=True,
-                                                    dtype=getattr(torch, dtype))
-        pipe = LTXLatentUpsamplePipeline(vae=vae, latent_upsampler=self.load_upsampler(entry, folder, dtype))
-        pipe.set_progress_bar_config(disable=True)
-        weights = sorted(self.upsampler_folder(entry, folder).glob("*.safetensors"))
-        return pipe.to(device), weights[0]
-
     def download_patterns(self, entry) -> list[str] | None:
         # A distilled entry replaces the base repo's transformer weights: never fetch them.
         return ["transformer/*.safetensors"] if entry.transformer_file is not None else None
@@ -143,11 +187,7 @@ class LTX(Family):
     def extra_files(self, entry, folder: Path) -> dict[str, Path]:
         ckpt = self.checkpoint(entry, folder)
         files = {f"{entry.transformer_file.repo}/{ckpt.name}": ckpt} if ckpt is not None else {}
-        if self.two_stage(entry):
-            from engine.gen.loading import weight_files
-
-            part = self.upsampler_folder(entry, folder)
-            files.update({f"{entry.extra_repos[0]}/{rel}": path for rel, path in weight_files(part).items()})
+        files.update(self.upsampler_files(entry, folder))
         return files
 
     def load_components(self, entry, folder: Path, pipeline_class: str, dtype: str):

@@ -17,6 +17,14 @@ encoded causally) spanning 8 positions; so a clip of 8j+1 frames at index L stan
 [8L, 8L + 8j], and a clip that must end a window of 8m+1 frames goes at L = m - j: index
 ``start // 8`` for a clip that starts at window frame ``start`` (a multiple of 8). The audio has no
 conditions in these pipelines: an extension or a bridge gets the sound generated with its picture.
+
+Two stages (an entry with a ``latent_upsampler`` component; diffusers' LTX-2 docs, "Two-stages
+Generation"): text and image to video are drafted at half the size, the draft's video latents
+doubled by ``LTX2LatentUpsamplePipeline``, and refined at the full size with the stage-2 sigmas
+(``STAGE_2_DISTILLED_SIGMA_VALUES``, no guidance, a scheduler without dynamic or terminal shift)
+from the upsampled video latents and the draft's audio latents: the sound is the draft's, refined
+with the picture. The same upsampler doubles a finished LTX-2 take (``shotloom upscale``), which
+keeps its sound. Extend and bridge stay one stage at the full size (their conditions are whole clips).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import numpy as np
 from engine.errors import GenerationError
 from engine.gen.families import register
 from engine.gen.families.base import Family, build, step_callbacks, tiny_tokenizer, to_pil
+from engine.gen.families.ltx import LatentUpsampling
 
 MAX_SEQUENCE_LENGTH = 1024  # the pipelines' default (Gemma 3, left padded)
 TINY_MAX_SEQUENCE_LENGTH = 16
@@ -42,14 +51,14 @@ NO_GUIDANCE = {"guidance_scale": 1.0, "stg_scale": 0.0, "modality_scale": 1.0, "
 
 
 @register
-class LTX2(Family):
+class LTX2(LatentUpsampling, Family):
     name = "ltx2"
     pipeline_classes = ("LTX2Pipeline", "LTX2ImageToVideoPipeline", "LTX2ConditionPipeline")
     lora_pipeline = "LTX2Pipeline"
     compile_blocks = ("LTX2VideoTransformerBlock",)
     block_caches = False
     text_components = ("connectors",)
-    decode_components = ("audio_vae", "vocoder")
+    decode_components = ("audio_vae", "vocoder", "latent_upsampler")  # the upsampler: two-stage entries
     tiled_decode_frames = 17
     # The last level: decoder_block_out_channels[0] channels at a quarter of the size (the output is
     # unpatchified 4x4), every frame at once. Traced (tests/engine/test_gen_decode_memory.py): LTX-2's
@@ -57,6 +66,15 @@ class LTX2(Family):
     # residual upsamplers) 2.4. The device's extra is LTX-Video's until measured on the real size.
     decode_live = 2.4
     decode_workspace = 1.2
+
+    upsampler_module = "diffusers.pipelines.ltx2.latent_upsampler"
+    upsampler_class = "LTX2LatentUpsamplerModel"
+    upsample_pipeline = "LTX2LatentUpsamplePipeline"
+    vae_class = "AutoencoderKLLTX2Video"
+    upsampler_subfolder = "latent_upsampler"
+    # LTX2LatentUpsamplePipeline's own defaults (its docstring example): no AdaIN, no tone mapping;
+    # the VAE is not timestep-conditioned.
+    upscale_args: dict = {}
 
     def live_units(self, entry):
         return 2.9 if len(entry.components["vae"].config["decoder_block_out_channels"]) == 3 else 2.4
@@ -81,6 +99,17 @@ class LTX2(Family):
         values = voc["hidden_channels"] * mel_frames * voc["upsample_factors"][0]
         return int(8 * values * b)
 
+    # -- loading -------------------------------------------------------------------------------
+
+    def load_components(self, entry, folder: Path, pipeline_class: str, dtype: str):
+        if not self.two_stage(entry):
+            return {}, {}
+        # Kept with the warm pipeline (moved to the pipeline's device where it runs).
+        return {}, {"latent_upsampler": self.load_upsampler(entry, folder, dtype)}
+
+    def extra_files(self, entry, folder: Path) -> dict[str, Path]:
+        return self.upsampler_files(entry, folder)
+
     # -- requests ----------------------------------------------------------------------------
 
     def context_frames(self, entry, wanted: int, available: int) -> int:
@@ -99,10 +128,10 @@ class LTX2(Family):
 
     # -- calls ---------------------------------------------------------------------------------
 
-    def _args(self, ctx, num_frames: int, *, output_type: str = "np") -> dict[str, Any]:
+    def _args(self, ctx, num_frames: int, *, output_type: str = "np", prompt: str | None = None) -> dict[str, Any]:
         layers = ctx.pipe.transformer.config.num_layers
         args = {
-            "prompt": ctx.request.prompt,
+            "prompt": prompt if prompt is not None else ctx.request.prompt,
             "negative_prompt": ctx.request.negative_prompt,
             "height": ctx.height, "width": ctx.width, "num_frames": num_frames,
             "frame_rate": float(ctx.fps),
@@ -126,7 +155,7 @@ class LTX2(Family):
         picks = np.unique(np.round(np.linspace(0, len(own) - 1, n)).astype(int))
         return [float(own[i]) for i in picks]
 
-    def _conditions(self, ctx, num_frames: int, placed: list[tuple[int, list[np.ndarray]]]) -> dict[str, Any]:
+    def _conditions(self, ctx, num_frames: int, placed: list[tuple[int, list[np.ndarray]]], **kw) -> dict[str, Any]:
         """A condition pipeline call with each clip's frames placed at its window frame."""
         if type(ctx.pipe).__name__ != "LTX2ConditionPipeline":
             raise self._cannot(ctx, "condition on clips")
@@ -134,17 +163,65 @@ class LTX2(Family):
 
         conditions = [LTX2VideoCondition(frames=[to_pil(f) for f in frames], index=self.condition_index(ctx.entry, start),
                                          strength=1.0) for start, frames in placed]
-        return {**self._args(ctx, num_frames), "conditions": conditions}
+        return {**self._args(ctx, num_frames, **kw), "conditions": conditions}
 
     def text_to_video(self, ctx, num_frames: int) -> dict[str, Any]:
         if type(ctx.pipe).__name__ == "LTX2ConditionPipeline":
             return self._conditions(ctx, num_frames, [])
-        return self._args(ctx, num_frames)
+        return self._staged(ctx, self._args(ctx, num_frames))
 
     def image_to_video(self, ctx, image: np.ndarray, num_frames: int) -> dict[str, Any]:
         if type(ctx.pipe).__name__ == "LTX2ConditionPipeline":
             return self._conditions(ctx, num_frames, [(0, [image])])
-        return {**self._args(ctx, num_frames), "image": to_pil(image)}
+        return self._staged(ctx, {**self._args(ctx, num_frames), "image": to_pil(image)})
+
+    def _staged(self, ctx, args: dict[str, Any]) -> dict[str, Any]:
+        """A two-stage entry's take: the draft at half the size and the latent upsampler run here;
+        returned is the refine call at the full size (on ``ctx.pipe``, the same components with the
+        stage-2 scheduler), from the upsampled video latents and the draft's audio latents. Other
+        entries: ``args`` unchanged."""
+        if not self.two_stage(ctx.entry):
+            return args
+        from diffusers import FlowMatchEulerDiscreteScheduler, LTX2LatentUpsamplePipeline
+        from diffusers.pipelines.ltx2.utils import STAGE_2_DISTILLED_SIGMA_VALUES
+
+        pipe, monitor, entry = ctx.pipe, ctx.monitor, ctx.entry
+        w, h = ctx.width // 2, ctx.height // 2
+        s = entry.vae.spatial
+        if w % s or h % s:
+            raise GenerationError(f"model '{entry.id}' drafts at half the size, so {ctx.width}x{ctx.height} must be "
+                                  f"multiples of {2 * s}; choose a size such as {entry.defaults.width}x"
+                                  f"{entry.defaults.height}")
+        frames = args["num_frames"]
+        draft_steps = args["num_inference_steps"]
+        refine_sigmas = [float(x) for x in STAGE_2_DISTILLED_SIGMA_VALUES]
+        monitor.grand_total = draft_steps + len(refine_sigmas)
+        monitor.start(f"draft at {w}x{h}", 0)
+        monitor.unpack = lambda latents: self.latents_5d(pipe, latents, frames=frames, height=h, width=w)
+        draft = pipe(**{**args, "width": w, "height": h, "output_type": "latent"})
+        monitor.raise_if_canceled()
+        if monitor.progress is not None:
+            monitor.progress(draft_steps, monitor.grand_total, f"upsampling the draft's latents to {ctx.width}x"
+                                                               f"{ctx.height}")
+        upsampler = ctx.model_info["latent_upsampler"].to(draft.frames.device)
+        upsample = LTX2LatentUpsamplePipeline(vae=pipe.vae, latent_upsampler=upsampler)
+        upsample.set_progress_bar_config(disable=True)
+        latents = upsample(latents=draft.frames, output_type="latent", generator=ctx.generator(1)).frames
+        monitor.raise_if_canceled()
+        monitor.start(f"refine at {ctx.width}x{ctx.height}", draft_steps)
+        monitor.total_steps = len(refine_sigmas)
+        # The stage-2 sigmas as they are: no dynamic (token count) or terminal shift. The warm
+        # pipeline keeps its own scheduler; this job refines on the same components.
+        stage2 = FlowMatchEulerDiscreteScheduler.from_config(pipe.scheduler.config, use_dynamic_shifting=False,
+                                                             shift_terminal=None)
+        ctx.pipe = type(pipe)(**{**pipe.components, "scheduler": stage2})
+        ctx.pipe.set_progress_bar_config(disable=True)
+        refine = {**args, **NO_GUIDANCE, "latents": latents, "audio_latents": draft.audio,
+                  "sigmas": refine_sigmas, "num_inference_steps": len(refine_sigmas),
+                  "noise_scale": refine_sigmas[0], "generator": ctx.generator(2)}
+        ctx.notes.append(f"two stages: a draft at {w}x{h}, its latents doubled by the latent upsampler, "
+                         f"refined in {len(refine_sigmas)} steps at {ctx.width}x{ctx.height} with the draft's sound")
+        return refine
 
     def extend(self, ctx, known: list[np.ndarray], new: int, direction: str) -> dict[str, Any]:
         total = len(known) + new
@@ -153,6 +230,40 @@ class LTX2(Family):
     def bridge(self, ctx, a: list[np.ndarray], b: list[np.ndarray], new: int) -> dict[str, Any]:
         total = len(a) + new + len(b)
         return self._conditions(ctx, total, [(0, a), (total - len(b), b)])
+
+    def long_take_window(self, ctx, *, prompt: str, num_frames: int, head, image) -> dict[str, Any]:
+        """A window of a long take: its first frames are the previous window's last ones (or the
+        take's first image); latents out, with the window's sound (decoded in ``call_pipeline``)."""
+        placed = [(0, list(head))] if head else [(0, [image])] if image is not None else []
+        return self._conditions(ctx, num_frames, placed, prompt=prompt, output_type="latent")
+
+    def decode(self, ctx, latents) -> np.ndarray:
+        """Video latents as the pipelines return them with ``output_type="latent"`` (denormalised)
+        → frames, decoded as the pipelines decode (the LTX-2 VAEs are not timestep-conditioned)."""
+        import torch
+
+        from engine.gen.families.base import postprocess
+
+        pipe, vae = ctx.pipe, ctx.pipe.vae
+        latents = latents.to(ctx.execution_device, vae.dtype)
+        timestep = None
+        if vae.config.timestep_conditioning:
+            timestep = torch.tensor([0.0], device=latents.device, dtype=latents.dtype)
+        with torch.no_grad():
+            video = vae.decode(latents, timestep, return_dict=False)[0]
+        return postprocess(pipe, video)
+
+    def decode_sound(self, ctx, audio_latents) -> tuple[np.ndarray, int]:
+        """Audio latents as returned with ``output_type="latent"`` (denormalised, unpacked) → the
+        waveform, as the pipelines make it: the audio VAE's mel spectrogram through the vocoder."""
+        import torch
+
+        pipe = ctx.pipe
+        with torch.no_grad():
+            mel = pipe.audio_vae.decode(audio_latents.to(ctx.execution_device, pipe.audio_vae.dtype),
+                                        return_dict=False)[0]
+            audio = pipe.vocoder(mel.to(pipe.vocoder.dtype))
+        return self.sound(pipe, audio)
 
     # -- sound -----------------------------------------------------------------------------------
 
@@ -188,3 +299,6 @@ class LTX2(Family):
                      text_encoder=build(c["text_encoder"]), tokenizer=tokenizer, connectors=build(c["connectors"]),
                      transformer=build(c["transformer"]), vocoder=build(c["vocoder"])
                      ).save_pretrained(dst, safe_serialization=True)
+        if self.two_stage(entry):  # where the repo's latent_upsampler subfolder would be
+            build(c["latent_upsampler"], seed=2).save_pretrained(self.upsampler_folder(entry, dst),
+                                                                 safe_serialization=True)

@@ -66,9 +66,11 @@ def call_pipeline(ctx: GenContext, kwargs: dict[str, Any]):
     ctx.monitor.unpack = lambda latents: ctx.family.latents_5d(pipe, latents, frames=frames, height=ctx.height,
                                                                width=ctx.width)
     out = pipe(**kwargs)
-    if kwargs.get("output_type") == "latent":
-        return out.frames
     audio = getattr(out, "audio", None)
+    if kwargs.get("output_type") == "latent":
+        if audio is not None:  # the call's sound (a long take's window), decoded now: it is small
+            ctx.sound = ctx.family.decode_sound(ctx, audio)
+        return out.frames
     if audio is not None:
         ctx.sound = ctx.family.sound(pipe, audio)
     return frames_to_uint8(out.frames[0])

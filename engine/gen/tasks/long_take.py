@@ -3,7 +3,9 @@
 Joins use the family's own conditioning, the one an extension uses: each window after the first is
 conditioned on the previous window's last k frames (LTX: a video condition on 17 frames, which
 the VAE encodes afresh so its first latent is a true image latent; Wan VACE: the same frames kept
-by the mask). The regenerated join frames are crossfaded with the previous window's. Colour is
+by the mask). The regenerated join frames are crossfaded with the previous window's; a family that
+makes sound with its picture (LTX-2) has each window's sound crossfaded the same way over the same
+frames (sample by sample, so no click at a join), and the take carries the whole joined sound. Colour is
 anchored to the first window under the current prompt, not to the previous window: each window's
 latents are pulled part way to the anchor's per-channel statistics (AdaIN, as diffusers'
 ``LTXI2VLongMultiPromptPipeline`` does), so a prompt that changes day to night starts a new anchor
@@ -12,8 +14,9 @@ SkyReels its diffusion forcing, LTX-Video 13B 0.9.8 its ``LTXI2VLongMultiPromptP
 
 On disk (the work folder beside the take): ``plan.json`` (the request's key: a changed request
 starts over), per window ``latents_NNNN.safetensors`` written as soon as the window is denoised
-(before decoding), ``part_NNNN.npy`` (its frames that are final), ``tail_NNNN.npy`` (its last k
-frames: the next join) and ``done_NNNN`` written last; ``take.json`` when every frame is on disk.
+(before decoding; with the window's sound, if any), ``part_NNNN.npy`` (its frames that are final),
+``tail_NNNN.npy`` (its last k frames: the next join), with sound ``sound_part_NNNN.npy`` and
+``sound_tail_NNNN.npy`` the same for its samples (rate in ``sound.json``), and ``done_NNNN`` written last; ``take.json`` when every frame is on disk.
 A run stopped anywhere resumes at the first window that is not done, without denoising a window
 whose latents were saved; a state it cannot use is started over, never failed on. Memory is flat
 in duration: one window of frames is in memory.
@@ -201,7 +204,7 @@ def _windows(ctx: GenContext, work: _Work) -> dict:
         prompt = req.prompt_at(plan.start(i) / float(ctx.fps))
         monitor.start(f"window {i + 1}/{plan.count}", i * ctx.steps)
         tail = work.load_array("tail", i - 1) if i > 0 else None
-        latents = _window_latents(ctx, work, i, prompt, plan, tail, image)
+        latents, sound = _window_latents(ctx, work, i, prompt, plan, tail, image)
         if monitor.progress is not None:
             monitor.progress(monitor.step_offset + ctx.steps, monitor.grand_total,
                              f"window {i + 1}/{plan.count}: decoding")
@@ -215,10 +218,13 @@ def _windows(ctx: GenContext, work: _Work) -> dict:
         work.save_array("part", i, out[:plan.committed(i)])
         if i < plan.count - 1:
             work.save_array("tail", i, out[plan.advance:plan.advance + k])
+        if sound is not None:
+            _join_sound(ctx, work, plan, i, sound)
         work.mark_done(i)
-        work.remove(f"latents_{i:04d}.safetensors", f"tail_{i - 1:04d}.npy")
+        work.remove(f"latents_{i:04d}.safetensors", f"tail_{i - 1:04d}.npy", f"sound_tail_{i - 1:04d}.npy")
         del out, latents
     work.finish(plan.count, plan.total, plan.window)
+    ctx.sound = _whole_sound(work, plan)
     ctx.notes.append(f"long take: {plan.count} windows of {plan.window} frames joined on {k} frames"
                      + (f"; resumed at window {resume_from + 1}" if resume_from else ""))
     return {"windows": plan.count, "window_frames": plan.window, "context_frames": k,
@@ -232,19 +238,69 @@ def _window_latents(ctx: GenContext, work: _Work, i: int, prompt: str, plan: Win
     name = f"latents_{i:04d}.safetensors"
     saved = work.load_tensors(name)
     if saved is not None:
-        return saved[0]["latents"]
+        tensors, meta = saved
+        sound = (tensors["sound"].numpy(), int(meta["rate"])) if "sound" in tensors else None
+        return tensors["latents"], sound
     head = list(tail) if tail is not None else None
     kwargs = ctx.family.long_take_window(ctx, prompt=prompt, num_frames=plan.window, head=head,
                                          image=image if i == 0 else None)
     kwargs["generator"] = ctx.generator(i)
+    ctx.sound = None
     latents = call_pipeline(ctx, kwargs).float().cpu()
+    sound, ctx.sound = ctx.sound, None  # the window's own sound (a family that makes it)
     anchor = work.load_tensors("anchor.safetensors")
     if anchor is not None and anchor[1].get("prompt") == prompt:
         latents = adain(latents, anchor[0]["latents"], ctx.family.adain_factor)
     else:  # the first window of this prompt: the colours the next ones are held to
         work.save_tensors("anchor.safetensors", {"latents": latents}, {"prompt": prompt})
-    work.save_tensors(name, {"latents": latents})
-    return latents
+    if sound is None:
+        work.save_tensors(name, {"latents": latents})
+    else:
+        import torch
+
+        work.save_tensors(name, {"latents": latents, "sound": torch.from_numpy(np.ascontiguousarray(sound[0]))},
+                          {"rate": str(sound[1])})
+    return latents, sound
+
+
+def _join_sound(ctx: GenContext, work: _Work, plan: WindowPlan, i: int, sound: tuple[np.ndarray, int]) -> None:
+    """Window i's sound joined as its frames are: its first k frames' samples crossfaded from the
+    previous window's tail (a linear ramp over the overlap, sample by sample), the samples under its
+    committed frames kept (``sound_part``), those under its last k frames kept for the next join.
+    Sample positions are the take's (``sample_at`` of absolute frames), so parts meet exactly."""
+    from engine.render.audio import sample_at
+
+    wave, rate = sound
+    start = plan.start(i)
+
+    def at(frame: int) -> int:  # sample index in this window's wave of the take's frame
+        return sample_at(start + frame, ctx.fps, rate) - sample_at(start, ctx.fps, rate)
+
+    n = at(plan.window)
+    wave = np.ascontiguousarray(wave[:, :n], dtype=np.float32)
+    if wave.shape[1] < n:  # a waveform shorter than its frames: silence under the rest
+        wave = np.concatenate([wave, np.zeros((wave.shape[0], n - wave.shape[1]), np.float32)], axis=1)
+    tail = work.load_array("sound_tail", i - 1) if i > 0 else None
+    if tail is not None:
+        m = min(tail.shape[1], wave.shape[1])
+        ramp = np.linspace(1.0, 0.0, m + 2, dtype=np.float32)[1:-1]
+        wave[:, :m] = ramp * tail[:, :m] + (1.0 - ramp) * wave[:, :m]
+    write_json_atomic(work.folder / "sound.json", {"rate": int(rate), "channels": int(wave.shape[0])})
+    work.save_array("sound_part", i, wave[:, :at(plan.committed(i))])
+    if i < plan.count - 1:
+        work.save_array("sound_tail", i, wave[:, at(plan.advance):at(plan.advance + plan.context)])
+
+
+def _whole_sound(work: _Work, plan: WindowPlan) -> tuple[np.ndarray, int] | None:
+    """The take's sound: every window's part in order (None for a family without sound)."""
+    try:
+        rate = int(json.loads((work.folder / "sound.json").read_text())["rate"])
+    except (OSError, ValueError, KeyError):
+        return None
+    parts = [work.load_array("sound_part", i) for i in range(plan.count)]
+    if any(p is None for p in parts):
+        return None
+    return np.ascontiguousarray(np.concatenate(parts, axis=1)), rate
 
 
 def _single_call(ctx: GenContext, work: _Work) -> dict:
