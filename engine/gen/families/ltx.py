@@ -59,6 +59,17 @@ class LatentUpsampling:
     (``shotloom upscale``). LTX-Video 13B 0.9.8 and LTX-2 share it; each names its classes and where
     the upsampler sits (an extra repo's root, or a ``latent_upsampler`` subfolder)."""
 
+    @staticmethod
+    def draft_size(ctx) -> tuple[int, int]:
+        """The draft's size, half the take's: refused in one line when the halves do not fit the VAE."""
+        w, h = ctx.width // 2, ctx.height // 2
+        s = ctx.entry.vae.spatial
+        if w % s or h % s:
+            raise GenerationError(f"model '{ctx.entry.id}' drafts at half the size, so {ctx.width}x{ctx.height} "
+                                  f"must be multiples of {2 * s}; choose a size such as "
+                                  f"{ctx.entry.defaults.width}x{ctx.entry.defaults.height}")
+        return w, h
+
     upsampler_module = "diffusers.pipelines.ltx.modeling_latent_upsampler"
     upsampler_class = "LTXLatentUpsamplerModel"
     upsample_pipeline = "LTXLatentUpsamplePipeline"
@@ -277,12 +288,7 @@ class LTX(LatentUpsampling, Family):
         from diffusers import LTXLatentUpsamplePipeline
 
         pipe, monitor, entry = ctx.pipe, ctx.monitor, ctx.entry
-        w, h = ctx.width // 2, ctx.height // 2
-        s = entry.vae.spatial
-        if w % s or h % s:
-            raise GenerationError(f"model '{entry.id}' drafts at half the size, so {ctx.width}x{ctx.height} must be "
-                                  f"multiples of {2 * s}; choose a size such as {entry.defaults.width}x"
-                                  f"{entry.defaults.height}")
+        w, h = self.draft_size(ctx)
         frames = args["num_frames"]
         draft_steps = len(args["timesteps"]) if "timesteps" in args else ctx.steps
         monitor.grand_total = draft_steps + REFINE_RUNS

@@ -185,13 +185,8 @@ class LTX2(LatentUpsampling, Family):
         from diffusers import FlowMatchEulerDiscreteScheduler, LTX2LatentUpsamplePipeline
         from diffusers.pipelines.ltx2.utils import STAGE_2_DISTILLED_SIGMA_VALUES
 
-        pipe, monitor, entry = ctx.pipe, ctx.monitor, ctx.entry
-        w, h = ctx.width // 2, ctx.height // 2
-        s = entry.vae.spatial
-        if w % s or h % s:
-            raise GenerationError(f"model '{entry.id}' drafts at half the size, so {ctx.width}x{ctx.height} must be "
-                                  f"multiples of {2 * s}; choose a size such as {entry.defaults.width}x"
-                                  f"{entry.defaults.height}")
+        pipe, monitor = ctx.pipe, ctx.monitor
+        w, h = self.draft_size(ctx)
         frames = args["num_frames"]
         draft_steps = args["num_inference_steps"]
         refine_sigmas = [float(x) for x in STAGE_2_DISTILLED_SIGMA_VALUES]
